@@ -1,0 +1,33 @@
+// Container environment and command lines as Kubernetes computes them: fieldRef values,
+// $(VAR) expansion with $$ as the escape, in declaration order.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "podrun/spec/pod.hpp"
+
+namespace podrun::spec {
+
+// Facts known only when the pod runs, read by env[].valueFrom.fieldRef.
+struct PodRuntimeInfo {
+    std::string uid;
+    std::string pod_ip;
+    std::string host_ip;
+};
+
+using EnvList = std::vector<std::pair<std::string, std::string>>;
+
+// Kubernetes' expansion of one string against `env` (later entries win): $(NAME) is replaced
+// when NAME is defined, left as written otherwise; $$ becomes $; other text is unchanged.
+std::string expand(const std::string& input, const EnvList& env);
+
+// The container's environment in order: each value resolved (fieldRef) and expanded against
+// the entries before it, exactly as the kubelet does.
+EnvList container_env(const Pod& pod, const Container& c, const PodRuntimeInfo& info);
+
+// command + args after expansion against the container's environment.
+std::vector<std::string> container_argv(const Container& c, const EnvList& env);
+
+}  // namespace podrun::spec

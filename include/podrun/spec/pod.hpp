@@ -1,0 +1,126 @@
+// The Pod as plain data: what the validator produces and every other room reads.
+// Units live in the names (bytes, millis, seconds); JSON and YAML stay in spec/parse.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace podrun::spec {
+
+enum class RestartPolicy { Always, OnFailure, Never };
+
+// env[].valueFrom.fieldRef.fieldPath, kept as written (e.g. "metadata.labels['app']");
+// resolved by spec/env.hpp once the pod's runtime facts (uid, IPs) are known.
+struct EnvVar {
+    std::string name;
+    std::string value;                      // literal value (may hold $(VAR) references)
+    std::optional<std::string> field_path;  // set when valueFrom.fieldRef is used
+};
+
+struct ContainerPort {
+    std::string name;
+    int container_port = 0;
+    int host_port = 0;  // 0 = none
+    std::string host_ip;
+    std::string protocol = "TCP";
+};
+
+// resources.limits / resources.requests, as Kubernetes rounds them: cpu in millicores
+// (rounded up), memory in bytes (rounded up). Unset means "not given".
+struct Resources {
+    std::optional<int64_t> cpu_limit_millis;
+    std::optional<int64_t> cpu_request_millis;
+    std::optional<int64_t> memory_limit_bytes;
+    std::optional<int64_t> memory_request_bytes;
+    bool empty() const {
+        return !cpu_limit_millis && !cpu_request_millis && !memory_limit_bytes &&
+               !memory_request_bytes;
+    }
+};
+
+struct VolumeMount {
+    std::string name;
+    std::string mount_path;
+    std::string sub_path;  // empty = whole volume
+    bool read_only = false;
+};
+
+struct Container {
+    std::string name;
+    std::optional<std::string> image;  // podrun extension: may be omitted (host programs)
+    std::vector<std::string> command;  // Kubernetes "command" (entrypoint)
+    std::vector<std::string> args;     // Kubernetes "args"
+    std::vector<EnvVar> env;
+    std::string working_dir;
+    std::vector<ContainerPort> ports;
+    Resources resources;
+    std::vector<VolumeMount> volume_mounts;
+    // Only for init containers: "Always" makes it a sidecar (Kubernetes 1.29+).
+    std::optional<RestartPolicy> restart_policy;
+};
+
+struct EmptyDirVolume {
+    bool memory = false;  // medium: Memory -> tmpfs in the pod's mount namespace
+    std::optional<int64_t> size_limit_bytes;
+};
+
+enum class HostPathType {
+    Unset,  // "" : no check
+    DirectoryOrCreate,
+    Directory,
+    FileOrCreate,
+    File,
+    Socket,
+    CharDevice,
+    BlockDevice,
+};
+
+struct HostPathVolume {
+    std::string path;
+    HostPathType type = HostPathType::Unset;
+};
+
+struct Volume {
+    std::string name;
+    std::variant<EmptyDirVolume, HostPathVolume> source;
+};
+
+struct Metadata {
+    std::string name;
+    std::string namespace_ = "default";
+    std::map<std::string, std::string> labels;
+    std::map<std::string, std::string> annotations;
+};
+
+struct Pod {
+    Metadata metadata;
+    std::vector<Container> init_containers;
+    std::vector<Container> containers;
+    std::vector<Volume> volumes;
+    RestartPolicy restart_policy = RestartPolicy::Always;
+    int64_t termination_grace_period_seconds = 30;
+    std::string hostname;  // spec.hostname; empty = metadata.name
+    // Kubernetes defaults this to false; podrun defaults to true because pause reaping
+    // every orphan is the point of the design. Explicit false gives each container its own
+    // pid namespace. See docs/manifest.md.
+    bool share_process_namespace = true;
+    bool host_network = false;
+    bool host_ipc = false;
+    bool host_pid = false;
+    // Accepted single-node-meaningless fields whose values fieldRef can still read.
+    std::string node_name;
+    std::string service_account_name = "default";
+    Resources pod_resources;  // spec.resources (pod-level); applied by the cgroup room
+
+    std::string effective_hostname() const {
+        return hostname.empty() ? metadata.name : hostname;
+    }
+};
+
+std::string to_string(RestartPolicy p);
+
+}  // namespace podrun::spec

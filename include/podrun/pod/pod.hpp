@@ -1,0 +1,41 @@
+// The pod's lifecycle, step by step: validate, record, create (cgroups, volumes, sandbox),
+// supervise, and tear down - rolling back whatever was created when a step fails.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "podrun/spec/pod.hpp"
+#include "podrun/state/state.hpp"
+
+namespace podrun::pod {
+
+// Exit codes (docs/cli.md).
+inline constexpr int kExitInvalid = 2;
+inline constexpr int kExitPodrunFailed = 125;
+
+struct UpOptions {
+    std::string manifest;  // path or "-"
+    std::string cgroup_parent;  // empty = <cgroup2 mount>/podrun
+    bool explain = false;
+};
+
+// A problem found before anything is created: printed as "path: message", exit 2.
+struct InvalidInput : std::runtime_error {
+    std::vector<std::string> problems;
+    explicit InvalidInput(std::vector<std::string> p)
+        : std::runtime_error(p.empty() ? "invalid input" : p.front()), problems(std::move(p)) {}
+};
+
+// Host-dependent checks the validator cannot do (image directories, hostPath types);
+// creates DirectoryOrCreate/FileOrCreate paths. Throws InvalidInput.
+void check_host(const spec::Pod& pod);
+
+// Runs the pod in the foreground; returns the exit code of `podrun up`.
+int up(const spec::Pod& pod, const UpOptions& opts);
+
+// Removes everything a pod left: processes (by cgroup), cgroups, volumes, state.
+// Returns problems as text (empty = clean).
+std::vector<std::string> teardown(const state::PodPaths& paths, const std::string& cgroup_parent);
+
+}  // namespace podrun::pod

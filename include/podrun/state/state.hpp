@@ -1,0 +1,84 @@
+// A pod's state on disk: /run/podrun/<pod>/state.json, written atomically, recording every
+// kernel resource *before* it is created, so `down`/`gc` can clean up after a supervisor
+// killed with SIGKILL (DESIGN.md section 7). Processes are identified by pid + start time.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "podrun/sys/fd.hpp"
+
+namespace podrun::state {
+
+// Where a pod's files live. Roots are overridable for tests (PODRUN_RUN_ROOT,
+// PODRUN_LIB_ROOT) but default to /run/podrun and /var/lib/podrun.
+struct PodPaths {
+    std::string pod;
+    std::string run_root;
+    std::string lib_root;
+
+    static PodPaths for_pod(const std::string& pod);
+    std::string dir() const { return run_root + "/" + pod; }
+    std::string state_file() const { return dir() + "/state.json"; }
+    std::string lock_file() const { return dir() + "/lock"; }
+    std::string logs_dir() const { return dir() + "/logs"; }
+    std::string log_file(const std::string& c) const { return logs_dir() + "/" + c + ".log"; }
+    std::string etc_dir() const { return dir() + "/etc"; }  // hostname, hosts
+    // Mount point, inside the pod's mount namespace only, of the pod's scratch tmpfs
+    // (container roots, memory emptyDirs). The host sees an empty directory.
+    std::string scratch() const { return dir() + "/pod"; }
+    std::string lib_dir() const { return lib_root + "/" + pod; }
+    std::string disk_volume(const std::string& v) const { return lib_dir() + "/volumes/" + v; }
+    std::string memory_volume(const std::string& v) const { return scratch() + "/volumes/" + v; }
+};
+
+std::string run_root();
+std::string lib_root();
+
+struct ProcessRecord {
+    pid_t pid = 0;
+    uint64_t start_time = 0;  // /proc/PID/stat starttime; 0 = not started yet
+    bool matches() const;     // the pid still names the same process
+};
+
+struct ContainerRecord {
+    std::string name;
+    bool init = false;
+    ProcessRecord process;
+    std::string state = "waiting";  // waiting | running | terminated
+    std::string reason;
+    int exit_code = 0;
+    int restart_count = 0;
+    std::string started_at, finished_at;
+};
+
+struct PodState {
+    std::string name;
+    std::string uid;
+    std::string created_at;
+    std::string phase = "Pending";
+    std::string manifest_path;
+    ProcessRecord supervisor;
+    ProcessRecord pause;
+    std::string cgroup_parent;  // the pod cgroup is <cgroup_parent>/<name>
+    std::vector<std::string> dirs;  // directories podrun created (removed on cleanup)
+    std::vector<ContainerRecord> containers;
+
+    nlohmann::json to_json() const;
+    static PodState from_json(const nlohmann::json& j);
+};
+
+// Writes state.json atomically (tmp + fsync + rename).
+void save(const PodPaths& paths, const PodState& st);
+std::optional<PodState> load(const PodPaths& paths);
+// Names of pods that have a state directory.
+std::vector<std::string> list_pods();
+
+}  // namespace podrun::state

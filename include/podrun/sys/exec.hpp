@@ -1,0 +1,45 @@
+// The last steps of a child before exec: stdio, signals, parent-death signal and the
+// execve itself with a PATH search prepared by the parent. All noexcept and
+// async-signal-safe: they run between fork and exec.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace podrun::sys {
+
+// Step codes of a child's report that are not indexes into an OpList.
+enum ChildStep : int {
+    kStepSetns = -2,
+    kStepClone = -3,
+    kStepExec = -4,
+    kStepStdio = -5,
+    kStepSignals = -6,
+    kStepPdeathsig = -7,
+};
+const char* child_step_name(int step);
+
+// argv/envp as C arrays plus the candidate paths of argv[0] (PATH search done up front,
+// because the child cannot allocate). Build it, then never modify it before exec.
+class ExecPlan {
+public:
+    ExecPlan(std::vector<std::string> argv, std::vector<std::string> env, const std::string& path_var);
+    // Tries each candidate; returns the errno to report (ENOENT if none existed).
+    int exec() const noexcept;
+    const std::vector<std::string>& argv() const { return argv_; }
+    const std::vector<std::string>& env() const { return env_; }
+
+private:
+    std::vector<std::string> argv_, env_, candidates_;
+    std::vector<char*> cargv_, cenv_;
+};
+
+// dup2 the three fds onto 0, 1, 2 (-1 keeps the current one). Returns errno or 0.
+int child_stdio(int in, int out, int err) noexcept;
+// Unblock every signal and reset every disposition to default (the supervisor blocks
+// signals for its signalfd and ignores SIGPIPE; children must not inherit that).
+int child_default_signals() noexcept;
+// PR_SET_PDEATHSIG, then check the parent did not die before it took effect.
+int child_pdeathsig(int sig, int expected_parent) noexcept;
+
+}  // namespace podrun::sys

@@ -1,0 +1,91 @@
+// Files, directories and event sources: the small syscall wrappers every room above sys
+// uses (cgroupfs writes, state files, epoll/signalfd/timerfd, locks).
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "podrun/sys/fd.hpp"
+
+namespace podrun::sys {
+
+std::string read_file(const std::string& path);                 // throws SysError
+std::optional<std::string> try_read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& data);  // existing file, one write
+// tmp + fsync + rename, so a reader never sees a half-written file (DESIGN.md section 7).
+void write_file_atomic(const std::string& path, const std::string& data, unsigned mode = 0644);
+void mkdir_p(const std::string& path, unsigned mode = 0755);
+bool exists(const std::string& path);
+bool is_dir(const std::string& path);
+void remove_tree(const std::string& path);  // rm -rf, staying on one filesystem
+// rmdir(2); returns errno (0 on success, ENOENT counts as success).
+int rmdir_errno(const std::string& path);
+std::vector<std::string> list_dir(const std::string& path);  // names, without . and ..
+UniqueFd open_dir(const std::string& path);                 // O_PATH|O_DIRECTORY|O_CLOEXEC
+UniqueFd open_file(const std::string& path, int flags, unsigned mode = 0644);
+void set_cloexec(int fd, bool on);
+// flock(LOCK_EX); with nonblock, returns an empty fd if someone else holds it.
+UniqueFd lock_file(const std::string& path, bool nonblock);
+
+// Self as subreaper (PR_SET_CHILD_SUBREAPER) and parent-death signal.
+void set_child_subreaper();
+
+struct Pipe {
+    UniqueFd read_end, write_end;
+};
+Pipe make_pipe(int flags);
+
+// epoll, signalfd and timerfd, each owned by a UniqueFd.
+class Epoll {
+public:
+    Epoll();
+    void add(int fd, uint64_t tag, uint32_t events = 0x001 /* EPOLLIN */);
+    void remove(int fd);
+    struct Event {
+        uint64_t tag;
+        uint32_t events;
+    };
+    // timeout_ms -1 = forever; EINTR returns an empty list.
+    std::vector<Event> wait(int timeout_ms);
+    int fd() const { return fd_.get(); }
+
+private:
+    UniqueFd fd_;
+};
+
+// Blocks `signals` for this process and returns a signalfd reading them.
+UniqueFd block_and_signalfd(const std::vector<int>& signals);
+// Reads one pending signal from a signalfd; 0 if none.
+int read_signal(int sfd);
+void unblock_signals(const std::vector<int>& signals);
+
+UniqueFd timerfd_after_ms(int64_t ms);           // one-shot, CLOCK_MONOTONIC
+void timerfd_rearm_ms(int fd, int64_t ms);       // 0 disarms
+void timerfd_drain(int fd);
+
+int64_t monotonic_ms();
+std::string now_rfc3339(bool nanos = false);  // UTC, e.g. 2026-11-27T21:00:00Z
+
+}  // namespace podrun::sys
+
+namespace podrun::sys {
+void set_nonblock(int fd);
+// A random RFC 4122 version-4 UUID (metadata.uid), from getrandom(2).
+std::string random_uuid();
+}  // namespace podrun::sys
+
+namespace podrun::sys {
+// mkdir(2): true if created, false if it already existed; throws otherwise.
+bool make_dir(const std::string& path, unsigned mode);
+void change_mode(const std::string& path, unsigned mode);
+}  // namespace podrun::sys
+
+namespace podrun::sys {
+// poll(2) for POLLPRI (cgroup.events, /proc/self/mounts change notification).
+void wait_priority(int fd, int timeout_ms);
+}  // namespace podrun::sys

@@ -1,0 +1,105 @@
+// cgroup v2 tree and teardown (see cgroup.hpp).
+#include "podrun/cgroup/cgroup.hpp"
+
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sstream>
+
+#include "podrun/explain.hpp"
+#include "podrun/sys/error.hpp"
+#include "podrun/sys/io.hpp"
+
+namespace podrun::cgroup {
+
+std::optional<std::string> cgroup2_mount_from_mountinfo(const std::string& mountinfo) {
+    // mountinfo(5): id parent major:minor root mount-point options [optional...] - fstype src super
+    std::istringstream in(mountinfo);
+    std::string line;
+    while (std::getline(in, line)) {
+        auto dash = line.find(" - ");
+        if (dash == std::string::npos) continue;
+        std::istringstream tail(line.substr(dash + 3));
+        std::string fstype;
+        tail >> fstype;
+        if (fstype != "cgroup2") continue;
+        std::istringstream head(line.substr(0, dash));
+        std::string id, parent, dev, root, mnt;
+        head >> id >> parent >> dev >> root >> mnt;
+        return mnt;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> find_cgroup2_mount() {
+    auto mi = sys::try_read_file("/proc/self/mountinfo");
+    if (!mi) return std::nullopt;
+    return cgroup2_mount_from_mountinfo(*mi);
+}
+
+std::string default_parent(const std::string& mount_point) { return mount_point + "/podrun"; }
+
+void PodTree::create() const {
+    for (const std::string& d : {parent_, pod_dir()}) {
+        if (sys::make_dir(d, 0755)) explain("cgroup", "mkdir " + d);
+    }
+}
+
+sys::UniqueFd PodTree::make_leaf(const std::string& leaf) const {
+    std::string d = leaf_dir(leaf);
+    sys::make_dir(d, 0755);
+    explain("cgroup", "mkdir " + d + "  (a leaf: processes live only in leaves)");
+    return sys::open_dir(d);
+}
+
+bool PodTree::populated(const std::string& dir) {
+    auto ev = sys::try_read_file(dir + "/cgroup.events");
+    if (!ev) return false;
+    return ev->find("populated 1") != std::string::npos;
+}
+
+bool PodTree::kill_and_wait(const std::string& dir, int timeout_ms) {
+    if (!sys::exists(dir)) return true;
+    if (populated(dir)) {
+        // cgroup.kill (Linux 5.14) SIGKILLs every process in the subtree at once, new forks
+        // included, without racing against pids we would otherwise read and signal.
+        sys::write_file(dir + "/cgroup.kill", "1");
+        explain("cgroup", "write " + dir + "/cgroup.kill = 1");
+    }
+    // cgroup.events raises POLLPRI when "populated" changes (cgroup-v2.rst).
+    int64_t deadline = sys::monotonic_ms() + timeout_ms;
+    auto fd = sys::open_file(dir + "/cgroup.events", O_RDONLY);
+    while (populated(dir)) {
+        int64_t left = deadline - sys::monotonic_ms();
+        if (left <= 0) return false;
+        sys::wait_priority(fd.get(), static_cast<int>(left < 50 ? left : 50));
+    }
+    return true;
+}
+
+std::vector<std::string> PodTree::destroy() const {
+    std::vector<std::string> problems;
+    std::string pd = pod_dir();
+    if (sys::exists(pd)) {
+        try {
+            if (!kill_and_wait(pd, 5000)) problems.push_back(pd + " still populated after cgroup.kill");
+        } catch (const std::exception& e) {
+            problems.push_back(e.what());
+        }
+        // Leaves first: a cgroup with children cannot be removed.
+        for (const auto& name : sys::list_dir(pd)) {
+            std::string d = pd + "/" + name;
+            if (!sys::is_dir(d)) continue;
+            if (int err = sys::rmdir_errno(d)) problems.push_back("rmdir(" + d + "): " + std::strerror(err));
+            else explain("cgroup", "rmdir " + d);
+        }
+        if (int err = sys::rmdir_errno(pd)) problems.push_back("rmdir(" + pd + "): " + std::strerror(err));
+        else explain("cgroup", "rmdir " + pd);
+    }
+    // The shared parent goes when the last pod leaves; EBUSY means another pod uses it.
+    if (sys::rmdir_errno(parent_) == 0) explain("cgroup", "rmdir " + parent_ + " (no pods left)");
+    return problems;
+}
+
+}  // namespace podrun::cgroup

@@ -1,0 +1,103 @@
+// Checks of the manifest against this host, before anything is created.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "podrun/pod/pod.hpp"
+#include "podrun/sys/io.hpp"
+
+namespace podrun::pod {
+
+namespace {
+
+std::string type_name(spec::HostPathType t) {
+    switch (t) {
+        case spec::HostPathType::Unset: return "";
+        case spec::HostPathType::DirectoryOrCreate: return "DirectoryOrCreate";
+        case spec::HostPathType::Directory: return "Directory";
+        case spec::HostPathType::FileOrCreate: return "FileOrCreate";
+        case spec::HostPathType::File: return "File";
+        case spec::HostPathType::Socket: return "Socket";
+        case spec::HostPathType::CharDevice: return "CharDevice";
+        case spec::HostPathType::BlockDevice: return "BlockDevice";
+    }
+    return "?";
+}
+
+void check_containers(const std::vector<spec::Container>& cs, const std::string& list,
+                      std::vector<std::string>& problems) {
+    for (size_t i = 0; i < cs.size(); i++) {
+        if (!cs[i].image) continue;
+        const std::string& img = *cs[i].image;
+        if (!sys::is_dir(img)) {
+            problems.push_back("spec." + list + "[" + std::to_string(i) + "].image: \"" + img +
+                               "\" is not a directory (an image is a path to a rootfs directory)");
+        } else if (!sys::is_dir(img + "/dev") && !sys::is_dir(img + "/bin") && !sys::is_dir(img + "/usr")) {
+            problems.push_back("spec." + list + "[" + std::to_string(i) + "].image: \"" + img +
+                               "\" does not look like a root filesystem (no bin, usr or dev)");
+        }
+    }
+}
+
+}  // namespace
+
+void check_host(const spec::Pod& pod) {
+    std::vector<std::string> problems;
+    check_containers(pod.init_containers, "initContainers", problems);
+    check_containers(pod.containers, "containers", problems);
+    for (size_t i = 0; i < pod.volumes.size(); i++) {
+        const auto* hp = std::get_if<spec::HostPathVolume>(&pod.volumes[i].source);
+        if (!hp) continue;
+        std::string where = "spec.volumes[" + std::to_string(i) + "].hostPath";
+        struct stat st {};
+        bool present = ::stat(hp->path.c_str(), &st) == 0;
+        auto fail = [&](const std::string& want) {
+            problems.push_back(where + ".path: \"" + hp->path + "\" is not " + want + " (type " + type_name(hp->type) +
+                               ")");
+        };
+        switch (hp->type) {
+            case spec::HostPathType::Unset: break;
+            case spec::HostPathType::DirectoryOrCreate:
+                if (!present) {
+                    sys::mkdir_p(hp->path, 0755);  // Kubernetes: created with 0755
+                } else if (!S_ISDIR(st.st_mode)) {
+                    fail("a directory");
+                }
+                break;
+            case spec::HostPathType::Directory:
+                if (!present || !S_ISDIR(st.st_mode)) fail("an existing directory");
+                break;
+            case spec::HostPathType::FileOrCreate:
+                if (!present) {
+                    // Kubernetes creates the file (0644) but not its parent directories.
+                    int fd = ::open(hp->path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                    if (fd < 0) fail("a file, and could not be created: " + std::string(std::strerror(errno)));
+                    else ::close(fd);
+                } else if (!S_ISREG(st.st_mode)) {
+                    fail("a regular file");
+                }
+                break;
+            case spec::HostPathType::File:
+                if (!present || !S_ISREG(st.st_mode)) fail("an existing regular file");
+                break;
+            case spec::HostPathType::Socket:
+                if (!present || !S_ISSOCK(st.st_mode)) fail("an existing UNIX socket");
+                break;
+            case spec::HostPathType::CharDevice:
+                if (!present || !S_ISCHR(st.st_mode)) fail("an existing character device");
+                break;
+            case spec::HostPathType::BlockDevice:
+                if (!present || !S_ISBLK(st.st_mode)) fail("an existing block device");
+                break;
+        }
+        if (hp->type == spec::HostPathType::Unset && !present) {
+            problems.push_back(where + ".path: \"" + hp->path +
+                               "\" does not exist (set type: DirectoryOrCreate to have it created)");
+        }
+    }
+    if (!problems.empty()) throw InvalidInput(problems);
+}
+
+}  // namespace podrun::pod

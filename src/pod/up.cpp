@@ -1,0 +1,177 @@
+// `podrun up` in the foreground: the pod's whole life in one function's steps.
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "podrun/cgroup/cgroup.hpp"
+#include "podrun/explain.hpp"
+#include "podrun/launcher/launcher.hpp"
+#include "podrun/pod/pod.hpp"
+#include "podrun/sandbox/sandbox.hpp"
+#include "podrun/supervisor/supervisor.hpp"
+#include "podrun/sys/error.hpp"
+#include "podrun/sys/io.hpp"
+#include "podrun/sys/process.hpp"
+
+namespace podrun::pod {
+
+namespace {
+
+std::string state_name(supervisor::CState s) {
+    switch (s) {
+        case supervisor::CState::Waiting: return "waiting";
+        case supervisor::CState::Running: return "running";
+        case supervisor::CState::Terminated: return "terminated";
+    }
+    return "unknown";
+}
+
+// Undo on scope exit: whatever `up` created goes, whether it returns or throws.
+class Rollback {
+public:
+    Rollback(const state::PodPaths& paths, std::string cgroup_parent)
+        : paths_(paths), cgroup_parent_(std::move(cgroup_parent)) {}
+    ~Rollback() {
+        for (const auto& p : teardown(paths_, cgroup_parent_)) spdlog::error("cleanup: {}", p);
+    }
+
+private:
+    const state::PodPaths& paths_;
+    std::string cgroup_parent_;
+};
+
+}  // namespace
+
+std::vector<std::string> teardown(const state::PodPaths& paths, const std::string& cgroup_parent) {
+    std::vector<std::string> problems;
+    // Processes first: everything of the pod lives in its cgroup, so cgroup.kill reaches
+    // pause, containers and their children alike, even after a supervisor crash.
+    if (!cgroup_parent.empty()) {
+        cgroup::PodTree tree(cgroup_parent, paths.pod);
+        for (auto& p : tree.destroy()) problems.push_back(p);
+    }
+    try {
+        sys::remove_tree(paths.lib_dir());
+        explain("state", "rm -r " + paths.lib_dir());
+    } catch (const std::exception& e) {
+        problems.push_back(e.what());
+    }
+    try {
+        sys::remove_tree(paths.dir());
+        explain("state", "rm -r " + paths.dir());
+    } catch (const std::exception& e) {
+        problems.push_back(e.what());
+    }
+    // The shared roots go when the last pod has gone.
+    sys::rmdir_errno(paths.run_root);
+    sys::rmdir_errno(paths.lib_root);
+    return problems;
+}
+
+int up(const spec::Pod& pod, const UpOptions& opts) {
+    check_host(pod);
+    const std::string name = pod.metadata.name;
+    state::PodPaths paths = state::PodPaths::for_pod(name);
+
+    auto mount = cgroup::find_cgroup2_mount();
+    if (!mount) throw sys::SysError(ENOENT, "find a cgroup2 mount in /proc/self/mountinfo (mount cgroup2 first)");
+    std::string cg_parent = opts.cgroup_parent.empty() ? cgroup::default_parent(*mount) : opts.cgroup_parent;
+
+    // Step 1: the pod's directory and lock. A held lock means the pod is running.
+    sys::mkdir_p(paths.run_root, 0755);
+    if (!sys::make_dir(paths.dir(), 0700)) {
+        auto lock = sys::lock_file(paths.lock_file(), true);
+        if (!lock) throw InvalidInput({"metadata.name: pod \"" + name + "\" is already running (podrun down " + name + ")"});
+        // Left behind by a supervisor that was killed: clean it before starting afresh.
+        auto old = state::load(paths);
+        spdlog::warn("pod {}: removing what a previous run left behind", name);
+        for (auto& p : teardown(paths, old ? old->cgroup_parent : cg_parent)) spdlog::warn("cleanup: {}", p);
+        sys::mkdir_p(paths.run_root, 0755);
+        sys::make_dir(paths.dir(), 0700);
+    }
+    Rollback rollback(paths, cg_parent);
+    sys::UniqueFd lock = sys::lock_file(paths.lock_file(), true);
+    if (!lock) throw InvalidInput({"metadata.name: pod \"" + name + "\" is being started by another podrun"});
+
+    // Step 2: record before creating (DESIGN.md section 7).
+    state::PodState st;
+    st.name = name;
+    st.uid = sys::random_uuid();
+    st.created_at = sys::now_rfc3339();
+    st.manifest_path = opts.manifest;
+    st.supervisor = {::getpid(), sys::process_start_time(::getpid()).value_or(0)};
+    st.cgroup_parent = cg_parent;
+    st.dirs = {paths.dir(), paths.lib_dir()};
+    for (const auto* list : {&pod.init_containers, &pod.containers}) {
+        for (const auto& c : *list) {
+            state::ContainerRecord rec;
+            rec.name = c.name;
+            rec.init = list == &pod.init_containers;
+            st.containers.push_back(rec);
+        }
+    }
+    state::save(paths, st);
+
+    // Step 3: files and volumes on the host.
+    sys::mkdir_p(paths.logs_dir(), 0700);
+    sandbox::write_etc_files(pod, paths);
+    for (const auto& v : pod.volumes) {
+        const auto* ed = std::get_if<spec::EmptyDirVolume>(&v.source);
+        if (ed && !ed->memory) {
+            sys::mkdir_p(paths.disk_volume(v.name), 0755);
+            sys::change_mode(paths.disk_volume(v.name), 0777);  // emptyDir is world-writable, as the kubelet makes it
+            explain("pod", "mkdir " + paths.disk_volume(v.name) + " (emptyDir \"" + v.name + "\" on disk)");
+        }
+    }
+
+    // Step 4: cgroups, then pause in its leaf.
+    cgroup::PodTree cg(cg_parent, name);
+    cg.create();
+    sandbox::SandboxOptions sopts;
+    sopts.pause_path = sandbox::find_pause_binary();
+    sandbox::Sandbox sb = sandbox::start(pod, paths, cg, sopts);
+    st.pause = {sb.pause.pid(), sys::process_start_time(sb.pause.pid()).value_or(0)};
+    st.phase = "Pending";
+    state::save(paths, st);
+    spdlog::info("pod {} started: pause pid {}", name, sb.pause.pid());
+
+    // Step 5: supervise until every container has ended for good, or a signal stops us.
+    spec::PodRuntimeInfo info{st.uid, "127.0.0.1", "127.0.0.1"};
+    launcher::LaunchContext ctx{pod, paths, sb, cg, info, true};
+    supervisor::SupervisorOptions sup_opts;
+    sup_opts.logs.color = ::isatty(STDOUT_FILENO);
+    for (const auto& c : pod.init_containers) sup_opts.logs.name_width = std::max(sup_opts.logs.name_width, c.name.size());
+    for (const auto& c : pod.containers) sup_opts.logs.name_width = std::max(sup_opts.logs.name_width, c.name.size());
+    sup_opts.on_change = [&](const std::vector<supervisor::ContainerRun>& runs, const std::string& phase) {
+        st.phase = phase;
+        for (size_t i = 0; i < runs.size() && i < st.containers.size(); i++) {
+            auto& rec = st.containers[i];
+            const auto& r = runs[i];
+            rec.state = state_name(r.state);
+            rec.reason = r.reason;
+            rec.exit_code = r.exit_code;
+            rec.restart_count = r.restart_count;
+            rec.started_at = r.started_at;
+            rec.finished_at = r.finished_at;
+            rec.process = {r.proc.pid() > 0 ? r.proc.pid() : 0,
+                           r.proc.pid() > 0 ? sys::process_start_time(r.proc.pid()).value_or(0) : 0};
+        }
+        try {
+            state::save(paths, st);
+        } catch (const std::exception& e) {
+            spdlog::warn("saving state: {}", e.what());
+        }
+    };
+    supervisor::Supervisor sup(ctx, sup_opts);
+    int code = sup.run();
+
+    // Step 6: stop pause; the kernel then kills whatever is left in the pod's pid namespace.
+    explain("sandbox", "kill(pause, SIGTERM)  (pause exits 0; its pid namespace dies with it)");
+    sb.pause.signal(SIGTERM);
+    sb.pause.wait();
+    spdlog::info("pod {} ended with exit code {}", name, code);
+    return code;  // Rollback removes cgroups, volumes and state.
+}
+
+}  // namespace podrun::pod

@@ -1,0 +1,162 @@
+// Starting pause in the pod's namespaces (see sandbox.hpp).
+#include "podrun/sandbox/sandbox.hpp"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "podrun/explain.hpp"
+#include "podrun/sys/error.hpp"
+#include "podrun/sys/exec.hpp"
+#include "podrun/sys/io.hpp"
+#include "podrun/sys/setup.hpp"
+
+namespace podrun::sandbox {
+
+std::string find_pause_binary() {
+    if (const char* p = std::getenv("PODRUN_PAUSE"); p && *p) return p;
+    char buf[4096];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n > 0) {
+        std::string self(buf, static_cast<size_t>(n));
+        std::string dir = self.substr(0, self.rfind('/'));
+        for (const std::string& c : {dir + "/podrun-pause", dir + "/../libexec/podrun/podrun-pause"}) {
+            if (::access(c.c_str(), X_OK) == 0) return c;
+        }
+    }
+    throw sys::SysError(ENOENT, "find podrun-pause (looked next to the podrun binary; set PODRUN_PAUSE)");
+}
+
+std::string hosts_file(const spec::Pod& pod) {
+    // The kubelet's managed hosts file; the pod's only address is loopback, so its
+    // hostname maps there (docs/manifest.md, status.podIP).
+    std::string h = "# Kubernetes-managed hosts file (podrun).\n"
+                    "127.0.0.1\tlocalhost\n"
+                    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+                    "fe00::0\tip6-localnet\n"
+                    "fe00::0\tip6-mcastprefix\n"
+                    "fe00::1\tip6-allnodes\n"
+                    "fe00::2\tip6-allrouters\n";
+    if (!pod.host_network) h += "127.0.0.1\t" + pod.effective_hostname() + "\n";
+    return h;
+}
+
+void write_etc_files(const spec::Pod& pod, const state::PodPaths& paths) {
+    sys::mkdir_p(paths.etc_dir(), 0755);
+    std::string hostname = pod.effective_hostname();
+    if (pod.host_network) {
+        char buf[256] = {};
+        ::gethostname(buf, sizeof buf - 1);
+        hostname = buf;
+    }
+    sys::write_file_atomic(paths.etc_dir() + "/hostname", hostname + "\n");
+    if (pod.host_network) {
+        sys::write_file_atomic(paths.etc_dir() + "/hosts", sys::try_read_file("/etc/hosts").value_or(""));
+    } else {
+        sys::write_file_atomic(paths.etc_dir() + "/hosts", hosts_file(pod));
+    }
+}
+
+namespace {
+
+// The pod-wide steps pause's child takes before exec, in order.
+sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, const namespaces::PodNamespaces& ns) {
+    using sys::Op;
+    using sys::OpKind;
+    sys::OpList ops;
+    ops.add(Op{OpKind::Mount, "", "/", "", "", MS_REC | MS_PRIVATE, 0, -1, false,
+               "make the pod's mount tree private, recursively, so no mount leaks to the host"});
+    if (ns.pid) {
+        ops.add(Op{OpKind::Mount, "proc", "/proc", "proc", "", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, -1, false,
+                   "a /proc of the pod's pid namespace"});
+    }
+    ops.add(Op{OpKind::Mount, "tmpfs", paths.scratch(), "tmpfs", "mode=0700", MS_NOSUID | MS_NODEV, 0, -1, false,
+               "the pod's scratch tmpfs: container roots and memory emptyDirs, gone with the pod"});
+    ops.add(Op{OpKind::Mkdir, paths.scratch() + "/roots", "", "", "", 0, 0700, -1, false, ""});
+    ops.add(Op{OpKind::Mkdir, paths.scratch() + "/volumes", "", "", "", 0, 0755, -1, false, ""});
+    for (const auto& v : pod.volumes) {
+        const auto* ed = std::get_if<spec::EmptyDirVolume>(&v.source);
+        if (!ed || !ed->memory) continue;
+        std::string dir = paths.memory_volume(v.name);
+        ops.add(Op{OpKind::Mkdir, dir, "", "", "", 0, 0777, -1, false, ""});
+        std::string data = "mode=1777";
+        if (ed->size_limit_bytes) data += ",size=" + std::to_string(*ed->size_limit_bytes);
+        ops.add(Op{OpKind::Mount, "tmpfs", dir, "tmpfs", data, MS_NOSUID | MS_NODEV, 0, -1, false,
+                   "emptyDir \"" + v.name + "\" (medium: Memory) as its own tmpfs"});
+    }
+    if (ns.uts) {
+        ops.add(Op{OpKind::Sethostname, pod.effective_hostname(), "", "", "", 0, 0, -1, false,
+                   "hostname = spec.hostname or metadata.name"});
+    }
+    if (ns.net) {
+        ops.add(Op{OpKind::LoopbackUp, "", "", "", "", 0, 0, -1, false, "loopback up in the new net namespace"});
+    }
+    return ops;
+}
+
+}  // namespace
+
+Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::PodTree& cg,
+              const SandboxOptions& opts) {
+    Sandbox sb;
+    sb.ns = namespaces::PodNamespaces::for_pod(pod);
+    sys::mkdir_p(paths.scratch(), 0700);
+    sys::OpList ops = pod_setup_ops(pod, paths, sb.ns);
+    sys::UniqueFd leaf = cg.make_leaf("pause");
+    sys::ExecPlan exec({opts.pause_path}, {}, "");
+    sys::ReportPipe report = sys::ReportPipe::make();
+    const int report_fd = report.write_end.get();
+    const pid_t supervisor = ::getpid();
+
+    uint64_t flags = sb.ns.clone_flags();
+    explain("sandbox", "clone3(" + namespaces::flag_names(flags | CLONE_PIDFD | 0x200000000ULL) +
+                           ", cgroup=" + cg.leaf_dir("pause") + ")  -> pause, PID 1 of the pod");
+    for (size_t i = 0; i < ops.size(); i++) {
+        explain("sandbox", "  pause's child: " + ops.describe(i) +
+                               (ops.ops()[i].why.empty() ? "" : "  (" + ops.ops()[i].why + ")"));
+    }
+    explain("sandbox", "  pause's child: execve(" + opts.pause_path + ")");
+
+    sys::CloneResult cr = sys::clone3_fork(sys::CloneArgs{flags, leaf.get(), true});
+    if (cr.pid == 0) {
+        // Child, PID 1 of the new namespaces, before exec: raw syscalls only.
+        if (opts.die_with_supervisor) {
+            if (int e = sys::child_pdeathsig(SIGKILL, 0)) {
+                sys::ReportPipe::send(report_fd, {sys::kStepPdeathsig, e});
+                _exit(125);
+            }
+            // Our parent is outside our pid namespace, so getppid() is 0 here; check the
+            // supervisor is still there instead.
+            if (::kill(supervisor, 0) < 0) _exit(125);
+        }
+        sys::StepFailure f = ops.run(0, ops.size());
+        if (f.step >= 0) {
+            sys::ReportPipe::send(report_fd, f);
+            _exit(125);
+        }
+        if (int e = sys::child_default_signals()) {
+            sys::ReportPipe::send(report_fd, {sys::kStepSignals, e});
+            _exit(125);
+        }
+        int e = exec.exec();
+        sys::ReportPipe::send(report_fd, {sys::kStepExec, e});
+        _exit(127);
+    }
+    // Parent.
+    sb.pause = sys::ChildProcess(cr.pid, std::move(cr.pidfd));
+    report.write_end.reset();
+    auto records = sys::ReportPipe::read_all(report.read_end.get());
+    for (const auto& r : records) {
+        if (r.tag == sys::ReportPipe::kValueTag) continue;
+        std::string step = r.tag >= 0 ? ops.describe(static_cast<size_t>(r.tag))
+                                      : std::string(sys::child_step_name(r.tag)) +
+                                            (r.tag == sys::kStepExec ? "(" + opts.pause_path + ")" : "");
+        throw sys::SysError(static_cast<int>(r.value), "starting pause: " + step);
+    }
+    return sb;
+}
+
+}  // namespace podrun::sandbox

@@ -1,0 +1,103 @@
+// State files (see state.hpp).
+#include "podrun/state/state.hpp"
+
+#include <cstdlib>
+
+#include "podrun/sys/io.hpp"
+#include "podrun/sys/process.hpp"
+
+namespace podrun::state {
+
+using nlohmann::json;
+
+std::string run_root() {
+    const char* v = std::getenv("PODRUN_RUN_ROOT");
+    return v && *v ? v : "/run/podrun";
+}
+std::string lib_root() {
+    const char* v = std::getenv("PODRUN_LIB_ROOT");
+    return v && *v ? v : "/var/lib/podrun";
+}
+
+PodPaths PodPaths::for_pod(const std::string& pod) {
+    return PodPaths{pod, state::run_root(), state::lib_root()};
+}
+
+bool ProcessRecord::matches() const {
+    if (pid <= 0) return false;
+    auto st = sys::process_start_time(pid);
+    return st && (start_time == 0 || *st == start_time);
+}
+
+static json proc_json(const ProcessRecord& p) { return json{{"pid", p.pid}, {"startTime", p.start_time}}; }
+static ProcessRecord proc_from(const json& j) {
+    ProcessRecord p;
+    if (j.is_object()) {
+        p.pid = j.value("pid", 0);
+        p.start_time = j.value("startTime", uint64_t{0});
+    }
+    return p;
+}
+
+json PodState::to_json() const {
+    json cs = json::array();
+    for (const auto& c : containers) {
+        cs.push_back(json{{"name", c.name}, {"init", c.init}, {"process", proc_json(c.process)},
+                          {"state", c.state}, {"reason", c.reason}, {"exitCode", c.exit_code},
+                          {"restartCount", c.restart_count}, {"startedAt", c.started_at},
+                          {"finishedAt", c.finished_at}});
+    }
+    return json{{"name", name}, {"uid", uid}, {"createdAt", created_at}, {"phase", phase},
+                {"manifest", manifest_path}, {"supervisor", proc_json(supervisor)},
+                {"pause", proc_json(pause)}, {"cgroupParent", cgroup_parent}, {"dirs", dirs},
+                {"containers", cs}};
+}
+
+PodState PodState::from_json(const json& j) {
+    PodState s;
+    s.name = j.value("name", "");
+    s.uid = j.value("uid", "");
+    s.created_at = j.value("createdAt", "");
+    s.phase = j.value("phase", "Unknown");
+    s.manifest_path = j.value("manifest", "");
+    s.supervisor = proc_from(j.value("supervisor", json{}));
+    s.pause = proc_from(j.value("pause", json{}));
+    s.cgroup_parent = j.value("cgroupParent", "");
+    s.dirs = j.value("dirs", std::vector<std::string>{});
+    for (const auto& c : j.value("containers", json::array())) {
+        ContainerRecord r;
+        r.name = c.value("name", "");
+        r.init = c.value("init", false);
+        r.process = proc_from(c.value("process", json{}));
+        r.state = c.value("state", "waiting");
+        r.reason = c.value("reason", "");
+        r.exit_code = c.value("exitCode", 0);
+        r.restart_count = c.value("restartCount", 0);
+        r.started_at = c.value("startedAt", "");
+        r.finished_at = c.value("finishedAt", "");
+        s.containers.push_back(r);
+    }
+    return s;
+}
+
+void save(const PodPaths& paths, const PodState& st) {
+    sys::write_file_atomic(paths.state_file(), st.to_json().dump(2) + "\n", 0600);
+}
+
+std::optional<PodState> load(const PodPaths& paths) {
+    auto text = sys::try_read_file(paths.state_file());
+    if (!text) return std::nullopt;
+    auto j = json::parse(*text, nullptr, false);
+    if (j.is_discarded()) return std::nullopt;
+    return PodState::from_json(j);
+}
+
+std::vector<std::string> list_pods() {
+    std::vector<std::string> out;
+    for (auto& n : sys::list_dir(run_root())) {
+        if (sys::is_dir(run_root() + "/" + n)) out.push_back(n);
+    }
+    return out;
+}
+
+}  // namespace podrun::state

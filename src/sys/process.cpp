@@ -1,0 +1,153 @@
+// clone3, pidfds and child handles (see process.hpp).
+#include "podrun/sys/process.hpp"
+
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "podrun/sys/error.hpp"
+
+namespace podrun::sys {
+
+long clone3_raw(uint64_t flags, int cgroup_fd, int* pidfd_out) noexcept {
+    clone_args ca;
+    std::memset(&ca, 0, sizeof ca);
+    ca.flags = flags;
+    if (pidfd_out) {
+        ca.flags |= CLONE_PIDFD;
+        ca.pidfd = reinterpret_cast<uint64_t>(pidfd_out);
+    }
+    if (cgroup_fd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = static_cast<uint64_t>(cgroup_fd);
+    }
+    // CLONE_PARENT children report to our parent; the exit signal must still be SIGCHLD.
+    ca.exit_signal = SIGCHLD;
+    long r = syscall(SYS_clone3, &ca, sizeof ca);
+    return r < 0 ? -errno : r;
+}
+
+CloneResult clone3_fork(const CloneArgs& args) {
+    int pidfd = -1;
+    long r = clone3_raw(args.flags, args.cgroup_fd, args.want_pidfd ? &pidfd : nullptr);
+    if (r < 0) {
+        throw SysError(static_cast<int>(-r), "clone3");
+    }
+    CloneResult res;
+    res.pid = static_cast<pid_t>(r);
+    if (r > 0 && args.want_pidfd) res.pidfd.reset(pidfd);
+    return res;
+}
+
+ChildProcess::ChildProcess(ChildProcess&& o) noexcept
+    : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)) {}
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
+    if (this != &o) {
+        kill_and_wait();
+        pid_ = std::exchange(o.pid_, -1);
+        pidfd_ = std::move(o.pidfd_);
+    }
+    return *this;
+}
+
+ChildProcess::~ChildProcess() { kill_and_wait(); }
+
+bool ChildProcess::signal(int sig) const {
+    if (pid_ <= 0) return false;
+    if (pidfd_) return syscall(SYS_pidfd_send_signal, pidfd_.get(), sig, nullptr, 0) == 0;
+    return ::kill(pid_, sig) == 0;
+}
+
+static ExitStatus decode(const siginfo_t& si) {
+    ExitStatus st;
+    if (si.si_code == CLD_EXITED) {
+        st.code = si.si_status;
+    } else {
+        st.signaled = true;
+        st.code = si.si_status;
+    }
+    return st;
+}
+
+std::optional<ExitStatus> ChildProcess::try_wait() {
+    if (pid_ <= 0) return std::nullopt;
+    siginfo_t si;
+    std::memset(&si, 0, sizeof si);
+    int r = retry_eintr([&] { return waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED | WNOHANG); });
+    if (r < 0) throw_errno("waitid(pid " + std::to_string(pid_) + ")");
+    if (si.si_pid == 0) return std::nullopt;
+    pid_ = -1;
+    pidfd_.reset();
+    return decode(si);
+}
+
+ExitStatus ChildProcess::wait() {
+    siginfo_t si;
+    std::memset(&si, 0, sizeof si);
+    int r = retry_eintr([&] { return waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED); });
+    if (r < 0) throw_errno("waitid(pid " + std::to_string(pid_) + ")");
+    pid_ = -1;
+    pidfd_.reset();
+    return decode(si);
+}
+
+void ChildProcess::kill_and_wait() {
+    if (pid_ <= 0) return;
+    signal(SIGKILL);
+    siginfo_t si;
+    retry_eintr([&] { return waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED); });
+    pid_ = -1;
+    pidfd_.reset();
+}
+
+pid_t ChildProcess::release() {
+    pidfd_.reset();
+    return std::exchange(pid_, -1);
+}
+
+UniqueFd pidfd_open(pid_t pid) {
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0) throw_errno("pidfd_open(pid " + std::to_string(pid) + ")");
+    return UniqueFd(static_cast<int>(fd));
+}
+
+int reap_untracked(bool (*is_tracked)(pid_t, void*), void* ctx) {
+    // Re-parented orphans show up in our children list (we are a subreaper); tracked
+    // children are left to their owner, who reaps them through their pidfd.
+    std::ifstream f("/proc/self/task/" + std::to_string(getpid()) + "/children");
+    int n = 0;
+    pid_t pid;
+    while (f >> pid) {
+        if (is_tracked(pid, ctx)) continue;
+        siginfo_t si;
+        std::memset(&si, 0, sizeof si);
+        if (waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG) == 0 && si.si_pid != 0) n++;
+    }
+    return n;
+}
+
+std::optional<uint64_t> process_start_time(pid_t pid) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(f, line)) return std::nullopt;
+    // comm (field 2) may hold spaces and parentheses: parse after the last ')'.
+    auto p = line.rfind(')');
+    if (p == std::string::npos) return std::nullopt;
+    std::istringstream rest(line.substr(p + 2));
+    std::string field;
+    // Fields 3..21 precede starttime (22).
+    for (int i = 3; i <= 21; i++) rest >> field;
+    uint64_t start = 0;
+    if (!(rest >> start)) return std::nullopt;
+    return start;
+}
+
+}  // namespace podrun::sys

@@ -101,11 +101,14 @@ int main(int argc, char **argv) {
     /* 1. Block every signal first. The kernel drops unhandled (SIG_DFL) signals sent to the init of
      * a pid namespace, but blocked signals are never ignored: they stay pending until the signalfd
      * reads them (signalfd(2), pid_namespaces(7)). Outside a new pid namespace blocking is what keeps
-     * SIGHUP, SIGPIPE, SIGUSR1... from killing us. SIGKILL and SIGSTOP cannot be blocked. */
+     * SIGHUP, SIGPIPE, SIGUSR1... from killing us. SIGKILL and SIGSTOP cannot be blocked.
+     * Raw rt_sigprocmask(2): musl's sigfillset/sigprocmask leave out signals 32-34, reserved for
+     * its threads, timers and cancellation (none used here), and their default action would
+     * terminate us. The kernel reads _NSIG/8 = 8 bytes of the set. */
     sigset_t all;
-    sigfillset(&all);
-    if (sigprocmask(SIG_SETMASK, &all, NULL) != 0) {
-        warn_errno("sigprocmask(SIG_SETMASK, all)");
+    memset(&all, 0xff, sizeof all);
+    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, _NSIG / 8) != 0) {
+        warn_errno("rt_sigprocmask(SIG_SETMASK, all)");
         return 1;
     }
 

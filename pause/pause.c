@@ -1,4 +1,4 @@
-/* podrun-pause: PID 1 of a pod — holds the namespaces, reaps orphans, exits 0 on SIGTERM/SIGINT. */
+/* podrun-pause: PID 1 of a pod; holds its namespaces, reaps orphans, exits 0 on SIGTERM/SIGINT. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 #endif
 
 /* No stdio: write(2) keeps the static binary a few KB (docs/pause.md has the figures). */
-static void say(int fd, const char *s) {
+static void say(int fd, const char* s) {
     size_t len = strlen(s);
     while (len > 0) {
         ssize_t n = write(fd, s, len);
@@ -27,7 +27,7 @@ static void say(int fd, const char *s) {
 
 static void say_num(int fd, long v) {
     char buf[24];
-    char *p = buf + sizeof buf;
+    char* p = buf + sizeof buf;
     unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
     *--p = '\0';
     do {
@@ -38,7 +38,7 @@ static void say_num(int fd, long v) {
     say(fd, p);
 }
 
-static void warn_errno(const char *call) {
+static void warn_errno(const char* call) {
     int e = errno;
     say(2, "podrun-pause: warning: ");
     say(2, call);
@@ -48,13 +48,15 @@ static void warn_errno(const char *call) {
 }
 
 static void usage(void) {
-    say(2, "usage: podrun-pause [-v]\n"
-           "  PID 1 of a podrun pod: reaps orphans, exits 0 on SIGTERM or SIGINT.\n"
-           "  -v  print the version and exit\n");
+    say(2,
+        "usage: podrun-pause [-v]\n"
+        "  PID 1 of a podrun pod: reaps orphans, exits 0 on SIGTERM or SIGINT.\n"
+        "  -v  print the version and exit\n");
 }
 
 /* Inherited fds would keep pipes, sockets or files of the launcher alive for the pod's whole life.
- * close_range(2) (Linux 5.9) does it in one call; older kernels get the loop up to RLIMIT_NOFILE. */
+ * close_range(2) (Linux 5.9) does it in one call; older kernels get the loop up to RLIMIT_NOFILE.
+ */
 static void close_inherited_fds(void) {
     if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
     struct rlimit rl;
@@ -65,7 +67,8 @@ static void close_inherited_fds(void) {
 
 /* Reap every child that has exited. SIGCHLD is a standard signal: several exits while it is
  * pending coalesce into one delivery (signal(7)), so one SIGCHLD may stand for many children and we
- * loop with WNOHANG until waitpid(2) says none is left (0: children alive, -1/ECHILD: no children). */
+ * loop with WNOHANG until waitpid(2) says none is left (0: children alive, -1/ECHILD: no children).
+ */
 static void reap_all(void) {
     for (;;) {
         pid_t pid = waitpid(-1, NULL, WNOHANG);
@@ -77,7 +80,7 @@ static void reap_all(void) {
 
 /* The next signal. Everything is blocked, so signals wait in the pending set until read here.
  * If the signalfd ever fails, sigwaitinfo(2) on the same set still works: never spin, never die. */
-static int next_signal(int sfd, const sigset_t *set) {
+static int next_signal(int sfd, const sigset_t* set) {
     struct signalfd_siginfo si;
     if (sfd >= 0) {
         ssize_t n = read(sfd, &si, sizeof si);
@@ -88,7 +91,7 @@ static int next_signal(int sfd, const sigset_t *set) {
     return sig > 0 ? sig : 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     if (argc == 2 && strcmp(argv[1], "-v") == 0) {
         say(1, "podrun-pause " PODRUN_VERSION "\n");
         return 0;
@@ -100,11 +103,11 @@ int main(int argc, char **argv) {
 
     /* 1. Block every signal first. The kernel drops unhandled (SIG_DFL) signals sent to the init of
      * a pid namespace, but blocked signals are never ignored: they stay pending until the signalfd
-     * reads them (signalfd(2), pid_namespaces(7)). Outside a new pid namespace blocking is what keeps
-     * SIGHUP, SIGPIPE, SIGUSR1... from killing us. SIGKILL and SIGSTOP cannot be blocked.
-     * Raw rt_sigprocmask(2): musl's sigfillset/sigprocmask leave out signals 32-34, reserved for
-     * its threads, timers and cancellation (none used here), and their default action would
-     * terminate us. The kernel reads _NSIG/8 = 8 bytes of the set. */
+     * reads them (signalfd(2), pid_namespaces(7)). Outside a new pid namespace blocking is what
+     * keeps SIGHUP, SIGPIPE, SIGUSR1... from killing us. SIGKILL and SIGSTOP cannot be blocked. Raw
+     * rt_sigprocmask(2): musl's sigfillset/sigprocmask leave out signals 32-34, reserved for its
+     * threads, timers and cancellation (none used here), and their default action would terminate
+     * us. The kernel reads _NSIG/8 = 8 bytes of the set. */
     sigset_t all;
     memset(&all, 0xff, sizeof all);
     if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, _NSIG / 8) != 0) {
@@ -121,7 +124,7 @@ int main(int argc, char **argv) {
         say(2, "); orphans outside our own children will not be reaped here\n");
     }
 
-    /* 3. Do not hold the launcher's cwd busy (a mount point could not be unmounted), nor its fds. */
+    /* 3. Do not keep the launcher's cwd busy (its mount could not be unmounted), nor its fds. */
     if (chdir("/") != 0) warn_errno("chdir(\"/\")");
     close_inherited_fds();
 
@@ -137,16 +140,16 @@ int main(int argc, char **argv) {
     /* 6. The loop. After setup nothing makes us exit except SIGTERM/SIGINT (and SIGKILL). */
     for (;;) {
         switch (next_signal(sfd, &all)) {
-        case SIGCHLD:
-            reap_all();
-            break;
-        case SIGTERM:
-        case SIGINT:
-            /* Exiting as init kills every process of the namespace (pid_namespaces(7)): that is
-             * the pod stopping, which is what the launcher asked for. */
-            _exit(0);
-        default:
-            break; /* any other signal: read and dropped, so it cannot kill or pile up */
+            case SIGCHLD:
+                reap_all();
+                break;
+            case SIGTERM:
+            case SIGINT:
+                /* Exiting as init kills every process of the namespace (pid_namespaces(7)): that is
+                 * the pod stopping, which is what the launcher asked for. */
+                _exit(0);
+            default:
+                break; /* any other signal: read and dropped, so it cannot kill or pile up */
         }
     }
 }

@@ -40,10 +40,13 @@ static constexpr int kOrphansPerParent = 50;
 static constexpr double kTimeoutS = 10;
 
 static double now_s() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
-static void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+static void sleep_ms(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
 // Polls `done` every millisecond until it holds or `timeout_s` passes; returns its last value.
 template <typename F>
@@ -70,7 +73,8 @@ struct Child {
     Child() = default;
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
-    Child(Child&& o) noexcept : pid(std::exchange(o.pid, -1)), pidfd(std::move(o.pidfd)), err(std::move(o.err)) {}
+    Child(Child&& o) noexcept
+        : pid(std::exchange(o.pid, -1)), pidfd(std::move(o.pidfd)), err(std::move(o.err)) {}
     ~Child() {
         if (pid > 0) {
             ::kill(pid, SIGKILL);
@@ -82,7 +86,8 @@ struct Child {
     // Exit code (128+signal for a signal death), or -1 if still running after `timeout_s`.
     int wait_exit(double timeout_s = kTimeoutS) {
         pollfd p{pidfd.get(), POLLIN, 0};  // a pidfd is readable once the process has exited
-        if (retry_eintr([&] { return ::poll(&p, 1, static_cast<int>(timeout_s * 1000)); }) != 1) return -1;
+        if (retry_eintr([&] { return ::poll(&p, 1, static_cast<int>(timeout_s * 1000)); }) != 1)
+            return -1;
         int st = 0;
         if (retry_eintr([&] { return ::waitpid(pid, &st, 0); }) != pid) return -1;
         pid = -1;
@@ -92,7 +97,8 @@ struct Child {
     bool exited() const {
         siginfo_t si{};
         // WNOWAIT: look without reaping, the handle still owns the pid.
-        return ::waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+        return ::waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+               si.si_pid == pid;
     }
 
     // What it wrote to stderr so far (the pipe is non-blocking).
@@ -108,8 +114,8 @@ struct Child {
 };
 
 struct SpawnOptions {
-    bool new_pid_ns = true;   // PID 1 of a fresh pid namespace, as podrun starts it
-    int inherit_fd = -1;      // pass this fd on (without CLOEXEC) as fd 20
+    bool new_pid_ns = true;     // PID 1 of a fresh pid namespace, as podrun starts it
+    int inherit_fd = -1;        // pass this fd on (without CLOEXEC) as fd 20
     bool zombie_first = false;  // leave a dead, unreaped child for pause to inherit at exec
 };
 
@@ -158,7 +164,8 @@ static std::vector<std::string> fd_links(pid_t pid) {
         if (e->d_name[0] == '.') continue;
         char buf[256];
         ssize_t n = ::readlink((dir + "/" + e->d_name).c_str(), buf, sizeof buf - 1);
-        links.push_back(std::string(e->d_name) + " -> " + (n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?"));
+        links.push_back(std::string(e->d_name) + " -> " +
+                        (n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?"));
     }
     ::closedir(d);
     return links;
@@ -168,11 +175,12 @@ static std::vector<std::string> fd_links(pid_t pid) {
 // pause would kill it, and one to a PID-1 pause would be dropped by the kernel).
 static bool wait_ready(const Child& c) {
     return eventually([&] {
-        if (c.exited()) return true;
-        for (const auto& l : fd_links(c.pid))
-            if (l.find("anon_inode:[signalfd]") != std::string::npos) return true;
-        return false;
-    }) && !c.exited();
+               if (c.exited()) return true;
+               for (const auto& l : fd_links(c.pid))
+                   if (l.find("anon_inode:[signalfd]") != std::string::npos) return true;
+               return false;
+           }) &&
+           !c.exited();
 }
 
 struct ProcStatus {
@@ -194,7 +202,8 @@ static std::optional<ProcStatus> proc_status(pid_t pid) {
     buf[n] = '\0';
     ProcStatus s;
     if (const char* p = std::strstr(buf, "\nState:\t")) s.state = p[8];
-    if (const char* p = std::strstr(buf, "\nPPid:\t")) s.ppid = static_cast<pid_t>(std::atoi(p + 7));
+    if (const char* p = std::strstr(buf, "\nPPid:\t"))
+        s.ppid = static_cast<pid_t>(std::atoi(p + 7));
     if (const char* p = std::strstr(buf, "\nVmRSS:")) s.rss_kib = std::atol(p + 7);
     return s.ppid < 0 ? std::nullopt : std::optional(s);
 }
@@ -206,7 +215,7 @@ struct NsId {
 };
 
 static std::optional<NsId> pid_ns_of(pid_t pid) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(("/proc/" + std::to_string(pid) + "/ns/pid").c_str(), &st) != 0) return std::nullopt;
     return NsId{st.st_dev, st.st_ino};
 }
@@ -247,7 +256,8 @@ static std::string describe(const std::vector<NsProc>& ps) {
     for (const auto& p : ps) zombies += p.st.state == 'Z';
     s = std::to_string(ps.size()) + " processes, " + std::to_string(zombies) + " zombies:";
     for (size_t i = 0; i < ps.size() && i < 10; i++)
-        s += " " + std::to_string(ps[i].pid) + "(" + ps[i].st.state + ",ppid " + std::to_string(ps[i].st.ppid) + ")";
+        s += " " + std::to_string(ps[i].pid) + "(" + ps[i].st.state + ",ppid " +
+             std::to_string(ps[i].st.ppid) + ")";
     return s;
 }
 
@@ -321,22 +331,24 @@ TEST(Pause, ReapsThousandOrphansAsPid1) {
     std::vector<NsProc> seen;
     auto orphans = [&] {
         size_t n = 0;
-        for (const auto& p : seen) n += p.pid != pause.pid && p.st.ppid == pause.pid && p.st.state != 'Z';
+        for (const auto& p : seen)
+            n += p.pid != pause.pid && p.st.ppid == pause.pid && p.st.state != 'Z';
         return n;
     };
     bool all_reparented = eventually([&] {
         seen = processes_in(*ns, pause.pid);
         return orphans() == kOrphans;
     });
-    ASSERT_TRUE(all_reparented) << orphans() << " of " << kOrphans << " orphans reparented to pause; "
-                                << describe(seen);
+    ASSERT_TRUE(all_reparented) << orphans() << " of " << kOrphans
+                                << " orphans reparented to pause; " << describe(seen);
     EXPECT_EQ(seen.size(), static_cast<size_t>(kOrphans) + 1) << describe(seen);
 
     release_w.reset();
     const double t0 = now_s();
     EXPECT_TRUE(eventually([&] { return only_pause_left(*ns, pause.pid, &seen); }))
         << "orphans not reaped: " << describe(seen);
-    std::cout << "[ info     ] " << kOrphans << " orphans reaped in " << (now_s() - t0) * 1000 << " ms\n";
+    std::cout << "[ info     ] " << kOrphans << " orphans reaped in " << (now_s() - t0) * 1000
+              << " ms\n";
 
     EXPECT_FALSE(pause.exited());
     ASSERT_EQ(::kill(pause.pid, SIGTERM), 0);
@@ -362,7 +374,8 @@ static void expect_exit_zero_on(int sig, bool new_pid_ns) {
     Child pause = spawn_pause({.new_pid_ns = new_pid_ns});
     ASSERT_TRUE(wait_ready(pause)) << pause.read_err();
     ASSERT_EQ(::kill(pause.pid, sig), 0);
-    EXPECT_EQ(pause.wait_exit(), 0) << "after " << strsignal(sig) << "; stderr: " << pause.read_err();
+    EXPECT_EQ(pause.wait_exit(), 0)
+        << "after " << strsignal(sig) << "; stderr: " << pause.read_err();
 }
 
 TEST(Pause, SigtermExitsZeroAsPid1) {
@@ -375,9 +388,13 @@ TEST(Pause, SigintExitsZeroAsPid1) {
     expect_exit_zero_on(SIGINT, true);
 }
 
-TEST(Pause, SigtermExitsZeroNotPid1) { expect_exit_zero_on(SIGTERM, false); }
+TEST(Pause, SigtermExitsZeroNotPid1) {
+    expect_exit_zero_on(SIGTERM, false);
+}
 
-TEST(Pause, SigintExitsZeroNotPid1) { expect_exit_zero_on(SIGINT, false); }
+TEST(Pause, SigintExitsZeroNotPid1) {
+    expect_exit_zero_on(SIGINT, false);
+}
 
 // Signals whose default action is to terminate must not end pause (not PID 1, where the kernel's
 // protection of a namespace init does not apply).
@@ -385,7 +402,8 @@ TEST(Pause, OtherSignalsDoNotKillIt) {
     Child pause = spawn_pause({.new_pid_ns = false});
     ASSERT_TRUE(wait_ready(pause)) << pause.read_err();
     // 32-34: musl keeps them for itself and leaves them out of sigfillset; 34 is glibc's SIGRTMIN.
-    for (int sig : {32, 33, 34, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTTIN, SIGRTMAX})
+    for (int sig :
+         {32, 33, 34, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTTIN, SIGRTMAX})
         ASSERT_EQ(::kill(pause.pid, sig), 0);
     sleep_ms(100);
     EXPECT_FALSE(pause.exited());
@@ -399,7 +417,8 @@ TEST(Pause, WarnsWhenNotPid1AndKeepsRunning) {
     Child pause = spawn_pause({.new_pid_ns = false});
     ASSERT_TRUE(wait_ready(pause)) << pause.read_err();
     std::string err = pause.read_err();
-    EXPECT_NE(err.find("warning: not PID 1 (pid " + std::to_string(pause.pid) + ")"), std::string::npos)
+    EXPECT_NE(err.find("warning: not PID 1 (pid " + std::to_string(pause.pid) + ")"),
+              std::string::npos)
         << "stderr: " << err;
     sleep_ms(100);
     EXPECT_FALSE(pause.exited());
@@ -427,7 +446,9 @@ TEST(Pause, ClosesInheritedFdsAndChdirsToRoot) {
     for (const auto& l : links) fds.insert(l.substr(0, l.find(' ')));
     EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2", "3"})) << ::testing::PrintToString(links);
     char cwd[256] = {};
-    ASSERT_GT(::readlink(("/proc/" + std::to_string(pause.pid) + "/cwd").c_str(), cwd, sizeof cwd - 1), 0);
+    ASSERT_GT(
+        ::readlink(("/proc/" + std::to_string(pause.pid) + "/cwd").c_str(), cwd, sizeof cwd - 1),
+        0);
     EXPECT_STREQ(cwd, "/");
 }
 

@@ -149,8 +149,14 @@ ParsedText parse_yaml(std::string_view text) {
 
 ParsedText parse_text(std::string_view text) {
     const size_t first = text.find_first_not_of(" \t\r\n");
-    if (first != std::string_view::npos && text[first] == '{') return parse_json(text);
-    return parse_yaml(text);
+    if (first == std::string_view::npos || text[first] != '{') return parse_yaml(text);
+    // JSON keys are quoted; a whole-document YAML flow mapping ({apiVersion: v1, ...}) also
+    // starts with '{' but its keys usually are not. Everything else stays strict JSON, so a
+    // JSON typo gets a JSON error.
+    const size_t next = text.find_first_not_of(" \t\r\n", first + 1);
+    if (next != std::string_view::npos && text[next] != '"' && text[next] != '}')
+        return parse_yaml(text);
+    return parse_json(text);
 }
 
 }  // namespace podrun::spec::detail

@@ -15,7 +15,8 @@ struct ParsedText {
     std::string error;  // non-empty on a syntax problem: "line 3, column 5: ..."
 };
 
-// JSON when the first non-space character is '{', YAML otherwise.
+// JSON when the text starts with '{' and a quoted key (or '}'), YAML otherwise (including a
+// whole-document flow mapping such as {apiVersion: v1, ...}).
 ParsedText parse_text(std::string_view text);
 
 }  // namespace podrun::spec::detail

@@ -1,0 +1,54 @@
+// The validator's toolbox: typed reads of the JSON model that record a Problem (with its
+// path) instead of stopping, and the field-table check every object goes through.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fields.hpp"
+#include "parse_text.hpp"
+#include "podrun/spec/load.hpp"
+#include "podrun/spec/quantity.hpp"
+
+namespace podrun::spec::detail {
+
+std::string join(const std::string& path, std::string_view key);  // "a" + "b" -> "a.b"
+std::string index(const std::string& path, size_t i);             // "a[3]"
+std::string key_path(const std::string& path, std::string_view key);  // "a[key]" (map entries)
+std::string quote(std::string_view s);                              // "\"s\"" (JSON escaping)
+std::string describe(const Json& v);                                // `string "80"`, `an array`
+
+// The member `key` of `obj`, or nullptr when absent or null (Kubernetes treats both alike).
+const Json* member(const Json& obj, std::string_view key);
+
+class Checker {
+public:
+    std::vector<Problem> errors;
+    std::vector<std::string> ignored;  // paths of accepted fields that mean nothing here
+
+    void error(const std::string& path, std::string message);
+    void type_error(const std::string& path, std::string_view expected, const Json& got);
+
+    // `v` must be an object of `kind`: every key is checked against the kind's table
+    // (unknown -> error with suggestion, NotYet -> error, Ignored -> noted). Returns `v` if it
+    // is an object (even with bad keys, so its good fields are still checked), else nullptr.
+    const Json* object(const Json* v, const std::string& path, Kind kind);
+
+    // Typed members of `obj` (at `path`): nullopt when absent, or after recording a type error.
+    std::optional<std::string> string(const Json& obj, std::string_view key, const std::string& path);
+    std::optional<int64_t> integer(const Json& obj, std::string_view key, const std::string& path);
+    std::optional<bool> boolean(const Json& obj, std::string_view key, const std::string& path);
+    const Json* array(const Json& obj, std::string_view key, const std::string& path);
+    std::vector<std::string> strings(const Json& obj, std::string_view key, const std::string& path);
+    std::map<std::string, std::string> string_map(const Json& obj, std::string_view key,
+                                                  const std::string& path);
+    // A quantity given as a string or a bare number, as resource.Quantity's JSON form allows.
+    // `text` receives the quantity as written, for messages.
+    std::optional<Quantity> quantity(const Json& v, const std::string& path, std::string* text);
+};
+
+}  // namespace podrun::spec::detail

@@ -1,0 +1,32 @@
+// The field policy of DESIGN.md section 2 as data: one table per Kubernetes object kind.
+// Moving a field from NotYet to Supported is a one-word change here plus its validation.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace podrun::spec::detail {
+
+enum class Policy {
+    Supported,  // follows Kubernetes semantics
+    Ignored,    // a real field that means nothing on one node: accepted, named in a warning
+    NotYet,     // a real field podrun does not implement yet: an error
+};
+
+struct Field {
+    std::string_view name;
+    Policy policy;
+};
+
+enum class Kind {
+    Pod, ObjectMeta, PodSpec, Container, EnvVar, EnvVarSource, ObjectFieldSelector,
+    ContainerPort, ResourceRequirements, VolumeMount, Volume, EmptyDir, HostPath,
+};
+
+std::string_view kind_name(Kind k);
+std::span<const Field> fields_of(Kind k);
+
+// Volume source fields of core/v1 Volume (exactly one must be set).
+bool is_volume_source(std::string_view field);
+
+}  // namespace podrun::spec::detail

@@ -1,0 +1,53 @@
+// Manifest file or text -> validated Pod: parse, validate, then one warning for ignored fields.
+#include "podrun/spec/load.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "parse_text.hpp"
+#include "validate.hpp"
+
+namespace podrun::spec {
+
+LoadResult load_pod_text(std::string_view text, std::string_view source) {
+    LoadResult result;
+    detail::ParsedText parsed = detail::parse_text(text);
+    if (!parsed.error.empty()) {
+        result.errors.push_back(Problem{"", std::string(source) + ": " + parsed.error});
+        return result;
+    }
+    detail::Checker ck;
+    Pod pod;
+    detail::validate_pod(ck, parsed.doc, pod);
+    if (!ck.ignored.empty()) {
+        // One warning naming every such field, so a cluster manifest does not flood the output.
+        std::string w = "ignoring fields that mean nothing on one node: ";
+        for (size_t i = 0; i < ck.ignored.size(); ++i) w += (i ? ", " : "") + ck.ignored[i];
+        result.warnings.push_back(std::move(w));
+    }
+    result.errors = std::move(ck.errors);
+    if (result.errors.empty()) result.pod = std::move(pod);
+    return result;
+}
+
+LoadResult load_pod_file(const std::string& path) {
+    std::ostringstream buf;
+    if (path == "-") {
+        buf << std::cin.rdbuf();
+        return load_pod_text(buf.str(), "<stdin>");
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        const int err = errno;  // capture before anything else can change it
+        LoadResult r;
+        r.errors.push_back(Problem{"", "cannot read " + path + ": " + std::strerror(err)});
+        return r;
+    }
+    buf << in.rdbuf();
+    return load_pod_text(buf.str(), path);
+}
+
+}  // namespace podrun::spec

@@ -1,0 +1,253 @@
+// One container (or init container): name, image, command, env, ports, resources, mounts.
+#include <map>
+#include <utility>
+
+#include "names.hpp"
+#include "validate.hpp"
+
+namespace podrun::spec::detail {
+namespace {
+
+void check_image(Checker& ck, const Json& v, const std::string& path, Container& c) {
+    auto image = ck.string(v, "image", path);
+    // "" is Go's zero value: the same as leaving image out.
+    if (!image || image->empty()) return;
+    const std::string p = join(path, "image");
+    if (image->front() != '/') {
+        ck.error(p, "image " + quote(*image) + ": podrun has no image store yet; give a path "
+                    "to a rootfs directory or omit image to run host programs");
+        return;
+    }
+    c.image = *image;
+}
+
+// Kubernetes accepts these env fieldRef paths (downward API for environment variables).
+std::string check_field_path(const std::string& fp) {
+    static constexpr std::string_view plain[] = {
+        "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
+        "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP",
+        "status.podIPs"};
+    for (auto p : plain)
+        if (fp == p) return {};
+    for (std::string_view prefix : {"metadata.labels", "metadata.annotations"}) {
+        if (fp.rfind(prefix, 0) != 0) continue;
+        const std::string rest = fp.substr(prefix.size());
+        if (rest.size() < 5 || rest.substr(0, 2) != "['" || rest.substr(rest.size() - 2) != "']")
+            return "use the subscripted form, e.g. " + std::string(prefix) + "['app']";
+        const std::string key = rest.substr(2, rest.size() - 4);
+        if (std::string why = check_qualified_name(key); !why.empty())
+            return "key " + quote(key) + " " + why;
+        return {};
+    }
+    return "not a supported fieldPath; use one of metadata.name, metadata.namespace, "
+           "metadata.uid, metadata.labels['<key>'], metadata.annotations['<key>'], "
+           "spec.nodeName, spec.serviceAccountName, status.podIP, status.hostIP";
+}
+
+std::optional<std::string> field_ref(Checker& ck, const Json& source, const std::string& path) {
+    const std::string p = join(path, "fieldRef");
+    const Json* ref = ck.object(member(source, "fieldRef"), p, Kind::ObjectFieldSelector);
+    if (ref == nullptr) return std::nullopt;
+    if (auto api = ck.string(*ref, "apiVersion", p); api && *api != "v1")
+        ck.error(join(p, "apiVersion"), quote(*api) + " is not supported; use \"v1\" or omit it");
+    auto fp = ck.string(*ref, "fieldPath", p);
+    if (!fp) {
+        if (member(*ref, "fieldPath") == nullptr) ck.error(join(p, "fieldPath"), "required");
+        return std::nullopt;
+    }
+    if (std::string why = check_field_path(*fp); !why.empty()) {
+        ck.error(join(p, "fieldPath"), quote(*fp) + ": " + why);
+        return std::nullopt;
+    }
+    return fp;
+}
+
+void check_env(Checker& ck, const Json& v, const std::string& path, Container& c) {
+    const Json* arr = ck.array(v, "env", path);
+    if (arr == nullptr) return;
+    for (size_t i = 0; i < arr->size(); ++i) {
+        const std::string p = index(join(path, "env"), i);
+        const Json* e = ck.object(&(*arr)[i], p, Kind::EnvVar);
+        if (e == nullptr) continue;
+        EnvVar var;
+        auto name = ck.string(*e, "name", p);
+        if (!name && member(*e, "name") == nullptr) ck.error(join(p, "name"), "required");
+        if (name) {
+            if (std::string why = check_env_var_name(*name); !why.empty())
+                ck.error(join(p, "name"), quote(*name) + " " + why);
+            var.name = *name;
+        }
+        var.value = ck.string(*e, "value", p).value_or("");
+        const std::string vp = join(p, "valueFrom");
+        if (const Json* from = ck.object(member(*e, "valueFrom"), vp, Kind::EnvVarSource)) {
+            if (!var.value.empty())
+                ck.error(vp, "may not be given together with a non-empty value; use one of them");
+            size_t sources = 0;
+            for (const auto& item : from->items())
+                if (!item.value().is_null()) ++sources;
+            if (sources == 0)
+                ck.error(vp, "must give a source: fieldRef");
+            else if (sources > 1)
+                ck.error(vp, "may give only one source");
+            else if (member(*from, "fieldRef") != nullptr)
+                var.field_path = field_ref(ck, *from, vp);
+        }
+        c.env.push_back(std::move(var));
+    }
+}
+
+void check_ports(Checker& ck, const Json& v, const std::string& path, Container& c) {
+    const Json* arr = ck.array(v, "ports", path);
+    if (arr == nullptr) return;
+    std::map<std::pair<int, std::string>, std::string> seen;  // (port, protocol) -> path
+    std::map<std::string, std::string> names;
+    for (size_t i = 0; i < arr->size(); ++i) {
+        const std::string p = index(join(path, "ports"), i);
+        const Json* o = ck.object(&(*arr)[i], p, Kind::ContainerPort);
+        if (o == nullptr) continue;
+        ContainerPort port;
+        if (auto cp = ck.integer(*o, "containerPort", p)) {
+            if (*cp < 1 || *cp > 65535)
+                ck.error(join(p, "containerPort"), std::to_string(*cp) + " must be between 1 and 65535");
+            else
+                port.container_port = static_cast<int>(*cp);
+        } else if (member(*o, "containerPort") == nullptr) {
+            ck.error(join(p, "containerPort"), "required");
+        }
+        if (auto hp = ck.integer(*o, "hostPort", p)) {
+            if (*hp < 0 || *hp > 65535)
+                ck.error(join(p, "hostPort"), std::to_string(*hp) + " must be between 0 and 65535");
+            else
+                port.host_port = static_cast<int>(*hp);
+        }
+        if (auto proto = ck.string(*o, "protocol", p)) {
+            if (*proto != "TCP" && *proto != "UDP" && *proto != "SCTP")
+                ck.error(join(p, "protocol"), quote(*proto) + " must be TCP, UDP or SCTP");
+            else
+                port.protocol = *proto;
+        }
+        if (auto name = ck.string(*o, "name", p)) {
+            if (std::string why = check_iana_svc_name(*name); !why.empty())
+                ck.error(join(p, "name"), quote(*name) + ": " + why);
+            else if (auto [it, fresh] = names.emplace(*name, p); !fresh)
+                ck.error(join(p, "name"), quote(*name) + " is already used by " + it->second);
+            port.name = *name;
+        }
+        if (auto ip = ck.string(*o, "hostIP", p)) {
+            if (!is_ip_address(*ip))
+                ck.error(join(p, "hostIP"), quote(*ip) + " must be an IPv4 or IPv6 address");
+            port.host_ip = *ip;
+        }
+        if (port.container_port != 0) {
+            auto [it, fresh] = seen.emplace(std::make_pair(port.container_port, port.protocol), p);
+            if (!fresh)
+                ck.error(p, "duplicate port " + std::to_string(port.container_port) + "/" +
+                                port.protocol + " (also " + it->second + ")");
+        }
+        c.ports.push_back(std::move(port));
+    }
+}
+
+// A path inside the volume: relative and never climbing out of it.
+bool descends(const std::string& sub) {
+    if (!sub.empty() && sub.front() == '/') return false;
+    size_t start = 0;
+    while (start <= sub.size()) {
+        size_t end = sub.find('/', start);
+        if (end == std::string::npos) end = sub.size();
+        if (sub.compare(start, end - start, "..") == 0) return false;
+        start = end + 1;
+    }
+    return true;
+}
+
+void check_mounts(Checker& ck, const Json& v, const std::string& path,
+                  const std::set<std::string>& volume_names, Container& c) {
+    const Json* arr = ck.array(v, "volumeMounts", path);
+    if (arr == nullptr) return;
+    std::map<std::string, std::string> paths;
+    for (size_t i = 0; i < arr->size(); ++i) {
+        const std::string p = index(join(path, "volumeMounts"), i);
+        const Json* o = ck.object(&(*arr)[i], p, Kind::VolumeMount);
+        if (o == nullptr) continue;
+        VolumeMount m;
+        if (auto name = ck.string(*o, "name", p)) {
+            if (!volume_names.count(*name))
+                ck.error(join(p, "name"), quote(*name) + " is not the name of a volume in spec.volumes");
+            m.name = *name;
+        } else if (member(*o, "name") == nullptr) {
+            ck.error(join(p, "name"), "required");
+        }
+        if (auto mp = ck.string(*o, "mountPath", p)) {
+            if (mp->empty() || mp->front() != '/')
+                ck.error(join(p, "mountPath"), quote(*mp) + " must be an absolute path");
+            else if (auto [it, fresh] = paths.emplace(*mp, p); !fresh)
+                ck.error(join(p, "mountPath"), quote(*mp) + " is already mounted by " + it->second);
+            m.mount_path = *mp;
+        } else if (member(*o, "mountPath") == nullptr) {
+            ck.error(join(p, "mountPath"), "required");
+        }
+        m.read_only = ck.boolean(*o, "readOnly", p).value_or(false);
+        if (auto sub = ck.string(*o, "subPath", p)) {
+            if (!descends(*sub))
+                ck.error(join(p, "subPath"), quote(*sub) + " must be a relative path without '..'");
+            m.sub_path = *sub;
+        }
+        c.volume_mounts.push_back(std::move(m));
+    }
+}
+
+void check_command(Checker& ck, const Json& v, const std::string& path, Container& c) {
+    c.command = ck.strings(v, "command", path);
+    c.args = ck.strings(v, "args", path);
+    // An empty list is Go's zero value, the same as no command; anything else that is not a
+    // list of strings already has its type error.
+    const Json* cmd = member(v, "command");
+    if (cmd != nullptr && !(cmd->is_array() && cmd->empty())) return;
+    const Json* img = member(v, "image");
+    if (c.image)
+        ck.error(join(path, "command"), "required when image is a rootfs directory (there is "
+                                        "no image config to read an entrypoint from)");
+    else if (img == nullptr || (img->is_string() && img->get<std::string>().empty()))
+        ck.error(join(path, "command"), "required when image is omitted (podrun runs host "
+                                        "programs; there is no image entrypoint)");
+}
+
+}  // namespace
+
+Container validate_container(Checker& ck, const Json& v, const std::string& path, bool init,
+                             const std::set<std::string>& volume_names) {
+    Container c;
+    if (ck.object(&v, path, Kind::Container) == nullptr) return c;
+    if (auto name = ck.string(v, "name", path)) {
+        if (std::string why = check_dns1123_label(*name); !why.empty())
+            ck.error(join(path, "name"), quote(*name) + " " + why);
+        c.name = *name;
+    } else if (member(v, "name") == nullptr) {
+        ck.error(join(path, "name"), "required");
+    }
+    check_image(ck, v, path, c);
+    check_command(ck, v, path, c);
+    if (auto wd = ck.string(v, "workingDir", path)) {
+        if (!wd->empty() && wd->front() != '/')
+            ck.error(join(path, "workingDir"), quote(*wd) + " must be an absolute path");
+        c.working_dir = *wd;
+    }
+    check_ports(ck, v, path, c);
+    check_env(ck, v, path, c);
+    if (const Json* r = member(v, "resources")) c.resources = validate_resources(ck, *r, join(path, "resources"));
+    check_mounts(ck, v, path, volume_names, c);
+    if (auto rp = ck.string(v, "restartPolicy", path)) {
+        const std::string p = join(path, "restartPolicy");
+        if (!init)
+            ck.error(p, "only init containers may set restartPolicy (Always makes a sidecar); "
+                        "regular containers follow spec.restartPolicy");
+        else if (*rp != "Always")
+            ck.error(p, quote(*rp) + ": the only value allowed is \"Always\" (a sidecar)");
+        else
+            c.restart_policy = RestartPolicy::Always;
+    }
+    return c;
+}
+
+}  // namespace podrun::spec::detail

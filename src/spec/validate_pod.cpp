@@ -1,0 +1,242 @@
+// The Pod: apiVersion/kind, metadata, spec (volumes, containers, pod-wide settings).
+#include <map>
+
+#include "names.hpp"
+#include "validate.hpp"
+
+namespace podrun::spec::detail {
+namespace {
+
+void check_metadata(Checker& ck, const Json& doc, Pod& pod) {
+    const Json* md = ck.object(member(doc, "metadata"), "metadata", Kind::ObjectMeta);
+    if (md == nullptr) {
+        if (member(doc, "metadata") == nullptr) ck.error("metadata.name", "required");
+        return;
+    }
+    if (auto name = ck.string(*md, "name", "metadata")) {
+        if (std::string why = check_dns1123_subdomain(*name); !why.empty())
+            ck.error("metadata.name", quote(*name) + " " + why);
+        else if (std::string label = check_dns1123_label(*name); !label.empty())
+            ck.error("metadata.name", quote(*name) + " " + label + "; Kubernetes would accept "
+                     "this DNS-1123 subdomain, but podrun names cgroups and directories after "
+                     "the pod and needs a DNS-1123 label");
+        pod.metadata.name = *name;
+    } else if (member(*md, "name") == nullptr) {
+        ck.error("metadata.name", "required");
+    }
+    if (auto ns = ck.string(*md, "namespace", "metadata"); ns && !ns->empty()) {
+        if (std::string why = check_dns1123_label(*ns); !why.empty())
+            ck.error("metadata.namespace", quote(*ns) + " " + why);
+        pod.metadata.namespace_ = *ns;
+    }
+    pod.metadata.labels = ck.string_map(*md, "labels", "metadata");
+    for (const auto& [k, v] : pod.metadata.labels) {
+        const std::string p = key_path("metadata.labels", k);
+        if (std::string why = check_qualified_name(k); !why.empty())
+            ck.error(p, "key " + quote(k) + " " + why);
+        if (std::string why = check_label_value(v); !why.empty())
+            ck.error(p, quote(v) + ": " + why);
+    }
+    pod.metadata.annotations = ck.string_map(*md, "annotations", "metadata");
+    size_t total = 0;
+    for (const auto& [k, v] : pod.metadata.annotations) {
+        total += k.size() + v.size();
+        std::string lower = k;
+        for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (std::string why = check_qualified_name(lower); !why.empty())
+            ck.error(key_path("metadata.annotations", k), "key " + quote(k) + " " + why);
+    }
+    if (total > 256 * 1024)
+        ck.error("metadata.annotations", "must have at most 262144 bytes in total");
+}
+
+Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
+    Volume vol;
+    if (ck.object(&v, p, Kind::Volume) == nullptr) return vol;
+    if (auto name = ck.string(v, "name", p)) {
+        if (std::string why = check_dns1123_label(*name); !why.empty())
+            ck.error(join(p, "name"), quote(*name) + " " + why);
+        vol.name = *name;
+    } else if (member(v, "name") == nullptr) {
+        ck.error(join(p, "name"), "required");
+    }
+    size_t sources = 0;
+    for (const auto& item : v.items())
+        if (is_volume_source(item.key()) && !item.value().is_null()) ++sources;
+    if (sources == 0) {
+        ck.error(p, "must give a volume source: emptyDir or hostPath");
+        return vol;
+    }
+    if (sources > 1) {
+        ck.error(p, "may give only one volume source");
+        return vol;
+    }
+    if (const Json* ed = ck.object(member(v, "emptyDir"), join(p, "emptyDir"), Kind::EmptyDir)) {
+        const std::string ep = join(p, "emptyDir");
+        EmptyDirVolume e;
+        if (auto medium = ck.string(*ed, "medium", ep)) {
+            if (*medium == "Memory")
+                e.memory = true;
+            else if (!medium->empty())
+                ck.error(join(ep, "medium"), quote(*medium) + " is not supported; use \"\" (disk) "
+                                             "or \"Memory\" (tmpfs)");
+        }
+        if (const Json* sl = member(*ed, "sizeLimit")) {
+            std::string text;
+            if (auto q = ck.quantity(*sl, join(ep, "sizeLimit"), &text)) {
+                if (q->value < 0)
+                    ck.error(join(ep, "sizeLimit"), quote(text) + " must be greater than or equal to 0");
+                else
+                    e.size_limit_bytes = q->value;
+            }
+        }
+        vol.source = e;
+    } else if (const Json* hp = ck.object(member(v, "hostPath"), join(p, "hostPath"), Kind::HostPath)) {
+        const std::string hpp = join(p, "hostPath");
+        HostPathVolume h;
+        if (auto path = ck.string(*hp, "path", hpp)) {
+            if (path->empty() || path->front() != '/')
+                ck.error(join(hpp, "path"), quote(*path) + " must be an absolute path");
+            h.path = *path;
+        } else if (member(*hp, "path") == nullptr) {
+            ck.error(join(hpp, "path"), "required");
+        }
+        if (auto type = ck.string(*hp, "type", hpp)) {
+            static const std::map<std::string, HostPathType> types = {
+                {"", HostPathType::Unset}, {"DirectoryOrCreate", HostPathType::DirectoryOrCreate},
+                {"Directory", HostPathType::Directory}, {"FileOrCreate", HostPathType::FileOrCreate},
+                {"File", HostPathType::File}, {"Socket", HostPathType::Socket},
+                {"CharDevice", HostPathType::CharDevice}, {"BlockDevice", HostPathType::BlockDevice}};
+            auto it = types.find(*type);
+            if (it == types.end())
+                ck.error(join(hpp, "type"), quote(*type) + " must be one of \"\", DirectoryOrCreate, "
+                         "Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice");
+            else
+                h.type = it->second;
+        }
+        vol.source = h;
+    }
+    return vol;
+}
+
+void check_volumes(Checker& ck, const Json& spec, Pod& pod, std::set<std::string>& names) {
+    const Json* arr = ck.array(spec, "volumes", "spec");
+    if (arr == nullptr) return;
+    for (size_t i = 0; i < arr->size(); ++i) {
+        const std::string p = index("spec.volumes", i);
+        Volume v = check_volume(ck, (*arr)[i], p);
+        if (!v.name.empty() && !names.insert(v.name).second)
+            ck.error(join(p, "name"), quote(v.name) + " is already the name of another volume");
+        pod.volumes.push_back(std::move(v));
+    }
+}
+
+void check_containers(Checker& ck, const Json& spec, Pod& pod, const std::set<std::string>& volumes) {
+    std::map<std::string, std::string> names;  // container name -> path, across both lists
+    for (bool init : {true, false}) {
+        const char* key = init ? "initContainers" : "containers";
+        const std::string p = join("spec", key);
+        const Json* arr = ck.array(spec, key, "spec");
+        if (!init && (arr == nullptr || arr->empty())) {
+            if (member(spec, key) == nullptr || arr != nullptr)
+                ck.error(p, "required: at least one container");
+            continue;
+        }
+        if (arr == nullptr) continue;
+        auto& out = init ? pod.init_containers : pod.containers;
+        for (size_t i = 0; i < arr->size(); ++i) {
+            const std::string cp = index(p, i);
+            Container c = validate_container(ck, (*arr)[i], cp, init, volumes);
+            if (!c.name.empty()) {
+                if (auto [it, fresh] = names.emplace(c.name, cp); !fresh)
+                    ck.error(join(cp, "name"), quote(c.name) + " is already used by " + it->second);
+            }
+            out.push_back(std::move(c));
+        }
+    }
+}
+
+// hostPorts are one namespace for the whole pod (and the host): no two may collide.
+void check_host_ports(Checker& ck, const Pod& pod) {
+    std::map<std::string, std::string> seen;
+    for (bool init : {true, false}) {
+        const auto& list = init ? pod.init_containers : pod.containers;
+        for (size_t i = 0; i < list.size(); ++i) {
+            for (size_t j = 0; j < list[i].ports.size(); ++j) {
+                const ContainerPort& port = list[i].ports[j];
+                const std::string p = index(join(index(init ? "spec.initContainers" : "spec.containers", i), "ports"), j);
+                if (pod.host_network && port.host_port != 0 && port.host_port != port.container_port)
+                    ck.error(join(p, "hostPort"), "must equal containerPort with hostNetwork");
+                if (port.host_port == 0) continue;
+                const std::string key = std::to_string(port.host_port) + "/" + port.protocol + "/" + port.host_ip;
+                if (auto [it, fresh] = seen.emplace(key, p); !fresh)
+                    ck.error(join(p, "hostPort"), std::to_string(port.host_port) + "/" + port.protocol +
+                             " is already used by " + it->second);
+            }
+        }
+    }
+}
+
+void check_spec(Checker& ck, const Json& doc, Pod& pod) {
+    const Json* spec = ck.object(member(doc, "spec"), "spec", Kind::PodSpec);
+    if (spec == nullptr) {
+        if (member(doc, "spec") == nullptr) ck.error("spec.containers", "required: at least one container");
+        return;
+    }
+    std::set<std::string> volumes;
+    check_volumes(ck, *spec, pod, volumes);
+    check_containers(ck, *spec, pod, volumes);
+    if (auto rp = ck.string(*spec, "restartPolicy", "spec")) {
+        if (*rp == "Always") pod.restart_policy = RestartPolicy::Always;
+        else if (*rp == "OnFailure") pod.restart_policy = RestartPolicy::OnFailure;
+        else if (*rp == "Never") pod.restart_policy = RestartPolicy::Never;
+        else ck.error("spec.restartPolicy", quote(*rp) + " must be Always, OnFailure or Never");
+    }
+    if (auto g = ck.integer(*spec, "terminationGracePeriodSeconds", "spec")) {
+        if (*g < 0)
+            ck.error("spec.terminationGracePeriodSeconds", std::to_string(*g) + " must be 0 or more");
+        else
+            pod.termination_grace_period_seconds = *g;
+    }
+    if (auto h = ck.string(*spec, "hostname", "spec"); h && !h->empty()) {
+        if (std::string why = check_dns1123_label(*h); !why.empty())
+            ck.error("spec.hostname", quote(*h) + " " + why);
+        pod.hostname = *h;
+    }
+    pod.host_network = ck.boolean(*spec, "hostNetwork", "spec").value_or(false);
+    pod.host_ipc = ck.boolean(*spec, "hostIPC", "spec").value_or(false);
+    pod.host_pid = ck.boolean(*spec, "hostPID", "spec").value_or(false);
+    const auto share = ck.boolean(*spec, "shareProcessNamespace", "spec");
+    if (pod.host_pid && share.value_or(false))
+        ck.error("spec.shareProcessNamespace", "may not be true together with hostPID");
+    // podrun's default is true (see pod.hpp); with hostPID there is no pod pid namespace.
+    pod.share_process_namespace = share.value_or(!pod.host_pid);
+    if (const Json* r = member(*spec, "resources")) pod.pod_resources = validate_resources(ck, *r, "spec.resources");
+    check_host_ports(ck, pod);
+    // Ignored fields whose values env fieldRefs can still read.
+    pod.node_name = ck.string(*spec, "nodeName", "spec").value_or("");
+    auto sa = ck.string(*spec, "serviceAccountName", "spec");
+    auto sa_old = ck.string(*spec, "serviceAccount", "spec");  // deprecated alias
+    if (sa && !sa->empty()) pod.service_account_name = *sa;
+    else if (sa_old && !sa_old->empty()) pod.service_account_name = *sa_old;
+}
+
+}  // namespace
+
+void validate_pod(Checker& ck, const Json& doc, Pod& pod) {
+    if (!doc.is_object()) {
+        ck.type_error("", "a Pod object (apiVersion, kind, metadata, spec)", doc);
+        return;
+    }
+    ck.object(&doc, "", Kind::Pod);
+    auto api = ck.string(doc, "apiVersion", "");
+    if (!api && member(doc, "apiVersion") == nullptr) ck.error("apiVersion", "required; use \"v1\"");
+    else if (api && *api != "v1") ck.error("apiVersion", quote(*api) + " is not supported; use \"v1\"");
+    auto kind = ck.string(doc, "kind", "");
+    if (!kind && member(doc, "kind") == nullptr) ck.error("kind", "required; use \"Pod\"");
+    else if (kind && *kind != "Pod") ck.error("kind", quote(*kind) + " is not supported; podrun runs a \"Pod\"");
+    check_metadata(ck, doc, pod);
+    check_spec(ck, doc, pod);
+}
+
+}  // namespace podrun::spec::detail

@@ -109,7 +109,7 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
     sys::ExecPlan exec({opts.pause_path}, {}, "");
     sys::ReportPipe report = sys::ReportPipe::make();
     const int report_fd = report.write_end.get();
-    const pid_t supervisor = ::getpid();
+    sys::UniqueFd self_pidfd = sys::pidfd_open(::getpid());
 
     uint64_t flags = sb.ns.clone_flags();
     explain("sandbox", "clone3(" + namespaces::flag_names(flags | CLONE_PIDFD | 0x200000000ULL) +
@@ -124,13 +124,10 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
     if (cr.pid == 0) {
         // Child, PID 1 of the new namespaces, before exec: raw syscalls only.
         if (opts.die_with_supervisor) {
-            if (int e = sys::child_pdeathsig(SIGKILL, 0)) {
+            if (int e = sys::child_pdeathsig_pidfd(SIGKILL, self_pidfd.get())) {
                 sys::ReportPipe::send(report_fd, {sys::kStepPdeathsig, e});
                 _exit(125);
             }
-            // Our parent is outside our pid namespace, so getppid() is 0 here; check the
-            // supervisor is still there instead.
-            if (::kill(supervisor, 0) < 0) _exit(125);
         }
         sys::StepFailure f = ops.run(0, ops.size());
         if (f.step >= 0) {

@@ -1,6 +1,7 @@
 // Child-side exec helpers (see exec.hpp).
 #include "podrun/sys/exec.hpp"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -78,6 +79,13 @@ int child_pdeathsig(int sig, int expected_parent) noexcept {
     if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0) return errno;
     // The parent may have died between fork and prctl: then nobody would signal us.
     if (expected_parent > 0 && getppid() != expected_parent) return ESRCH;
+    return 0;
+}
+
+int child_pdeathsig_pidfd(int sig, int parent_pidfd) noexcept {
+    if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0) return errno;
+    pollfd p{parent_pidfd, POLLIN, 0};
+    if (poll(&p, 1, 0) != 0) return ESRCH;  // readable (exited) or broken: do not run orphaned
     return 0;
 }
 

@@ -28,8 +28,9 @@ long clone3_raw(uint64_t flags, int cgroup_fd, int* pidfd_out) noexcept {
         ca.flags |= CLONE_INTO_CGROUP;
         ca.cgroup = static_cast<uint64_t>(cgroup_fd);
     }
-    // CLONE_PARENT children report to our parent; the exit signal must still be SIGCHLD.
-    ca.exit_signal = SIGCHLD;
+    // clone3 refuses an exit signal with CLONE_PARENT: the child inherits ours (SIGCHLD,
+    // since we were forked), and reports to our parent (kernel/fork.c, clone3_args_valid).
+    ca.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
     long r = syscall(SYS_clone3, &ca, sizeof ca);
     return r < 0 ? -errno : r;
 }

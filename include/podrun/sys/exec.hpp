@@ -41,5 +41,8 @@ int child_stdio(int in, int out, int err) noexcept;
 int child_default_signals() noexcept;
 // PR_SET_PDEATHSIG, then check the parent did not die before it took effect.
 int child_pdeathsig(int sig, int expected_parent) noexcept;
+// The same for a child whose parent is outside its pid namespace (getppid() is 0 there):
+// the parent's pidfd turns readable once it has exited.
+int child_pdeathsig_pidfd(int sig, int parent_pidfd) noexcept;
 
 }  // namespace podrun::sys

@@ -19,19 +19,28 @@ std::string key_path(const std::string& path, std::string_view key) {
     return path + "[" + std::string(key) + "]";
 }
 
-std::string quote(std::string_view s) { return Json(std::string(s)).dump(); }
+std::string quote(std::string_view s) {
+    return Json(std::string(s)).dump();
+}
 
 std::string describe(const Json& v) {
     switch (v.type()) {
-        case Json::value_t::string: return "string " + v.dump();
-        case Json::value_t::boolean: return "boolean " + v.dump();
+        case Json::value_t::string:
+            return "string " + v.dump();
+        case Json::value_t::boolean:
+            return "boolean " + v.dump();
         case Json::value_t::number_integer:
         case Json::value_t::number_unsigned:
-        case Json::value_t::number_float: return "number " + v.dump();
-        case Json::value_t::null: return "null";
-        case Json::value_t::object: return "an object";
-        case Json::value_t::array: return "an array";
-        default: return "an unexpected value";
+        case Json::value_t::number_float:
+            return "number " + v.dump();
+        case Json::value_t::null:
+            return "null";
+        case Json::value_t::object:
+            return "an object";
+        case Json::value_t::array:
+            return "an array";
+        default:
+            return "an unexpected value";
     }
 }
 
@@ -67,14 +76,15 @@ const Json* Checker::object(const Json* v, const std::string& path, Kind kind) {
         if (field == nullptr) {
             // Strict decoding rejects unknown fields even when null: they are typos.
             const std::string near = closest(key, names);
-            error(p, near.empty() ? "unknown field (not a field of " +
-                                        std::string(kind_name(kind)) + ")"
-                                  : "unknown field; did you mean " + quote(near) + "?");
+            error(p, near.empty()
+                         ? "unknown field (not a field of " + std::string(kind_name(kind)) + ")"
+                         : "unknown field; did you mean " + quote(near) + "?");
         } else if (value.is_null()) {
             continue;  // null is "not set" in Kubernetes, whatever the policy
         } else if (field->policy == Policy::NotYet) {
-            error(p, "not supported by podrun yet (a Kubernetes field podrun does not "
-                     "implement; remove it to run this pod here)");
+            error(p,
+                  "not supported by podrun yet (a Kubernetes field podrun does not "
+                  "implement; remove it to run this pod here)");
         } else if (field->policy == Policy::Ignored) {
             ignored.push_back(p);
         }

@@ -16,17 +16,17 @@
 
 namespace podrun::spec::detail {
 
-std::string join(const std::string& path, std::string_view key);  // "a" + "b" -> "a.b"
-std::string index(const std::string& path, size_t i);             // "a[3]"
+std::string join(const std::string& path, std::string_view key);      // "a" + "b" -> "a.b"
+std::string index(const std::string& path, size_t i);                 // "a[3]"
 std::string key_path(const std::string& path, std::string_view key);  // "a[key]" (map entries)
-std::string quote(std::string_view s);                              // "\"s\"" (JSON escaping)
-std::string describe(const Json& v);                                // `string "80"`, `an array`
+std::string quote(std::string_view s);                                // "\"s\"" (JSON escaping)
+std::string describe(const Json& v);                                  // `string "80"`, `an array`
 
 // The member `key` of `obj`, or nullptr when absent or null (Kubernetes treats both alike).
 const Json* member(const Json& obj, std::string_view key);
 
 class Checker {
-public:
+  public:
     std::vector<Problem> errors;
     std::vector<std::string> ignored;  // paths of accepted fields that mean nothing here
 
@@ -39,11 +39,13 @@ public:
     const Json* object(const Json* v, const std::string& path, Kind kind);
 
     // Typed members of `obj` (at `path`): nullopt when absent, or after recording a type error.
-    std::optional<std::string> string(const Json& obj, std::string_view key, const std::string& path);
+    std::optional<std::string> string(const Json& obj, std::string_view key,
+                                      const std::string& path);
     std::optional<int64_t> integer(const Json& obj, std::string_view key, const std::string& path);
     std::optional<bool> boolean(const Json& obj, std::string_view key, const std::string& path);
     const Json* array(const Json& obj, std::string_view key, const std::string& path);
-    std::vector<std::string> strings(const Json& obj, std::string_view key, const std::string& path);
+    std::vector<std::string> strings(const Json& obj, std::string_view key,
+                                     const std::string& path);
     std::map<std::string, std::string> string_map(const Json& obj, std::string_view key,
                                                   const std::string& path);
     // A quantity given as a string or a bare number, as resource.Quantity's JSON form allows.

@@ -89,8 +89,8 @@ EnvList container_env(const Pod& pod, const Container& c, const PodRuntimeInfo& 
     EnvList env;
     for (const EnvVar& v : c.env) {
         // fieldRef values are used verbatim; literal values expand against what came before.
-        std::string value = v.field_path ? field_value(pod, *v.field_path, info)
-                                         : expand(v.value, env);
+        std::string value =
+            v.field_path ? field_value(pod, *v.field_path, info) : expand(v.value, env);
         // A redefinition keeps the first position and takes the new value (Kubernetes keeps a
         // map, so only "last wins" is specified; a stable order is podrun's choice).
         bool replaced = false;

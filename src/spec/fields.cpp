@@ -1,7 +1,6 @@
 // Field tables of the Kubernetes core/v1 kinds a Pod manifest may contain (as of v1.33).
 #include "fields.hpp"
 
-
 namespace podrun::spec::detail {
 namespace {
 
@@ -10,47 +9,107 @@ constexpr auto I = Policy::Ignored;
 constexpr auto N = Policy::NotYet;
 
 constexpr Field pod[] = {
-    {"apiVersion", S}, {"kind", S}, {"metadata", S}, {"spec", S},
-    {"status", I},  // written by the system, never by users: harmless, ignored
+    {"apiVersion", S}, {"kind", S},   {"metadata", S},
+    {"spec", S},       {"status", I},  // written by the system, never by users: harmless, ignored
 };
 
 constexpr Field object_meta[] = {
-    {"name", S}, {"namespace", S}, {"labels", S}, {"annotations", S},
+    {"name", S},
+    {"namespace", S},
+    {"labels", S},
+    {"annotations", S},
     // Set by an API server, or used only by one (generateName); podrun requires a name.
-    {"generateName", I}, {"uid", I}, {"resourceVersion", I}, {"generation", I},
-    {"creationTimestamp", I}, {"deletionTimestamp", I}, {"deletionGracePeriodSeconds", I},
-    {"ownerReferences", I}, {"finalizers", I}, {"managedFields", I}, {"selfLink", I},
+    {"generateName", I},
+    {"uid", I},
+    {"resourceVersion", I},
+    {"generation", I},
+    {"creationTimestamp", I},
+    {"deletionTimestamp", I},
+    {"deletionGracePeriodSeconds", I},
+    {"ownerReferences", I},
+    {"finalizers", I},
+    {"managedFields", I},
+    {"selfLink", I},
 };
 
 constexpr Field pod_spec[] = {
-    {"containers", S}, {"initContainers", S}, {"volumes", S}, {"restartPolicy", S},
-    {"terminationGracePeriodSeconds", S}, {"hostname", S}, {"shareProcessNamespace", S},
-    {"hostNetwork", S}, {"hostIPC", S}, {"hostPID", S}, {"resources", S},
+    {"containers", S},
+    {"initContainers", S},
+    {"volumes", S},
+    {"restartPolicy", S},
+    {"terminationGracePeriodSeconds", S},
+    {"hostname", S},
+    {"shareProcessNamespace", S},
+    {"hostNetwork", S},
+    {"hostIPC", S},
+    {"hostPID", S},
+    {"resources", S},
     // Scheduling, cluster DNS, service accounts and image pulling: nothing to do on one node.
-    {"nodeName", I}, {"nodeSelector", I}, {"affinity", I}, {"tolerations", I},
-    {"priorityClassName", I}, {"priority", I}, {"schedulerName", I}, {"dnsPolicy", I},
-    {"dnsConfig", I}, {"serviceAccountName", I}, {"serviceAccount", I},
-    {"automountServiceAccountToken", I}, {"imagePullSecrets", I}, {"enableServiceLinks", I},
-    {"preemptionPolicy", I}, {"topologySpreadConstraints", I}, {"runtimeClassName", I},
-    {"overhead", I}, {"readinessGates", I}, {"schedulingGates", I},
-    {"securityContext", N}, {"activeDeadlineSeconds", N}, {"hostAliases", N}, {"os", N},
-    {"hostUsers", N}, {"subdomain", N}, {"setHostnameAsFQDN", N}, {"ephemeralContainers", N},
+    {"nodeName", I},
+    {"nodeSelector", I},
+    {"affinity", I},
+    {"tolerations", I},
+    {"priorityClassName", I},
+    {"priority", I},
+    {"schedulerName", I},
+    {"dnsPolicy", I},
+    {"dnsConfig", I},
+    {"serviceAccountName", I},
+    {"serviceAccount", I},
+    {"automountServiceAccountToken", I},
+    {"imagePullSecrets", I},
+    {"enableServiceLinks", I},
+    {"preemptionPolicy", I},
+    {"topologySpreadConstraints", I},
+    {"runtimeClassName", I},
+    {"overhead", I},
+    {"readinessGates", I},
+    {"schedulingGates", I},
+    {"securityContext", N},
+    {"activeDeadlineSeconds", N},
+    {"hostAliases", N},
+    {"os", N},
+    {"hostUsers", N},
+    {"subdomain", N},
+    {"setHostnameAsFQDN", N},
+    {"ephemeralContainers", N},
     {"resourceClaims", N},
 };
 
 constexpr Field container[] = {
-    {"name", S}, {"image", S}, {"command", S}, {"args", S}, {"env", S}, {"workingDir", S},
-    {"ports", S}, {"resources", S}, {"volumeMounts", S}, {"restartPolicy", S},
-    {"imagePullPolicy", I}, {"terminationMessagePath", I}, {"terminationMessagePolicy", I},
-    {"securityContext", N}, {"livenessProbe", N}, {"readinessProbe", N}, {"startupProbe", N},
-    {"lifecycle", N}, {"stdin", N}, {"stdinOnce", N}, {"tty", N}, {"envFrom", N},
-    {"volumeDevices", N}, {"resizePolicy", N},
+    {"name", S},
+    {"image", S},
+    {"command", S},
+    {"args", S},
+    {"env", S},
+    {"workingDir", S},
+    {"ports", S},
+    {"resources", S},
+    {"volumeMounts", S},
+    {"restartPolicy", S},
+    {"imagePullPolicy", I},
+    {"terminationMessagePath", I},
+    {"terminationMessagePolicy", I},
+    {"securityContext", N},
+    {"livenessProbe", N},
+    {"readinessProbe", N},
+    {"startupProbe", N},
+    {"lifecycle", N},
+    {"stdin", N},
+    {"stdinOnce", N},
+    {"tty", N},
+    {"envFrom", N},
+    {"volumeDevices", N},
+    {"resizePolicy", N},
 };
 
 constexpr Field env_var[] = {{"name", S}, {"value", S}, {"valueFrom", S}};
 
 constexpr Field env_var_source[] = {
-    {"fieldRef", S}, {"resourceFieldRef", N}, {"configMapKeyRef", N}, {"secretKeyRef", N},
+    {"fieldRef", S},
+    {"resourceFieldRef", N},
+    {"configMapKeyRef", N},
+    {"secretKeyRef", N},
 };
 
 constexpr Field object_field_selector[] = {{"apiVersion", S}, {"fieldPath", S}};
@@ -62,18 +121,46 @@ constexpr Field container_port[] = {
 constexpr Field resource_requirements[] = {{"limits", S}, {"requests", S}, {"claims", N}};
 
 constexpr Field volume_mount[] = {
-    {"name", S}, {"mountPath", S}, {"readOnly", S}, {"subPath", S},
-    {"mountPropagation", N}, {"subPathExpr", N}, {"recursiveReadOnly", N},
+    {"name", S},
+    {"mountPath", S},
+    {"readOnly", S},
+    {"subPath", S},
+    {"mountPropagation", N},
+    {"subPathExpr", N},
+    {"recursiveReadOnly", N},
 };
 
 constexpr Field volume[] = {
-    {"name", S}, {"emptyDir", S}, {"hostPath", S},
-    {"configMap", N}, {"secret", N}, {"persistentVolumeClaim", N}, {"projected", N},
-    {"downwardAPI", N}, {"ephemeral", N}, {"csi", N}, {"image", N}, {"nfs", N},
-    {"iscsi", N}, {"gitRepo", N}, {"gcePersistentDisk", N}, {"awsElasticBlockStore", N},
-    {"glusterfs", N}, {"rbd", N}, {"flexVolume", N}, {"cinder", N}, {"cephfs", N},
-    {"flocker", N}, {"fc", N}, {"azureFile", N}, {"azureDisk", N}, {"vsphereVolume", N},
-    {"quobyte", N}, {"photonPersistentDisk", N}, {"portworxVolume", N}, {"scaleIO", N},
+    {"name", S},
+    {"emptyDir", S},
+    {"hostPath", S},
+    {"configMap", N},
+    {"secret", N},
+    {"persistentVolumeClaim", N},
+    {"projected", N},
+    {"downwardAPI", N},
+    {"ephemeral", N},
+    {"csi", N},
+    {"image", N},
+    {"nfs", N},
+    {"iscsi", N},
+    {"gitRepo", N},
+    {"gcePersistentDisk", N},
+    {"awsElasticBlockStore", N},
+    {"glusterfs", N},
+    {"rbd", N},
+    {"flexVolume", N},
+    {"cinder", N},
+    {"cephfs", N},
+    {"flocker", N},
+    {"fc", N},
+    {"azureFile", N},
+    {"azureDisk", N},
+    {"vsphereVolume", N},
+    {"quobyte", N},
+    {"photonPersistentDisk", N},
+    {"portworxVolume", N},
+    {"scaleIO", N},
     {"storageos", N},
 };
 
@@ -84,42 +171,70 @@ constexpr Field host_path[] = {{"path", S}, {"type", S}};
 
 std::string_view kind_name(Kind k) {
     switch (k) {
-        case Kind::Pod: return "Pod";
-        case Kind::ObjectMeta: return "ObjectMeta";
-        case Kind::PodSpec: return "PodSpec";
-        case Kind::Container: return "Container";
-        case Kind::EnvVar: return "EnvVar";
-        case Kind::EnvVarSource: return "EnvVarSource";
-        case Kind::ObjectFieldSelector: return "ObjectFieldSelector";
-        case Kind::ContainerPort: return "ContainerPort";
-        case Kind::ResourceRequirements: return "ResourceRequirements";
-        case Kind::VolumeMount: return "VolumeMount";
-        case Kind::Volume: return "Volume";
-        case Kind::EmptyDir: return "EmptyDirVolumeSource";
-        case Kind::HostPath: return "HostPathVolumeSource";
+        case Kind::Pod:
+            return "Pod";
+        case Kind::ObjectMeta:
+            return "ObjectMeta";
+        case Kind::PodSpec:
+            return "PodSpec";
+        case Kind::Container:
+            return "Container";
+        case Kind::EnvVar:
+            return "EnvVar";
+        case Kind::EnvVarSource:
+            return "EnvVarSource";
+        case Kind::ObjectFieldSelector:
+            return "ObjectFieldSelector";
+        case Kind::ContainerPort:
+            return "ContainerPort";
+        case Kind::ResourceRequirements:
+            return "ResourceRequirements";
+        case Kind::VolumeMount:
+            return "VolumeMount";
+        case Kind::Volume:
+            return "Volume";
+        case Kind::EmptyDir:
+            return "EmptyDirVolumeSource";
+        case Kind::HostPath:
+            return "HostPathVolumeSource";
     }
     return "?";
 }
 
 std::span<const Field> fields_of(Kind k) {
     switch (k) {
-        case Kind::Pod: return pod;
-        case Kind::ObjectMeta: return object_meta;
-        case Kind::PodSpec: return pod_spec;
-        case Kind::Container: return container;
-        case Kind::EnvVar: return env_var;
-        case Kind::EnvVarSource: return env_var_source;
-        case Kind::ObjectFieldSelector: return object_field_selector;
-        case Kind::ContainerPort: return container_port;
-        case Kind::ResourceRequirements: return resource_requirements;
-        case Kind::VolumeMount: return volume_mount;
-        case Kind::Volume: return volume;
-        case Kind::EmptyDir: return empty_dir;
-        case Kind::HostPath: return host_path;
+        case Kind::Pod:
+            return pod;
+        case Kind::ObjectMeta:
+            return object_meta;
+        case Kind::PodSpec:
+            return pod_spec;
+        case Kind::Container:
+            return container;
+        case Kind::EnvVar:
+            return env_var;
+        case Kind::EnvVarSource:
+            return env_var_source;
+        case Kind::ObjectFieldSelector:
+            return object_field_selector;
+        case Kind::ContainerPort:
+            return container_port;
+        case Kind::ResourceRequirements:
+            return resource_requirements;
+        case Kind::VolumeMount:
+            return volume_mount;
+        case Kind::Volume:
+            return volume;
+        case Kind::EmptyDir:
+            return empty_dir;
+        case Kind::HostPath:
+            return host_path;
     }
     return {};
 }
 
-bool is_volume_source(std::string_view field) { return field != "name"; }
+bool is_volume_source(std::string_view field) {
+    return field != "name";
+}
 
 }  // namespace podrun::spec::detail

@@ -19,8 +19,19 @@ struct Field {
 };
 
 enum class Kind {
-    Pod, ObjectMeta, PodSpec, Container, EnvVar, EnvVarSource, ObjectFieldSelector,
-    ContainerPort, ResourceRequirements, VolumeMount, Volume, EmptyDir, HostPath,
+    Pod,
+    ObjectMeta,
+    PodSpec,
+    Container,
+    EnvVar,
+    EnvVarSource,
+    ObjectFieldSelector,
+    ContainerPort,
+    ResourceRequirements,
+    VolumeMount,
+    Volume,
+    EmptyDir,
+    HostPath,
 };
 
 std::string_view kind_name(Kind k);

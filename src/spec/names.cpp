@@ -15,7 +15,9 @@ bool matches(std::string_view s, const std::regex& re) {
     return std::regex_match(s.begin(), s.end(), re);
 }
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+char lower(char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
 
 size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -90,8 +92,7 @@ std::string check_iana_svc_name(std::string_view s) {
     if (!matches(s, chars)) return "a port name may only hold lowercase letters, digits and '-'";
     if (!matches(s, letter)) return "a port name must contain at least one letter";
     if (s.find("--") != std::string_view::npos) return "a port name must not contain \"--\"";
-    if (s.front() == '-' || s.back() == '-')
-        return "a port name must not begin or end with '-'";
+    if (s.front() == '-' || s.back() == '-') return "a port name must not begin or end with '-'";
     return {};
 }
 

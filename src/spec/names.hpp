@@ -12,7 +12,7 @@ std::string check_dns1123_label(std::string_view s);      // <= 63, [a-z0-9]([-a
 std::string check_dns1123_subdomain(std::string_view s);  // <= 253, labels joined by '.'
 std::string check_qualified_name(std::string_view s);     // [prefix/]name, label/annotation keys
 std::string check_label_value(std::string_view s);
-std::string check_iana_svc_name(std::string_view s);      // port names
+std::string check_iana_svc_name(std::string_view s);  // port names
 std::string check_env_var_name(std::string_view s);
 bool is_ip_address(const std::string& s);
 

@@ -37,14 +37,19 @@ ParsedText parse_json(std::string_view text) {
     std::string duplicate;
     auto callback = [&](int, Json::parse_event_t event, Json& parsed) {
         switch (event) {
-            case Json::parse_event_t::object_start: open_objects.emplace_back(); break;
-            case Json::parse_event_t::object_end: open_objects.pop_back(); break;
+            case Json::parse_event_t::object_start:
+                open_objects.emplace_back();
+                break;
+            case Json::parse_event_t::object_end:
+                open_objects.pop_back();
+                break;
             case Json::parse_event_t::key:
                 if (!open_objects.back().insert(parsed.get<std::string>()).second &&
                     duplicate.empty())
                     duplicate = parsed.get<std::string>();
                 break;
-            default: break;
+            default:
+                break;
         }
         return true;
     };
@@ -66,9 +71,9 @@ ParsedText parse_json(std::string_view text) {
 // YAML 1.1 core schema as go-yaml v2 resolves plain scalars (the library kubectl uses).
 Json plain_scalar(const std::string& s) {
     static const std::set<std::string> nulls = {"", "~", "null", "Null", "NULL"};
-    static const std::set<std::string> trues = {"true", "True", "TRUE", "y", "Y", "yes",
-                                                "Yes",  "YES",  "on",   "On",  "ON"};
-    static const std::set<std::string> falses = {"false", "False", "FALSE", "n",  "N",  "no",
+    static const std::set<std::string> trues = {"true", "True", "TRUE", "y",  "Y", "yes",
+                                                "Yes",  "YES",  "on",   "On", "ON"};
+    static const std::set<std::string> falses = {"false", "False", "FALSE", "n",   "N",  "no",
                                                  "No",    "NO",    "off",   "Off", "OFF"};
     if (nulls.count(s)) return nullptr;
     if (trues.count(s)) return true;
@@ -93,7 +98,8 @@ struct YamlError {
 Json convert(const YAML::Node& node) {
     switch (node.Type()) {
         case YAML::NodeType::Null:
-        case YAML::NodeType::Undefined: return nullptr;
+        case YAML::NodeType::Undefined:
+            return nullptr;
         case YAML::NodeType::Scalar:
             // "?" = plain scalar; "!" = quoted or block scalar; explicit tags are honoured
             // only for strings, the one a manifest has reason to use.
@@ -137,8 +143,9 @@ ParsedText parse_yaml(std::string_view text) {
             out.doc = convert(docs[0]);
         }
     } catch (const YAML::ParserException& e) {
-        out.error = at(static_cast<size_t>(e.mark.line) + 1, static_cast<size_t>(e.mark.column) + 1) +
-                    ": YAML syntax error: " + e.msg;
+        out.error =
+            at(static_cast<size_t>(e.mark.line) + 1, static_cast<size_t>(e.mark.column) + 1) +
+            ": YAML syntax error: " + e.msg;
     } catch (const YamlError& e) {
         out.error = e.message;
     }

@@ -5,9 +5,12 @@ namespace podrun::spec {
 
 std::string to_string(RestartPolicy p) {
     switch (p) {
-        case RestartPolicy::Always: return "Always";
-        case RestartPolicy::OnFailure: return "OnFailure";
-        case RestartPolicy::Never: return "Never";
+        case RestartPolicy::Always:
+            return "Always";
+        case RestartPolicy::OnFailure:
+            return "OnFailure";
+        case RestartPolicy::Never:
+            return "Never";
     }
     return "?";
 }

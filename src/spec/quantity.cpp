@@ -10,7 +10,9 @@
 namespace podrun::spec {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 // An exact number: (negative ? -1 : 1) * digits * 10^exp10. `digits` has no leading zeros
 // ("" means zero).
@@ -44,8 +46,11 @@ bool interpret_suffix(std::string_view s, int& binary_power, int64_t& exp10) {
             return true;
         }
     }
-    struct Dec { std::string_view s; int exp; };
-    static constexpr Dec decimal[] = {{"n", -9}, {"u", -6}, {"m", -3}, {"", 0},  {"k", 3},
+    struct Dec {
+        std::string_view s;
+        int exp;
+    };
+    static constexpr Dec decimal[] = {{"n", -9}, {"u", -6}, {"m", -3}, {"", 0},   {"k", 3},
                                       {"M", 6},  {"G", 9},  {"T", 12}, {"P", 15}, {"E", 18}};
     for (const auto& d : decimal) {
         if (s == d.s) {
@@ -123,7 +128,8 @@ int64_t ceil_scaled(const Decimal& d, int64_t scale) {
         int_part = d.digits + std::string(static_cast<size_t>(e), '0');
     } else if (int_len > 0) {
         int_part = d.digits.substr(0, static_cast<size_t>(int_len));
-        fraction = d.digits.find_first_not_of('0', static_cast<size_t>(int_len)) != std::string::npos;
+        fraction =
+            d.digits.find_first_not_of('0', static_cast<size_t>(int_len)) != std::string::npos;
     } else {
         fraction = true;  // all digits are after the point and at least one is non-zero
     }

@@ -14,8 +14,9 @@ void check_image(Checker& ck, const Json& v, const std::string& path, Container&
     if (!image || image->empty()) return;
     const std::string p = join(path, "image");
     if (image->front() != '/') {
-        ck.error(p, "image " + quote(*image) + ": podrun has no image store yet; give a path "
-                    "to a rootfs directory or omit image to run host programs");
+        ck.error(p, "image " + quote(*image) +
+                        ": podrun has no image store yet; give a path "
+                        "to a rootfs directory or omit image to run host programs");
         return;
     }
     c.image = *image;
@@ -23,10 +24,15 @@ void check_image(Checker& ck, const Json& v, const std::string& path, Container&
 
 // Kubernetes accepts these env fieldRef paths (downward API for environment variables).
 std::string check_field_path(const std::string& fp) {
-    static constexpr std::string_view plain[] = {
-        "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
-        "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP",
-        "status.podIPs"};
+    static constexpr std::string_view plain[] = {"metadata.name",
+                                                 "metadata.namespace",
+                                                 "metadata.uid",
+                                                 "spec.nodeName",
+                                                 "spec.serviceAccountName",
+                                                 "status.hostIP",
+                                                 "status.hostIPs",
+                                                 "status.podIP",
+                                                 "status.podIPs"};
     for (auto p : plain)
         if (fp == p) return {};
     for (std::string_view prefix : {"metadata.labels", "metadata.annotations"}) {
@@ -108,7 +114,8 @@ void check_ports(Checker& ck, const Json& v, const std::string& path, Container&
         ContainerPort port;
         if (auto cp = ck.integer(*o, "containerPort", p)) {
             if (*cp < 1 || *cp > 65535)
-                ck.error(join(p, "containerPort"), std::to_string(*cp) + " must be between 1 and 65535");
+                ck.error(join(p, "containerPort"),
+                         std::to_string(*cp) + " must be between 1 and 65535");
             else
                 port.container_port = static_cast<int>(*cp);
         } else if (member(*o, "containerPort") == nullptr) {
@@ -173,7 +180,8 @@ void check_mounts(Checker& ck, const Json& v, const std::string& path,
         VolumeMount m;
         if (auto name = ck.string(*o, "name", p)) {
             if (!volume_names.count(*name))
-                ck.error(join(p, "name"), quote(*name) + " is not the name of a volume in spec.volumes");
+                ck.error(join(p, "name"),
+                         quote(*name) + " is not the name of a volume in spec.volumes");
             m.name = *name;
         } else if (member(*o, "name") == nullptr) {
             ck.error(join(p, "name"), "required");
@@ -206,11 +214,13 @@ void check_command(Checker& ck, const Json& v, const std::string& path, Containe
     if (cmd != nullptr && !(cmd->is_array() && cmd->empty())) return;
     const Json* img = member(v, "image");
     if (c.image)
-        ck.error(join(path, "command"), "required when image is a rootfs directory (there is "
-                                        "no image config to read an entrypoint from)");
+        ck.error(join(path, "command"),
+                 "required when image is a rootfs directory (there is "
+                 "no image config to read an entrypoint from)");
     else if (img == nullptr || (img->is_string() && img->get<std::string>().empty()))
-        ck.error(join(path, "command"), "required when image is omitted (podrun runs host "
-                                        "programs; there is no image entrypoint)");
+        ck.error(join(path, "command"),
+                 "required when image is omitted (podrun runs host "
+                 "programs; there is no image entrypoint)");
 }
 
 }  // namespace
@@ -235,13 +245,15 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
     }
     check_ports(ck, v, path, c);
     check_env(ck, v, path, c);
-    if (const Json* r = member(v, "resources")) c.resources = validate_resources(ck, *r, join(path, "resources"));
+    if (const Json* r = member(v, "resources"))
+        c.resources = validate_resources(ck, *r, join(path, "resources"));
     check_mounts(ck, v, path, volume_names, c);
     if (auto rp = ck.string(v, "restartPolicy", path)) {
         const std::string p = join(path, "restartPolicy");
         if (!init)
-            ck.error(p, "only init containers may set restartPolicy (Always makes a sidecar); "
-                        "regular containers follow spec.restartPolicy");
+            ck.error(p,
+                     "only init containers may set restartPolicy (Always makes a sidecar); "
+                     "regular containers follow spec.restartPolicy");
         else if (*rp != "Always")
             ck.error(p, quote(*rp) + ": the only value allowed is \"Always\" (a sidecar)");
         else

@@ -17,9 +17,11 @@ void check_metadata(Checker& ck, const Json& doc, Pod& pod) {
         if (std::string why = check_dns1123_subdomain(*name); !why.empty())
             ck.error("metadata.name", quote(*name) + " " + why);
         else if (std::string label = check_dns1123_label(*name); !label.empty())
-            ck.error("metadata.name", quote(*name) + " " + label + "; Kubernetes would accept "
-                     "this DNS-1123 subdomain, but podrun names cgroups and directories after "
-                     "the pod and needs a DNS-1123 label");
+            ck.error("metadata.name",
+                     quote(*name) + " " + label +
+                         "; Kubernetes would accept "
+                         "this DNS-1123 subdomain, but podrun names cgroups and directories after "
+                         "the pod and needs a DNS-1123 label");
         pod.metadata.name = *name;
     } else if (member(*md, "name") == nullptr) {
         ck.error("metadata.name", "required");
@@ -78,20 +80,23 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
             if (*medium == "Memory")
                 e.memory = true;
             else if (!medium->empty())
-                ck.error(join(ep, "medium"), quote(*medium) + " is not supported; use \"\" (disk) "
-                                             "or \"Memory\" (tmpfs)");
+                ck.error(join(ep, "medium"), quote(*medium) +
+                                                 " is not supported; use \"\" (disk) "
+                                                 "or \"Memory\" (tmpfs)");
         }
         if (const Json* sl = member(*ed, "sizeLimit")) {
             std::string text;
             if (auto q = ck.quantity(*sl, join(ep, "sizeLimit"), &text)) {
                 if (q->value < 0)
-                    ck.error(join(ep, "sizeLimit"), quote(text) + " must be greater than or equal to 0");
+                    ck.error(join(ep, "sizeLimit"),
+                             quote(text) + " must be greater than or equal to 0");
                 else
                     e.size_limit_bytes = q->value;
             }
         }
         vol.source = e;
-    } else if (const Json* hp = ck.object(member(v, "hostPath"), join(p, "hostPath"), Kind::HostPath)) {
+    } else if (const Json* hp =
+                   ck.object(member(v, "hostPath"), join(p, "hostPath"), Kind::HostPath)) {
         const std::string hpp = join(p, "hostPath");
         HostPathVolume h;
         if (auto path = ck.string(*hp, "path", hpp)) {
@@ -103,14 +108,20 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
         }
         if (auto type = ck.string(*hp, "type", hpp)) {
             static const std::map<std::string, HostPathType> types = {
-                {"", HostPathType::Unset}, {"DirectoryOrCreate", HostPathType::DirectoryOrCreate},
-                {"Directory", HostPathType::Directory}, {"FileOrCreate", HostPathType::FileOrCreate},
-                {"File", HostPathType::File}, {"Socket", HostPathType::Socket},
-                {"CharDevice", HostPathType::CharDevice}, {"BlockDevice", HostPathType::BlockDevice}};
+                {"", HostPathType::Unset},
+                {"DirectoryOrCreate", HostPathType::DirectoryOrCreate},
+                {"Directory", HostPathType::Directory},
+                {"FileOrCreate", HostPathType::FileOrCreate},
+                {"File", HostPathType::File},
+                {"Socket", HostPathType::Socket},
+                {"CharDevice", HostPathType::CharDevice},
+                {"BlockDevice", HostPathType::BlockDevice}};
             auto it = types.find(*type);
             if (it == types.end())
-                ck.error(join(hpp, "type"), quote(*type) + " must be one of \"\", DirectoryOrCreate, "
-                         "Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice");
+                ck.error(join(hpp, "type"),
+                         quote(*type) +
+                             " must be one of \"\", DirectoryOrCreate, "
+                             "Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice");
             else
                 h.type = it->second;
         }
@@ -131,7 +142,8 @@ void check_volumes(Checker& ck, const Json& spec, Pod& pod, std::set<std::string
     }
 }
 
-void check_containers(Checker& ck, const Json& spec, Pod& pod, const std::set<std::string>& volumes) {
+void check_containers(Checker& ck, const Json& spec, Pod& pod,
+                      const std::set<std::string>& volumes) {
     std::map<std::string, std::string> names;  // container name -> path, across both lists
     for (bool init : {true, false}) {
         const char* key = init ? "initContainers" : "containers";
@@ -164,14 +176,18 @@ void check_host_ports(Checker& ck, const Pod& pod) {
         for (size_t i = 0; i < list.size(); ++i) {
             for (size_t j = 0; j < list[i].ports.size(); ++j) {
                 const ContainerPort& port = list[i].ports[j];
-                const std::string p = index(join(index(init ? "spec.initContainers" : "spec.containers", i), "ports"), j);
-                if (pod.host_network && port.host_port != 0 && port.host_port != port.container_port)
+                const std::string p = index(
+                    join(index(init ? "spec.initContainers" : "spec.containers", i), "ports"), j);
+                if (pod.host_network && port.host_port != 0 &&
+                    port.host_port != port.container_port)
                     ck.error(join(p, "hostPort"), "must equal containerPort with hostNetwork");
                 if (port.host_port == 0) continue;
-                const std::string key = std::to_string(port.host_port) + "/" + port.protocol + "/" + port.host_ip;
+                const std::string key =
+                    std::to_string(port.host_port) + "/" + port.protocol + "/" + port.host_ip;
                 if (auto [it, fresh] = seen.emplace(key, p); !fresh)
-                    ck.error(join(p, "hostPort"), std::to_string(port.host_port) + "/" + port.protocol +
-                             " is already used by " + it->second);
+                    ck.error(join(p, "hostPort"), std::to_string(port.host_port) + "/" +
+                                                      port.protocol + " is already used by " +
+                                                      it->second);
             }
         }
     }
@@ -180,21 +196,27 @@ void check_host_ports(Checker& ck, const Pod& pod) {
 void check_spec(Checker& ck, const Json& doc, Pod& pod) {
     const Json* spec = ck.object(member(doc, "spec"), "spec", Kind::PodSpec);
     if (spec == nullptr) {
-        if (member(doc, "spec") == nullptr) ck.error("spec.containers", "required: at least one container");
+        if (member(doc, "spec") == nullptr)
+            ck.error("spec.containers", "required: at least one container");
         return;
     }
     std::set<std::string> volumes;
     check_volumes(ck, *spec, pod, volumes);
     check_containers(ck, *spec, pod, volumes);
     if (auto rp = ck.string(*spec, "restartPolicy", "spec")) {
-        if (*rp == "Always") pod.restart_policy = RestartPolicy::Always;
-        else if (*rp == "OnFailure") pod.restart_policy = RestartPolicy::OnFailure;
-        else if (*rp == "Never") pod.restart_policy = RestartPolicy::Never;
-        else ck.error("spec.restartPolicy", quote(*rp) + " must be Always, OnFailure or Never");
+        if (*rp == "Always")
+            pod.restart_policy = RestartPolicy::Always;
+        else if (*rp == "OnFailure")
+            pod.restart_policy = RestartPolicy::OnFailure;
+        else if (*rp == "Never")
+            pod.restart_policy = RestartPolicy::Never;
+        else
+            ck.error("spec.restartPolicy", quote(*rp) + " must be Always, OnFailure or Never");
     }
     if (auto g = ck.integer(*spec, "terminationGracePeriodSeconds", "spec")) {
         if (*g < 0)
-            ck.error("spec.terminationGracePeriodSeconds", std::to_string(*g) + " must be 0 or more");
+            ck.error("spec.terminationGracePeriodSeconds",
+                     std::to_string(*g) + " must be 0 or more");
         else
             pod.termination_grace_period_seconds = *g;
     }
@@ -211,14 +233,17 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
         ck.error("spec.shareProcessNamespace", "may not be true together with hostPID");
     // podrun's default is true (see pod.hpp); with hostPID there is no pod pid namespace.
     pod.share_process_namespace = share.value_or(!pod.host_pid);
-    if (const Json* r = member(*spec, "resources")) pod.pod_resources = validate_resources(ck, *r, "spec.resources");
+    if (const Json* r = member(*spec, "resources"))
+        pod.pod_resources = validate_resources(ck, *r, "spec.resources");
     check_host_ports(ck, pod);
     // Ignored fields whose values env fieldRefs can still read.
     pod.node_name = ck.string(*spec, "nodeName", "spec").value_or("");
     auto sa = ck.string(*spec, "serviceAccountName", "spec");
     auto sa_old = ck.string(*spec, "serviceAccount", "spec");  // deprecated alias
-    if (sa && !sa->empty()) pod.service_account_name = *sa;
-    else if (sa_old && !sa_old->empty()) pod.service_account_name = *sa_old;
+    if (sa && !sa->empty())
+        pod.service_account_name = *sa;
+    else if (sa_old && !sa_old->empty())
+        pod.service_account_name = *sa_old;
 }
 
 }  // namespace
@@ -230,11 +255,15 @@ void validate_pod(Checker& ck, const Json& doc, Pod& pod) {
     }
     ck.object(&doc, "", Kind::Pod);
     auto api = ck.string(doc, "apiVersion", "");
-    if (!api && member(doc, "apiVersion") == nullptr) ck.error("apiVersion", "required; use \"v1\"");
-    else if (api && *api != "v1") ck.error("apiVersion", quote(*api) + " is not supported; use \"v1\"");
+    if (!api && member(doc, "apiVersion") == nullptr)
+        ck.error("apiVersion", "required; use \"v1\"");
+    else if (api && *api != "v1")
+        ck.error("apiVersion", quote(*api) + " is not supported; use \"v1\"");
     auto kind = ck.string(doc, "kind", "");
-    if (!kind && member(doc, "kind") == nullptr) ck.error("kind", "required; use \"Pod\"");
-    else if (kind && *kind != "Pod") ck.error("kind", quote(*kind) + " is not supported; podrun runs a \"Pod\"");
+    if (!kind && member(doc, "kind") == nullptr)
+        ck.error("kind", "required; use \"Pod\"");
+    else if (kind && *kind != "Pod")
+        ck.error("kind", quote(*kind) + " is not supported; podrun runs a \"Pod\"");
     check_metadata(ck, doc, pod);
     check_spec(ck, doc, pod);
 }

@@ -42,8 +42,9 @@ List resource_list(Checker& ck, const Json& obj, std::string_view key, const std
         } else if (name == "ephemeral-storage" || name.rfind("hugepages-", 0) == 0 ||
                    name.find('/') != std::string::npos) {
             // Real Kubernetes resources (standard or extended, e.g. nvidia.com/gpu).
-            ck.error(rp, "resource \"" + name + "\" is not supported by podrun yet (only cpu "
-                         "and memory are)");
+            ck.error(rp, "resource \"" + name +
+                             "\" is not supported by podrun yet (only cpu "
+                             "and memory are)");
         } else {
             const std::string near = closest(name, known);
             ck.error(rp, "unknown resource \"" + name + "\"" +
@@ -58,8 +59,8 @@ void check_request(Checker& ck, const std::string& path, std::string_view name,
                    const std::optional<Amount>& request, const std::optional<Amount>& limit) {
     if (request && limit && request->q.milli_value > limit->q.milli_value)
         ck.error(join(join(path, "requests"), name),
-                 quote(request->text) + " must be less than or equal to the " +
-                     std::string(name) + " limit " + quote(limit->text));
+                 quote(request->text) + " must be less than or equal to the " + std::string(name) +
+                     " limit " + quote(limit->text));
 }
 
 }  // namespace

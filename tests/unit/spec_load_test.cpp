@@ -33,7 +33,8 @@ spec:
     command:
     - /bin/echo
     - "true"
-)", "test");
+)",
+                           "test");
     ASSERT_TRUE(r.ok()) << all_errors(r);
     EXPECT_EQ(r.pod->metadata.name, "hello");
     EXPECT_EQ(r.pod->metadata.namespace_, "default");
@@ -56,7 +57,8 @@ TEST(SpecLoad, YamlFlowStyle) {
 TEST(SpecLoad, Json) {
     auto r = load_pod_text(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"},
         "spec":{"containers":[{"name":"c","command":["sleep","5"],
-        "resources":{"limits":{"cpu":0.5,"memory":"64Mi"}}}]}})", "test");
+        "resources":{"limits":{"cpu":0.5,"memory":"64Mi"}}}]}})",
+                           "test");
     ASSERT_TRUE(r.ok()) << all_errors(r);
     const auto& res = r.pod->containers[0].resources;
     EXPECT_EQ(res.cpu_limit_millis, 500);
@@ -77,7 +79,8 @@ spec:
     command: [echo, yes, "yes", 1]
     env:
     - {name: A, value: 42}
-)", "test");
+)",
+                           "test");
     EXPECT_TRUE(has_error_at(r, "spec.containers[0].command[1]")) << all_errors(r);
     EXPECT_FALSE(has_error_at(r, "spec.containers[0].command[2]"));
     EXPECT_TRUE(has_error_at(r, "spec.containers[0].command[3]"));
@@ -131,7 +134,8 @@ spec:
     volumeMounts:
     - {name: cache, mountPath: /cache}
     - {name: host, mountPath: /data, readOnly: true, subPath: web/logs}
-)", "test");
+)",
+                           "test");
     ASSERT_TRUE(r.ok()) << all_errors(r);
     const Pod& p = *r.pod;
     EXPECT_EQ(p.metadata.namespace_, "team-a");
@@ -191,7 +195,8 @@ kind: Pod
 metadata: {name: d}
 spec:
   containers: [{name: c, command: ["true"], ports: [{containerPort: 8080}]}]
-)", "test");
+)",
+                           "test");
     ASSERT_TRUE(r.ok()) << all_errors(r);
     const Pod& p = *r.pod;
     EXPECT_EQ(p.restart_policy, RestartPolicy::Always);
@@ -229,16 +234,17 @@ spec:
     terminationMessagePolicy: File
 status:
   phase: Running
-)", "test");
+)",
+                           "test");
     ASSERT_TRUE(r.ok()) << all_errors(r);
     ASSERT_EQ(r.warnings.size(), 1u);
     const std::string& w = r.warnings[0];
-    for (const char* f : {"metadata.uid", "metadata.creationTimestamp", "spec.nodeName",
-                          "spec.nodeSelector", "spec.tolerations", "spec.affinity",
-                          "spec.priorityClassName", "spec.schedulerName", "spec.dnsPolicy",
-                          "spec.serviceAccountName", "spec.imagePullSecrets",
-                          "spec.enableServiceLinks", "spec.containers[0].imagePullPolicy",
-                          "spec.containers[0].terminationMessagePolicy", "status"})
+    for (const char* f :
+         {"metadata.uid", "metadata.creationTimestamp", "spec.nodeName", "spec.nodeSelector",
+          "spec.tolerations", "spec.affinity", "spec.priorityClassName", "spec.schedulerName",
+          "spec.dnsPolicy", "spec.serviceAccountName", "spec.imagePullSecrets",
+          "spec.enableServiceLinks", "spec.containers[0].imagePullPolicy",
+          "spec.containers[0].terminationMessagePolicy", "status"})
         EXPECT_NE(w.find(f), std::string::npos) << f << " missing from: " << w;
     // fieldRefs can still read the values of ignored fields.
     EXPECT_EQ(r.pod->node_name, "worker-3");
@@ -258,14 +264,27 @@ spec:
     Image: /rootfs
     volumeMount: []
     xyzzy: 1
-)", "test");
+)",
+                           "test");
     const std::string e = all_errors(r);
-    EXPECT_NE(e.find("metadata.lables: unknown field; did you mean \"labels\"?"), std::string::npos) << e;
-    EXPECT_NE(e.find("spec.restartpolicy: unknown field; did you mean \"restartPolicy\"?"), std::string::npos) << e;
-    EXPECT_NE(e.find("spec.containers[0].comand: unknown field; did you mean \"command\"?"), std::string::npos) << e;
-    EXPECT_NE(e.find("spec.containers[0].Image: unknown field; did you mean \"image\"?"), std::string::npos) << e;
-    EXPECT_NE(e.find("spec.containers[0].volumeMount: unknown field; did you mean \"volumeMounts\"?"), std::string::npos) << e;
-    EXPECT_NE(e.find("spec.containers[0].xyzzy: unknown field (not a field of Container)"), std::string::npos) << e;
+    EXPECT_NE(e.find("metadata.lables: unknown field; did you mean \"labels\"?"), std::string::npos)
+        << e;
+    EXPECT_NE(e.find("spec.restartpolicy: unknown field; did you mean \"restartPolicy\"?"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(e.find("spec.containers[0].comand: unknown field; did you mean \"command\"?"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(e.find("spec.containers[0].Image: unknown field; did you mean \"image\"?"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(
+        e.find("spec.containers[0].volumeMount: unknown field; did you mean \"volumeMounts\"?"),
+        std::string::npos)
+        << e;
+    EXPECT_NE(e.find("spec.containers[0].xyzzy: unknown field (not a field of Container)"),
+              std::string::npos)
+        << e;
 }
 
 TEST(SpecLoad, AllProblemsReportedAtOnce) {
@@ -283,26 +302,34 @@ spec:
   - name: web
     command: [sleep]
     livenessProbe: {}
-)", "test");
+)",
+                           "test");
     EXPECT_FALSE(r.ok());
     EXPECT_FALSE(r.pod.has_value());
-    for (const char* p : {"apiVersion", "metadata.name", "spec.securityContext",
-                          "spec.containers[0].image", "spec.containers[0].ports[0].containerPort",
-                          "spec.containers[0].resources.limits.memory",
-                          "spec.containers[1].name", "spec.containers[1].livenessProbe"})
+    for (const char* p :
+         {"apiVersion", "metadata.name", "spec.securityContext", "spec.containers[0].image",
+          "spec.containers[0].ports[0].containerPort", "spec.containers[0].resources.limits.memory",
+          "spec.containers[1].name", "spec.containers[1].livenessProbe"})
         EXPECT_TRUE(has_error_at(r, p)) << p << "\n" << all_errors(r);
     EXPECT_GE(r.errors.size(), 8u);
     const std::string e = all_errors(r);
-    EXPECT_NE(e.find("spec.containers[0].ports[0].containerPort: expected an integer, got string \"80\""), std::string::npos) << e;
-    EXPECT_NE(e.find("spec.containers[0].resources.limits.memory: \"12Q\" is not a quantity"), std::string::npos) << e;
-    EXPECT_NE(e.find("image \"nginx:1.25\": podrun has no image store yet"), std::string::npos) << e;
+    EXPECT_NE(
+        e.find("spec.containers[0].ports[0].containerPort: expected an integer, got string \"80\""),
+        std::string::npos)
+        << e;
+    EXPECT_NE(e.find("spec.containers[0].resources.limits.memory: \"12Q\" is not a quantity"),
+              std::string::npos)
+        << e;
+    EXPECT_NE(e.find("image \"nginx:1.25\": podrun has no image store yet"), std::string::npos)
+        << e;
     EXPECT_NE(e.find("spec.securityContext: not supported by podrun yet"), std::string::npos) << e;
 }
 
 TEST(SpecLoad, SyntaxErrorsNameLineAndColumn) {
     auto y = load_pod_text("apiVersion: v1\nkind: Pod\nmetadata: {name: [x\n", "pod.yaml");
     ASSERT_EQ(y.errors.size(), 1u);
-    EXPECT_NE(y.errors[0].message.find("pod.yaml: line "), std::string::npos) << y.errors[0].message;
+    EXPECT_NE(y.errors[0].message.find("pod.yaml: line "), std::string::npos)
+        << y.errors[0].message;
     EXPECT_NE(y.errors[0].message.find("column"), std::string::npos);
 
     auto j = load_pod_text("{\n  \"apiVersion\": \"v1\",\n  \"kind\": Pod\n}", "pod.json");
@@ -313,7 +340,8 @@ TEST(SpecLoad, SyntaxErrorsNameLineAndColumn) {
 TEST(SpecLoad, DuplicateKeysAndDocumentsAreErrors) {
     auto y = load_pod_text("apiVersion: v1\nkind: Pod\nkind: Pod\n", "t");
     ASSERT_EQ(y.errors.size(), 1u);
-    EXPECT_NE(y.errors[0].message.find("line 3, column 1: duplicate key \"kind\""), std::string::npos)
+    EXPECT_NE(y.errors[0].message.find("line 3, column 1: duplicate key \"kind\""),
+              std::string::npos)
         << y.errors[0].message;
     auto j = load_pod_text(R"({"metadata": {"name": "a", "name": "b"}})", "t");
     ASSERT_EQ(j.errors.size(), 1u);

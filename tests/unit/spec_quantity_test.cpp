@@ -66,9 +66,33 @@ TEST(SpecQuantity, GoodInputs) {
 }
 
 TEST(SpecQuantity, BadInputs) {
-    const char* cases[] = {"12Q", "1.2.3", "Mi", "", " 1", "1 ", "1 Mi", "0x10", "1K", "1e",
-                           "1ki", "1MiB", "--1", "+-1", "1e1.5", ".", "-", "+", "1e3m", "1m3",
-                           "Ki1", "1Ee3", "1e99999999999999999999", "m", "1,5", "1_000", "∞"};
+    const char* cases[] = {"12Q",
+                           "1.2.3",
+                           "Mi",
+                           "",
+                           " 1",
+                           "1 ",
+                           "1 Mi",
+                           "0x10",
+                           "1K",
+                           "1e",
+                           "1ki",
+                           "1MiB",
+                           "--1",
+                           "+-1",
+                           "1e1.5",
+                           ".",
+                           "-",
+                           "+",
+                           "1e3m",
+                           "1m3",
+                           "Ki1",
+                           "1Ee3",
+                           "1e99999999999999999999",
+                           "m",
+                           "1,5",
+                           "1_000",
+                           "∞"};
     for (const char* c : cases) EXPECT_FALSE(parse_quantity(c).has_value()) << '"' << c << '"';
 }
 

@@ -1,0 +1,189 @@
+// A table of malformed manifests: each must fail with an error at the exact field path.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "podrun/spec/load.hpp"
+
+using namespace podrun::spec;
+
+namespace {
+
+// A valid pod with one extra spec-level block (two-space indent) and one extra container
+// block (four-space indent); each case breaks it in one place.
+std::string pod(const std::string& spec_extra, const std::string& container_extra = "") {
+    return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: demo\nspec:\n"
+           "  volumes:\n  - name: data\n    emptyDir: {}\n" +
+           spec_extra + "  containers:\n  - name: app\n    command: [sleep, \"1\"]\n" +
+           container_extra;
+}
+std::string ctr(const std::string& extra) {
+    return pod("", extra);
+}
+
+struct Case {
+    std::string manifest;
+    std::string path;
+};
+
+const Case kCases[] = {
+    {"apiVersion: v2\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, command: "
+     "[x]}]}\n",
+     "apiVersion"},
+    {"apiVersion: v1\nkind: Deployment\nmetadata: {name: a}\nspec: {containers: [{name: c, "
+     "command: [x]}]}\n",
+     "kind"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {labels: {a: b}}\nspec: {containers: [{name: c, "
+     "command: [x]}]}\n",
+     "metadata.name"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: Web_1}\nspec: {containers: [{name: c, command: "
+     "[x]}]}\n",
+     "metadata.name"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: web.example}\nspec: {containers: [{name: c, "
+     "command: [x]}]}\n",
+     "metadata.name"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: Team_A}\nspec: {containers: "
+     "[{name: c, command: [x]}]}\n",
+     "metadata.namespace"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {app: 5}}\nspec: {containers: [{name: "
+     "c, command: [x]}]}\n",
+     "metadata.labels[app]"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: {-bad: x}}\nspec: {containers: "
+     "[{name: c, command: [x]}]}\n",
+     "metadata.labels[-bad]"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: []}\n", "spec.containers"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{command: [x]}]}\n",
+     "spec.containers[0].name"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: App, command: "
+     "[x]}]}\n",
+     "spec.containers[0].name"},
+    {pod("  initContainers: [{name: app, command: [x]}]\n"), "spec.containers[0].name"},
+    {ctr("    image: nginx:1.25\n"), "spec.containers[0].image"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}]}\n",
+     "spec.containers[0].command"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: "
+     "/srv/rootfs}]}\n",
+     "spec.containers[0].command"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, command: sleep "
+     "1}]}\n",
+     "spec.containers[0].command"},
+    {ctr("    args: [1]\n"), "spec.containers[0].args[0]"},
+    {ctr("    env: [{value: x}]\n"), "spec.containers[0].env[0].name"},
+    {ctr("    env: [{name: A=B, value: x}]\n"), "spec.containers[0].env[0].name"},
+    {ctr("    env: [{name: A, value: x, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]\n"),
+     "spec.containers[0].env[0].valueFrom"},
+    {ctr("    env: [{name: A, valueFrom: {fieldRef: {fieldPath: spec.nodeNmae}}}]\n"),
+     "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath"},
+    {ctr("    env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.labels}}}]\n"),
+     "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath"},
+    {ctr("    env: [{name: A, valueFrom: {fieldRef: {apiVersion: v2, fieldPath: "
+         "metadata.name}}}]\n"),
+     "spec.containers[0].env[0].valueFrom.fieldRef.apiVersion"},
+    {ctr("    env: [{name: A, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n"),
+     "spec.containers[0].env[0].valueFrom.secretKeyRef"},
+    {ctr("    envFrom: [{configMapRef: {name: c}}]\n"), "spec.containers[0].envFrom"},
+    {ctr("    workingDir: srv\n"), "spec.containers[0].workingDir"},
+    {ctr("    ports: [{containerPort: \"80\"}]\n"), "spec.containers[0].ports[0].containerPort"},
+    {ctr("    ports: [{containerPort: 70000}]\n"), "spec.containers[0].ports[0].containerPort"},
+    {ctr("    ports: [{hostPort: 80}]\n"), "spec.containers[0].ports[0].containerPort"},
+    {ctr("    ports: [{containerPort: 80, hostPort: -1}]\n"),
+     "spec.containers[0].ports[0].hostPort"},
+    {ctr("    ports: [{containerPort: 80, protocol: HTTP}]\n"),
+     "spec.containers[0].ports[0].protocol"},
+    {ctr("    ports: [{containerPort: 80}, {containerPort: 80, protocol: TCP}]\n"),
+     "spec.containers[0].ports[1]"},
+    {ctr("    ports: [{containerPort: 80, name: HTTP}]\n"), "spec.containers[0].ports[0].name"},
+    {ctr("    ports: [{containerPort: 80, hostIP: localhost}]\n"),
+     "spec.containers[0].ports[0].hostIP"},
+    {ctr("    resources: {limits: {memory: 12Q}}\n"), "spec.containers[0].resources.limits.memory"},
+    {ctr("    resources: {limits: {cpu: -1}}\n"), "spec.containers[0].resources.limits.cpu"},
+    {ctr("    resources: {limits: {cpu: 500m}, requests: {cpu: 1}}\n"),
+     "spec.containers[0].resources.requests.cpu"},
+    {ctr("    resources: {limits: {ephemeral-storage: 1Gi}}\n"),
+     "spec.containers[0].resources.limits.ephemeral-storage"},
+    {ctr("    resources: {limits: {hugepages-2Mi: 1Gi}}\n"),
+     "spec.containers[0].resources.limits.hugepages-2Mi"},
+    {ctr("    resources: {requests: {cpus: 1}}\n"), "spec.containers[0].resources.requests.cpus"},
+    {ctr("    resources: {limits: [cpu]}\n"), "spec.containers[0].resources.limits"},
+    {ctr("    volumeMounts: [{name: nope, mountPath: /x}]\n"),
+     "spec.containers[0].volumeMounts[0].name"},
+    {ctr("    volumeMounts: [{name: data, mountPath: x}]\n"),
+     "spec.containers[0].volumeMounts[0].mountPath"},
+    {ctr("    volumeMounts: [{name: data, mountPath: /x}, {name: data, mountPath: /x}]\n"),
+     "spec.containers[0].volumeMounts[1].mountPath"},
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, subPath: a/../../etc}]\n"),
+     "spec.containers[0].volumeMounts[0].subPath"},
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, subPath: /etc}]\n"),
+     "spec.containers[0].volumeMounts[0].subPath"},
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, mountPropagation: Bidirectional}]\n"),
+     "spec.containers[0].volumeMounts[0].mountPropagation"},
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, readOnly: \"true\"}]\n"),
+     "spec.containers[0].volumeMounts[0].readOnly"},
+    {ctr("    restartPolicy: Always\n"), "spec.containers[0].restartPolicy"},
+    {pod("  initContainers: [{name: init, command: [x], restartPolicy: Never}]\n"),
+     "spec.initContainers[0].restartPolicy"},
+    {ctr("    livenessProbe: {exec: {command: [x]}}\n"), "spec.containers[0].livenessProbe"},
+    {ctr("    securityContext: {runAsUser: 1000}\n"), "spec.containers[0].securityContext"},
+    {ctr("    tty: true\n"), "spec.containers[0].tty"},
+    {pod("  volumes:\n  - name: more\n"), "spec.volumes"},  // duplicate key "volumes": syntax-level
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: v}]\n  containers: "
+     "[{name: c, command: [x]}]\n",
+     "spec.volumes[0]"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: v, emptyDir: {}, "
+     "hostPath: {path: /x}}]\n  containers: [{name: c, command: [x]}]\n",
+     "spec.volumes[0]"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: v, configMap: "
+     "{name: cm}}]\n  containers: [{name: c, command: [x]}]\n",
+     "spec.volumes[0].configMap"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: v, emptyDir: "
+     "{medium: HugePages}}]\n  containers: [{name: c, command: [x]}]\n",
+     "spec.volumes[0].emptyDir.medium"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: v, emptyDir: "
+     "{sizeLimit: lots}}]\n  containers: [{name: c, command: [x]}]\n",
+     "spec.volumes[0].emptyDir.sizeLimit"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: v, hostPath: "
+     "{path: srv}}]\n  containers: [{name: c, command: [x]}]\n",
+     "spec.volumes[0].hostPath.path"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: v, hostPath: "
+     "{path: /srv, type: Dir}}]\n  containers: [{name: c, command: [x]}]\n",
+     "spec.volumes[0].hostPath.type"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: v, emptyDir: {}}, "
+     "{name: v, emptyDir: {}}]\n  containers: [{name: c, command: [x]}]\n",
+     "spec.volumes[1].name"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: V_1, emptyDir: "
+     "{}}]\n  containers: [{name: c, command: [x]}]\n",
+     "spec.volumes[0].name"},
+    {pod("  restartPolicy: Sometimes\n"), "spec.restartPolicy"},
+    {pod("  terminationGracePeriodSeconds: -1\n"), "spec.terminationGracePeriodSeconds"},
+    {pod("  terminationGracePeriodSeconds: 1.5\n"), "spec.terminationGracePeriodSeconds"},
+    {pod("  hostname: Bad_Host\n"), "spec.hostname"},
+    {pod("  hostNetwork: \"true\"\n"), "spec.hostNetwork"},
+    {pod("  hostPID: true\n  shareProcessNamespace: true\n"), "spec.shareProcessNamespace"},
+    {pod("  securityContext: {runAsUser: 0}\n"), "spec.securityContext"},
+    {pod("  ephemeralContainers: [{name: dbg}]\n"), "spec.ephemeralContainers"},
+    {pod("  hostAliases: [{ip: 127.0.0.1, hostnames: [x]}]\n"), "spec.hostAliases"},
+    {pod("  contaners: []\n"), "spec.contaners"},
+    {pod("  resources: {limits: {memory: 1Qi}}\n"), "spec.resources.limits.memory"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: [x]\n", "spec"},
+};
+
+TEST(SpecMalformed, EachCaseFailsAtItsPath) {
+    ASSERT_GE(std::size(kCases), 30u);
+    for (const Case& c : kCases) {
+        auto r = load_pod_text(c.manifest, "case");
+        EXPECT_FALSE(r.ok()) << c.manifest;
+        // Syntax-level problems have no path; they must name the key instead.
+        const bool found = std::any_of(r.errors.begin(), r.errors.end(), [&](const Problem& p) {
+            return p.path == c.path ||
+                   (p.path.empty() && p.message.find("duplicate key") != std::string::npos &&
+                    c.path == "spec.volumes");
+        });
+        std::string got;
+        for (const auto& e : r.errors) got += "  " + e.to_string() + "\n";
+        EXPECT_TRUE(found) << "want an error at " << c.path << " for:\n"
+                           << c.manifest << "got:\n"
+                           << got;
+    }
+}
+
+}  // namespace

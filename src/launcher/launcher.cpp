@@ -62,7 +62,8 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     sys::Pipe err = sys::make_pipe(0);
     sys::ReportPipe report = sys::ReportPipe::make();
     const int report_fd = report.write_end.get();
-    const pid_t supervisor = ::getpid();
+    // Our parent (the supervisor) is outside the pod's pid namespace: watch its pidfd.
+    sys::UniqueFd self_pidfd = ctx.die_with_supervisor ? sys::pidfd_open(::getpid()) : sys::UniqueFd();
 
     if (explaining()) {
         explain("launcher", "[" + c.name + "] fork -> joiner; setns(pause pidfd " + std::to_string(ctx.sandbox.pause.pid()) +
@@ -101,7 +102,7 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
             _exit(126);
         }
         if (ctx.die_with_supervisor) {
-            if (int e = sys::child_pdeathsig(SIGKILL, supervisor)) {
+            if (int e = sys::child_pdeathsig_pidfd(SIGKILL, self_pidfd.get())) {
                 sys::ReportPipe::send(report_fd, {sys::kStepPdeathsig, e});
                 _exit(126);
             }

@@ -1,4 +1,5 @@
 // The Pod: apiVersion/kind, metadata, spec (volumes, containers, pod-wide settings).
+#include <algorithm>
 #include <map>
 
 #include "names.hpp"
@@ -50,6 +51,18 @@ void check_metadata(Checker& ck, const Json& doc, Pod& pod) {
     }
     if (total > 256 * 1024)
         ck.error("metadata.annotations", "must have at most 262144 bytes in total");
+    // podrun's one annotation: the pod's pids.max (a limit Kubernetes sets per node).
+    if (auto it = pod.metadata.annotations.find("podrun.io/pids-max"); it != pod.metadata.annotations.end()) {
+        const std::string& v = it->second;
+        bool digits = !v.empty() && v.size() <= 9 &&
+                      std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+        if (!digits || std::stoll(v) < 1) {
+            ck.error(key_path("metadata.annotations", it->first),
+                     quote(v) + " is not a positive integer (the pod's pids.max, e.g. \"100\")");
+        } else {
+            pod.pids_max = std::stoll(v);
+        }
+    }
 }
 
 Volume check_volume(Checker& ck, const Json& v, const std::string& p) {

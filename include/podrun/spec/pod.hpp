@@ -115,6 +115,8 @@ struct Pod {
     std::string node_name;
     std::string service_account_name = "default";
     Resources pod_resources;  // spec.resources (pod-level); applied by the cgroup room
+    // metadata.annotations["podrun.io/pids-max"]: the pod cgroup's pids.max.
+    std::optional<int64_t> pids_max;
 
     std::string effective_hostname() const {
         return hostname.empty() ? metadata.name : hostname;

@@ -46,11 +46,28 @@ void PodTree::create() const {
     }
 }
 
-sys::UniqueFd PodTree::make_leaf(const std::string& leaf) const {
+sys::UniqueFd PodTree::make_leaf(const std::string& leaf, const std::vector<CgroupWrite>& writes) const {
     std::string d = leaf_dir(leaf);
-    sys::make_dir(d, 0755);
-    explain("cgroup", "mkdir " + d + "  (a leaf: processes live only in leaves)");
+    if (sys::make_dir(d, 0755)) explain("cgroup", "mkdir " + d + "  (a leaf: processes live only in leaves)");
+    apply(d, writes);
     return sys::open_dir(d);
+}
+
+void PodTree::apply(const std::string& dir, const std::vector<CgroupWrite>& writes) {
+    for (const auto& w : writes) {
+        explain("cgroup", "write " + dir + "/" + w.file + " = \"" + w.value + "\"  (" + w.rule + ")");
+        sys::write_file(dir + "/" + w.file, w.value);
+    }
+}
+
+uint64_t PodTree::oom_kills(const std::string& dir) {
+    std::istringstream in(sys::try_read_file(dir + "/memory.events").value_or(""));
+    std::string key;
+    uint64_t v = 0;
+    while (in >> key >> v) {
+        if (key == "oom_kill") return v;
+    }
+    return 0;
 }
 
 bool PodTree::populated(const std::string& dir) {

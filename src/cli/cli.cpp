@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "podrun/explain.hpp"
+#include "podrun/pod/doctor.hpp"
 #include "podrun/pod/pod.hpp"
 #include "podrun/spec/load.hpp"
 #include "podrun/sys/error.hpp"
@@ -52,9 +53,19 @@ int run(int argc, char** argv) {
     up->add_option("file", file, "Pod manifest (JSON or YAML), - for standard input")->required();
     up->add_flag("--explain", up_opts.explain, "Narrate every kernel step (clone flags, setns, mounts, cgroup writes)");
     up->add_option("--cgroup-parent", up_opts.cgroup_parent, "cgroup2 directory to create the pod under");
+    up->add_flag("--no-limits", up_opts.no_limits,
+                 "Run even if the host's cgroup v2 lacks the controllers the pod's limits need (limits NOT enforced)");
+    int64_t pids_max = 0;
+    up->add_option("--pids-max", pids_max, "pids.max of the pod cgroup (overrides the podrun.io/pids-max annotation)")
+        ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+    std::string formula = "quadratic";
+    up->add_option("--cpu-weight-formula", formula, "shares -> cpu.weight: quadratic (crun>=1.23, runc>=1.3.2) or linear")
+        ->check(CLI::IsMember({"quadratic", "linear"}));
 
     CLI::App* validate = app.add_subcommand("validate", "Check a manifest; print every problem; create nothing");
     validate->add_option("file", file, "Pod manifest (JSON or YAML), - for standard input")->required();
+
+    CLI::App* doctor = app.add_subcommand("doctor", "Show what podrun finds on this host and what will work");
 
     try {
         app.parse(argc, argv);
@@ -63,6 +74,14 @@ int run(int argc, char** argv) {
     }
     setup_logging(log_level);
 
+    if (*doctor) {
+        auto rep = pod::doctor();
+        std::printf("podrun %s on this host:\n", PODRUN_VERSION);
+        for (const auto& l : rep.checks) std::printf("  [%s] %-34s %s\n", l.ok ? " ok " : "FAIL", l.item.c_str(), l.detail.c_str());
+        std::printf("what will work:\n");
+        for (const auto& l : rep.verdicts) std::printf("  [%s] %-34s %s\n", l.ok ? "yes " : " no ", l.item.c_str(), l.detail.c_str());
+        return 0;
+    }
     if (*validate) {
         auto p = load_or_report(file);
         if (!p) return pod::kExitInvalid;
@@ -85,11 +104,16 @@ int run(int argc, char** argv) {
             });
         }
         up_opts.manifest = file;
+        if (pids_max > 0) up_opts.pids_max = pids_max;
+        up_opts.weight_formula = formula == "linear" ? cgroup::WeightFormula::Linear : cgroup::WeightFormula::Quadratic;
         try {
             return pod::up(*p, up_opts);
         } catch (const pod::InvalidInput& e) {
             for (const auto& pr : e.problems) std::fprintf(stderr, "podrun: %s: %s\n", file.c_str(), pr.c_str());
             return pod::kExitInvalid;
+        } catch (const pod::LimitsUnavailable& e) {
+            spdlog::error("{}", e.what());
+            return pod::kExitPodrunFailed;
         } catch (const sys::SysError& e) {
             spdlog::error("{}", e.what());
             return pod::kExitPodrunFailed;

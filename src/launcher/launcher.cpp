@@ -56,7 +56,8 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     const uint64_t join = ctx.sandbox.ns.join_flags(share_pid);
     const uint64_t clone_flags = CLONE_PARENT | ((ctx.sandbox.ns.pid && !share_pid) ? CLONE_NEWPID : 0);
     const int pause_pidfd = ctx.sandbox.pause.pidfd();
-    sys::UniqueFd leaf = ctx.cgroups.make_leaf(c.name);
+    sys::UniqueFd leaf = ctx.cgroups.make_leaf(
+        c.name, cgroup::container_writes(c.resources, ctx.cgroups.formula(), ctx.cgroups.controllers()));
     sys::UniqueFd devnull = sys::open_file("/dev/null", O_RDONLY);
     sys::Pipe out = sys::make_pipe(0);
     sys::Pipe err = sys::make_pipe(0);

@@ -120,6 +120,8 @@ sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
     ops.add(mkdir_op(root + "/sys"));
     ops.add(mount_op("sysfs", root + "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "",
                      "sysfs, read-only", true));
+    ops.add(mount_op("cgroup2", root + "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "",
+                     "cgroup2, read-only, rooted at the container's leaf by its cgroup namespace", true));
     ops.add(mkdir_op(root + "/tmp", 01777));
     ops.add(mount_op("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/tmp"));
     // The pod's /etc/hostname and /etc/hosts, as the kubelet bind-mounts them.

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "podrun/cgroup/cgroup.hpp"
+#include "podrun/cgroup/controllers.hpp"
 #include "podrun/explain.hpp"
 #include "podrun/launcher/launcher.hpp"
 #include "podrun/pod/pod.hpp"
@@ -43,6 +44,29 @@ private:
 
 }  // namespace
 
+std::set<std::string> check_controllers(const spec::Pod& pod, const std::string& mount,
+                                        std::optional<int64_t> pids_max, bool no_limits) {
+    std::set<std::string> need = cgroup::needed_controllers(pod, pids_max);
+    std::set<std::string> have = cgroup::available_controllers(mount);
+    std::vector<std::string> missing;
+    for (const auto& c : need) {
+        if (!have.count(c)) missing.push_back(c);
+    }
+    if (missing.empty()) return need;
+    std::string list;
+    for (const auto& c : missing) list += (list.empty() ? "" : ", ") + c;
+    std::string where = cgroup::first_use(pod, missing.front());
+    if (!no_limits) {
+        throw LimitsUnavailable(where + ": needs the cgroup v2 controller(s) " + list + ", which " + mount +
+                                " does not offer (on a hybrid host they are on cgroup v1, which podrun never "
+                                "touches); rerun with --no-limits to run the pod without enforcing its limits");
+    }
+    spdlog::warn("--no-limits: {} (and every other limit of this pod) NOT enforced: cgroup v2 controller(s) {} "
+                 "missing in {}",
+                 where, list, mount);
+    return {};
+}
+
 std::vector<std::string> teardown(const state::PodPaths& paths, const std::string& cgroup_parent) {
     std::vector<std::string> problems;
     // Processes first: everything of the pod lives in its cgroup, so cgroup.kill reaches
@@ -77,6 +101,8 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
     auto mount = cgroup::find_cgroup2_mount();
     if (!mount) throw sys::SysError(ENOENT, "find a cgroup2 mount in /proc/self/mountinfo (mount cgroup2 first)");
     std::string cg_parent = opts.cgroup_parent.empty() ? cgroup::default_parent(*mount) : opts.cgroup_parent;
+    std::optional<int64_t> pids_max = opts.pids_max ? opts.pids_max : pod.pids_max;
+    std::set<std::string> controllers = check_controllers(pod, *mount, pids_max, opts.no_limits);
 
     // Step 1: the pod's directory and lock. A held lock means the pod is running.
     sys::mkdir_p(paths.run_root, 0755);
@@ -125,9 +151,17 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
         }
     }
 
-    // Step 4: cgroups, then pause in its leaf.
+    // Step 4: cgroups (controllers, the pod's limits), then pause in its leaf.
     cgroup::PodTree cg(cg_parent, name);
+    cg.set_limits(controllers, opts.weight_formula);
     cg.create();
+    auto enabled = cgroup::enable_controllers(*mount, cg.pod_dir(), controllers);
+    if (!enabled.moved_pids.empty()) {
+        spdlog::info("moved {} process(es) out of the cgroup namespace root into {} so that controllers can be "
+                     "enabled (cgroup v2: no internal processes)",
+                     enabled.moved_pids.size(), enabled.moved_to);
+    }
+    cgroup::PodTree::apply(cg.pod_dir(), cgroup::pod_writes(pod, opts.weight_formula, pids_max, controllers));
     sandbox::SandboxOptions sopts;
     sopts.pause_path = sandbox::find_pause_binary();
     sandbox::Sandbox sb = sandbox::start(pod, paths, cg, sopts);

@@ -63,6 +63,8 @@ Supervisor::Supervisor(const launcher::LaunchContext& ctx, const SupervisorOptio
 void Supervisor::start(size_t i) {
     ContainerRun& r = runs_[i];
     launcher::Launched l;
+    // Read before the start: an OOM kill can happen before launch() returns.
+    r.oom_baseline = cgroup::PodTree::oom_kills(ctx_.cgroups.leaf_dir(r.spec->name));
     try {
         l = launcher::launch(ctx_, *r.spec);
     } catch (const sys::SysError& e) {
@@ -101,9 +103,13 @@ void Supervisor::on_exit(size_t i) {
         r.exit_code = st->shell_code();
         r.state = CState::Terminated;
         r.reason = r.exit_code == 0 ? "Completed" : "Error";
+        // The kernel's word, not a guess from SIGKILL: the leaf's memory.events counts OOM
+        // kills (with memory.oom.group=1 a kill takes the whole container).
+        if (cgroup::PodTree::oom_kills(ctx_.cgroups.leaf_dir(r.spec->name)) > r.oom_baseline) r.reason = "OOMKilled";
         r.finished_at = sys::now_rfc3339();
-        spdlog::info("container {} exited with code {}{}", r.spec->name, r.exit_code,
-                     st->signaled ? " (signal " + std::to_string(st->code) + ")" : "");
+        spdlog::info("container {} exited with code {}{}{}", r.spec->name, r.exit_code,
+                     st->signaled ? " (signal " + std::to_string(st->code) + ")" : "",
+                     r.reason == "OOMKilled" ? ": OOMKilled" : "");
     }
     const spec::RestartPolicy policy = ctx_.pod.restart_policy;
     if (!stopping_ && should_restart(policy, r.exit_code)) {

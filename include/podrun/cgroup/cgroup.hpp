@@ -4,9 +4,11 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "podrun/cgroup/limits.hpp"
 #include "podrun/sys/fd.hpp"
 
 namespace podrun::cgroup {
@@ -25,14 +27,27 @@ public:
     PodTree() = default;
     PodTree(std::string parent, std::string pod) : parent_(std::move(parent)), pod_(std::move(pod)) {}
 
+    // Which controllers this pod's files are written for (empty: grouping only, as on a
+    // host whose cgroup2 has no controllers), and the cpu.weight formula.
+    void set_limits(std::set<std::string> controllers, WeightFormula f) {
+        controllers_ = std::move(controllers);
+        formula_ = f;
+    }
+    const std::set<std::string>& controllers() const { return controllers_; }
+    WeightFormula formula() const { return formula_; }
+
     const std::string& parent() const { return parent_; }
     std::string pod_dir() const { return parent_ + "/" + pod_; }
     std::string leaf_dir(const std::string& leaf) const { return pod_dir() + "/" + leaf; }
 
     // mkdir parent and pod cgroups (EEXIST fine).
     void create() const;
-    // mkdir the leaf and open it for CLONE_INTO_CGROUP.
-    sys::UniqueFd make_leaf(const std::string& leaf) const;
+    // mkdir the leaf, write its resource files, open it for CLONE_INTO_CGROUP.
+    sys::UniqueFd make_leaf(const std::string& leaf, const std::vector<CgroupWrite>& writes = {}) const;
+    // Writes each file in `dir`, narrating value and rule.
+    static void apply(const std::string& dir, const std::vector<CgroupWrite>& writes);
+    // memory.events "oom_kill" of a cgroup (0 without the memory controller).
+    static uint64_t oom_kills(const std::string& dir);
     // Kills everything in `dir` (cgroup.kill) and waits until cgroup.events says
     // "populated 0", up to timeout_ms. Returns false on timeout.
     static bool kill_and_wait(const std::string& dir, int timeout_ms);
@@ -44,6 +59,8 @@ public:
 private:
     std::string parent_;
     std::string pod_;
+    std::set<std::string> controllers_;
+    WeightFormula formula_ = WeightFormula::Quadratic;
 };
 
 }  // namespace podrun::cgroup

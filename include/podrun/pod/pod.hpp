@@ -2,9 +2,13 @@
 // supervise, and tear down - rolling back whatever was created when a step fails.
 #pragma once
 
+#include <optional>
+#include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "podrun/cgroup/limits.hpp"
 #include "podrun/spec/pod.hpp"
 #include "podrun/state/state.hpp"
 
@@ -18,6 +22,15 @@ struct UpOptions {
     std::string manifest;  // path or "-"
     std::string cgroup_parent;  // empty = <cgroup2 mount>/podrun
     bool explain = false;
+    // Run a pod that asks for limits on a host without the controllers, unenforced.
+    bool no_limits = false;
+    std::optional<int64_t> pids_max;  // --pids-max; else the podrun.io/pids-max annotation
+    cgroup::WeightFormula weight_formula = cgroup::WeightFormula::Quadratic;
+};
+
+// The host cannot enforce what the pod asks for (missing cgroup controllers).
+struct LimitsUnavailable : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
 // A problem found before anything is created: printed as "path: message", exit 2.
@@ -30,6 +43,11 @@ struct InvalidInput : std::runtime_error {
 // Host-dependent checks the validator cannot do (image directories, hostPath types);
 // creates DirectoryOrCreate/FileOrCreate paths. Throws InvalidInput.
 void check_host(const spec::Pod& pod);
+
+// The controllers to use for this pod; throws LimitsUnavailable when the pod asks for
+// limits the host cannot enforce (unless no_limits, which warns and returns none).
+std::set<std::string> check_controllers(const spec::Pod& pod, const std::string& mount,
+                                        std::optional<int64_t> pids_max, bool no_limits);
 
 // Runs the pod in the foreground; returns the exit code of `podrun up`.
 int up(const spec::Pod& pod, const UpOptions& opts);

@@ -39,6 +39,7 @@ struct ContainerRun {
     std::unique_ptr<LogStream> out, err;
     sys::UniqueFd backoff_timer;
     int64_t started_ms = 0;
+    uint64_t oom_baseline = 0;  // memory.events oom_kill of the leaf before this start
     std::string started_at, finished_at;
 };
 

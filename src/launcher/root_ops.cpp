@@ -63,9 +63,8 @@ sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
     sys::OpList ops;
     const std::string holder = ctx.paths.scratch() + "/roots/" + c.name;
     ops.add(mkdir_op(holder, 0700));
-    ops.add(Op{OpKind::Unshare, "", "", "", "", CLONE_NEWNS | CLONE_NEWCGROUP, 0, -1, false,
-               "CLONE_NEWNS|CLONE_NEWCGROUP: the container's own mount namespace, and a cgroup "
-               "namespace rooted at its leaf (as runc and crun do)"});
+    ops.add(Op{OpKind::Unshare, "CLONE_NEWNS|CLONE_NEWCGROUP", "", "", "", CLONE_NEWNS | CLONE_NEWCGROUP, 0, -1, false,
+               "the container's own mount namespace, and a cgroup namespace rooted at its leaf (as runc and crun do)"});
     ops.add(mount_op("tmpfs", holder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755",
                      "the container's root tmpfs; its writes vanish with the container"));
     std::string root = holder;

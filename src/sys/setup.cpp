@@ -131,11 +131,17 @@ std::string OpList::describe(size_t i) const {
         case OpKind::Touch: return "create(" + op.a + ")";
         case OpKind::Symlink: return "symlink(" + op.a + " -> " + op.b + ")";
         case OpKind::Mount: {
-            std::string what = op.c.empty() ? (op.a.empty() ? "remount" : op.a) : op.c;
-            return "mount(" + what + " on " + op.b + (op.d.empty() ? "" : ", " + op.d) + ")";
+            if (op.flags & (MS_PRIVATE | MS_SLAVE | MS_SHARED)) {
+                return std::string("mount(") + (op.flags & MS_REC ? "MS_REC|" : "") + "MS_PRIVATE on " + op.b + ")";
+            }
+            if (op.flags & MS_REMOUNT) {
+                return "mount(MS_REMOUNT|MS_BIND" + std::string(op.flags & MS_RDONLY ? "|MS_RDONLY" : "") + " on " + op.b + ")";
+            }
+            if (op.flags & MS_BIND) return "mount(MS_BIND" + std::string(op.flags & MS_REC ? "|MS_REC " : " ") + op.a + " on " + op.b + ")";
+            return "mount(" + op.c + " on " + op.b + (op.d.empty() ? "" : ", \"" + op.d + "\"") + ")";
         }
-        case OpKind::Unshare: return "unshare(" + op.why + ")";
-        case OpKind::Setns: return "setns(" + op.why + ")";
+        case OpKind::Unshare: return "unshare(" + op.a + ")";
+        case OpKind::Setns: return "setns(" + op.a + ")";
         case OpKind::Sethostname: return "sethostname(" + op.a + ")";
         case OpKind::LoopbackUp: return "ioctl(SIOCSIFFLAGS, lo up)";
         case OpKind::Chdir: return "chdir(" + op.a + ")";

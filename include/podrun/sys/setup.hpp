@@ -21,8 +21,8 @@ enum class OpKind {
     Touch,        // create an empty file a if missing (bind-mount target)
     Symlink,      // a -> target b; EEXIST is fine
     Mount,        // mount(a=source, b=target, c=fstype, flags, d=data)
-    Unshare,      // unshare(flags)
-    Setns,        // setns(fd, flags)
+    Unshare,      // unshare(flags); a = the flags' names, for messages
+    Setns,        // setns(fd, flags); a = what is joined, for messages
     Sethostname,  // a
     LoopbackUp,   // bring "lo" up in the current net namespace
     Chdir,        // a

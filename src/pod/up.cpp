@@ -87,9 +87,8 @@ std::vector<std::string> teardown(const state::PodPaths& paths, const std::strin
     } catch (const std::exception& e) {
         problems.push_back(e.what());
     }
-    // The shared roots go when the last pod has gone.
-    sys::rmdir_errno(paths.run_root);
-    sys::rmdir_errno(paths.lib_root);
+    // The roots themselves (/run/podrun, /var/lib/podrun) stay: other pods may be taking
+    // the short lock on /run/podrun right now.
     return problems;
 }
 
@@ -104,21 +103,30 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
     std::optional<int64_t> pids_max = opts.pids_max ? opts.pids_max : pod.pids_max;
     std::set<std::string> controllers = check_controllers(pod, *mount, pids_max, opts.no_limits);
 
-    // Step 1: the pod's directory and lock. A held lock means the pod is running.
+    // Step 1: the pod's directory and lock, decided under a short lock on /run/podrun so
+    // that two `up`s (or an `up` and a `down`) of one name cannot interleave. The pod's own
+    // lock is then held for the supervisor's life: held = running.
     sys::mkdir_p(paths.run_root, 0755);
-    if (!sys::make_dir(paths.dir(), 0700)) {
-        auto lock = sys::lock_file(paths.lock_file(), true);
-        if (!lock) throw InvalidInput({"metadata.name: pod \"" + name + "\" is already running (podrun down " + name + ")"});
-        // Left behind by a supervisor that was killed: clean it before starting afresh.
-        auto old = state::load(paths);
-        spdlog::warn("pod {}: removing what a previous run left behind", name);
-        for (auto& p : teardown(paths, old ? old->cgroup_parent : cg_parent)) spdlog::warn("cleanup: {}", p);
-        sys::mkdir_p(paths.run_root, 0755);
-        sys::make_dir(paths.dir(), 0700);
+    sys::UniqueFd lock;
+    {
+        sys::UniqueFd roots = sys::lock_dir(paths.run_root);
+        if (!sys::make_dir(paths.dir(), 0700)) {
+            lock = sys::lock_file(paths.lock_file(), true);
+            if (!lock) {
+                throw InvalidInput({"metadata.name: pod \"" + name + "\" is already running (podrun down " + name + ")"});
+            }
+            // Left behind by a supervisor that was killed: clean it before starting afresh.
+            auto old = state::load(paths);
+            spdlog::warn("pod {}: removing what a previous run left behind", name);
+            for (auto& p : teardown(paths, old ? old->cgroup_parent : cg_parent)) spdlog::warn("cleanup: {}", p);
+            sys::make_dir(paths.dir(), 0700);
+        }
+        lock = sys::lock_file(paths.lock_file(), true);
+        if (!lock) throw InvalidInput({"metadata.name: pod \"" + name + "\" is being started by another podrun"});
     }
+    // Declared after the lock: teardown runs while the lock is still held.
     Rollback rollback(paths, cg_parent);
-    sys::UniqueFd lock = sys::lock_file(paths.lock_file(), true);
-    if (!lock) throw InvalidInput({"metadata.name: pod \"" + name + "\" is being started by another podrun"});
+    if (opts.on_dir_ready) opts.on_dir_ready(paths);
 
     // Step 2: record before creating (DESIGN.md section 7).
     state::PodState st;
@@ -129,6 +137,12 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
     st.supervisor = {::getpid(), sys::process_start_time(::getpid()).value_or(0)};
     st.cgroup_parent = cg_parent;
     st.dirs = {paths.dir(), paths.lib_dir()};
+    st.grace_seconds = pod.termination_grace_period_seconds;
+    st.detached = opts.detached;
+    st.namespace_ = pod.metadata.namespace_;
+    st.labels = pod.metadata.labels;
+    st.annotations = pod.metadata.annotations;
+    st.hostname = pod.effective_hostname();
     for (const auto* list : {&pod.init_containers, &pod.containers}) {
         for (const auto& c : *list) {
             state::ContainerRecord rec;
@@ -164,6 +178,7 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
     cgroup::PodTree::apply(cg.pod_dir(), cgroup::pod_writes(pod, opts.weight_formula, pids_max, controllers));
     sandbox::SandboxOptions sopts;
     sopts.pause_path = sandbox::find_pause_binary();
+    sopts.die_with_supervisor = !opts.detached;
     sandbox::Sandbox sb = sandbox::start(pod, paths, cg, sopts);
     st.pause = {sb.pause.pid(), sys::process_start_time(sb.pause.pid()).value_or(0)};
     st.phase = "Pending";
@@ -172,8 +187,15 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
 
     // Step 5: supervise until every container has ended for good, or a signal stops us.
     spec::PodRuntimeInfo info{st.uid, "127.0.0.1", "127.0.0.1"};
-    launcher::LaunchContext ctx{pod, paths, sb, cg, info, true};
+    launcher::LaunchContext ctx{pod, paths, sb, cg, info, !opts.detached};
     supervisor::SupervisorOptions sup_opts;
+    sup_opts.logs.print = !opts.detached;
+    sup_opts.on_running = opts.on_running;
+    sup_opts.grace_override = [&paths]() -> std::optional<int64_t> {
+        auto t = sys::try_read_file(paths.stop_request_file());
+        if (!t || t->empty()) return std::nullopt;
+        return std::stoll(*t);
+    };
     sup_opts.logs.color = ::isatty(STDOUT_FILENO);
     for (const auto& c : pod.init_containers) sup_opts.logs.name_width = std::max(sup_opts.logs.name_width, c.name.size());
     for (const auto& c : pod.containers) sup_opts.logs.name_width = std::max(sup_opts.logs.name_width, c.name.size());

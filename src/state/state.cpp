@@ -50,6 +50,8 @@ json PodState::to_json() const {
     return json{{"name", name}, {"uid", uid}, {"createdAt", created_at}, {"phase", phase},
                 {"manifest", manifest_path}, {"supervisor", proc_json(supervisor)},
                 {"pause", proc_json(pause)}, {"cgroupParent", cgroup_parent}, {"dirs", dirs},
+                {"graceSeconds", grace_seconds}, {"detached", detached}, {"namespace", namespace_},
+                {"labels", labels}, {"annotations", annotations}, {"hostname", hostname},
                 {"containers", cs}};
 }
 
@@ -64,6 +66,12 @@ PodState PodState::from_json(const json& j) {
     s.pause = proc_from(j.value("pause", json{}));
     s.cgroup_parent = j.value("cgroupParent", "");
     s.dirs = j.value("dirs", std::vector<std::string>{});
+    s.grace_seconds = j.value("graceSeconds", int64_t{30});
+    s.detached = j.value("detached", false);
+    s.namespace_ = j.value("namespace", "default");
+    s.labels = j.value("labels", std::map<std::string, std::string>{});
+    s.annotations = j.value("annotations", std::map<std::string, std::string>{});
+    s.hostname = j.value("hostname", "");
     for (const auto& c : j.value("containers", json::array())) {
         ContainerRecord r;
         r.name = c.value("name", "");

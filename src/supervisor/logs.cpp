@@ -16,6 +16,10 @@ LogStream::LogStream(std::string container, std::string stream, std::string file
     file_fd_ = sys::open_file(file_, O_WRONLY | O_CREAT | O_APPEND, 0640);
 }
 
+void LogStream::reopen() { file_fd_ = sys::open_file(file_, O_WRONLY | O_CREAT | O_APPEND, 0640); }
+
+void LogStream::rotate(const std::string& file) { sys::rename_path(file, file + ".previous"); }
+
 void LogStream::attach(sys::UniqueFd fd) {
     flush_partial();
     fd_ = std::move(fd);

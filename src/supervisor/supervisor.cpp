@@ -78,6 +78,11 @@ void Supervisor::start(size_t i) {
         on_exit(i);
         return;
     }
+    if (r.restart_count > 0) {
+        LogStream::rotate(ctx_.paths.log_file(r.spec->name));
+        r.out->reopen();
+        r.err->reopen();
+    }
     r.proc = std::move(l.process);
     r.state = CState::Running;
     r.reason.clear();
@@ -151,14 +156,18 @@ void Supervisor::start_next_init_or_apps() {
     if (!apps_started_) {
         apps_started_ = true;
         for (size_t i = n_init_; i < runs_.size() && !stopping_; i++) start(i);
+        if (!stopping_ && opts_.on_running) opts_.on_running();
     }
 }
 
 void Supervisor::begin_stop(const std::string& why) {
     if (stopping_) return;
     stopping_ = true;
-    spdlog::info("stopping the pod ({}): SIGTERM, then SIGKILL after {} s", why,
-                 ctx_.pod.termination_grace_period_seconds);
+    int64_t grace = ctx_.pod.termination_grace_period_seconds;
+    if (opts_.grace_override) {
+        if (auto g = opts_.grace_override()) grace = *g;
+    }
+    spdlog::info("stopping the pod ({}): SIGTERM, then SIGKILL after {} s", why, grace);
     for (auto& r : runs_) {
         if (r.backoff_timer) {
             epoll_.remove(r.backoff_timer.get());
@@ -168,7 +177,7 @@ void Supervisor::begin_stop(const std::string& why) {
         if (r.state == CState::Waiting) r.done = true;
         if (r.proc.alive()) r.proc.signal(SIGTERM);
     }
-    grace_timer_ = sys::timerfd_after_ms(std::max<int64_t>(1, ctx_.pod.termination_grace_period_seconds * 1000));
+    grace_timer_ = sys::timerfd_after_ms(std::max<int64_t>(1, grace * 1000));
     epoll_.add(grace_timer_.get(), tag(kGrace, 0), EPOLLIN);
     changed();
 }

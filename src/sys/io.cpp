@@ -92,6 +92,10 @@ bool exists(const std::string& path) {
     return ::lstat(path.c_str(), &st) == 0;
 }
 
+void rename_path(const std::string& from, const std::string& to) {
+    if (::rename(from.c_str(), to.c_str()) < 0 && errno != ENOENT) throw_errno("rename(" + from + ", " + to + ")");
+}
+
 bool is_dir(const std::string& path) {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -170,6 +174,12 @@ UniqueFd lock_file(const std::string& path, bool nonblock) {
         if (errno == EWOULDBLOCK) return UniqueFd();
         throw_errno("flock(" + path + ")");
     }
+    return fd;
+}
+
+UniqueFd lock_dir(const std::string& path) {
+    UniqueFd fd = open_file(path, O_RDONLY | O_DIRECTORY);
+    if (retry_eintr([&] { return ::flock(fd.get(), LOCK_EX); }) < 0) throw_errno("flock(" + path + ")");
     return fd;
 }
 

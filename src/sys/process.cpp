@@ -151,4 +151,14 @@ std::optional<uint64_t> process_start_time(pid_t pid) {
     return start;
 }
 
+bool signal_if_same(pid_t pid, uint64_t start_time, int sig) {
+    if (pid <= 0) return false;
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0) return false;
+    UniqueFd owner(static_cast<int>(fd));
+    auto st = process_start_time(pid);
+    if (!st || (start_time != 0 && *st != start_time)) return false;
+    return syscall(SYS_pidfd_send_signal, owner.get(), sig, nullptr, 0) == 0;
+}
+
 }  // namespace podrun::sys

@@ -2,6 +2,7 @@
 // supervise, and tear down - rolling back whatever was created when a step fails.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -26,6 +27,13 @@ struct UpOptions {
     bool no_limits = false;
     std::optional<int64_t> pids_max;  // --pids-max; else the podrun.io/pids-max annotation
     cgroup::WeightFormula weight_formula = cgroup::WeightFormula::Quadratic;
+    // Detached (`up -d`): no log echo, and pause and the containers do not die with the
+    // supervisor (a killed detached supervisor leaves the pod Unknown, for `down`).
+    bool detached = false;
+    // Called once the pod's directory exists (the detached supervisor moves its stderr there).
+    std::function<void(const state::PodPaths&)> on_dir_ready;
+    // Called once every app container has started.
+    std::function<void()> on_running;
 };
 
 // The host cannot enforce what the pod asks for (missing cgroup controllers).
@@ -51,6 +59,15 @@ std::set<std::string> check_controllers(const spec::Pod& pod, const std::string&
 
 // Runs the pod in the foreground; returns the exit code of `podrun up`.
 int up(const spec::Pod& pod, const UpOptions& opts);
+
+// `down`: stops a pod - through its supervisor when it lives (SIGTERM; it runs the grace
+// period), else itself (SIGTERM to recorded processes verified by start time, grace,
+// cgroup.kill) - and removes everything. timeout_s < 0: the pod's own grace period.
+// Returns problems (empty = clean). Throws InvalidInput if there is no such pod.
+std::vector<std::string> down(const std::string& name, int64_t timeout_s);
+
+// `gc`: removes what pods whose supervisor is gone left behind. Returns the pods cleaned.
+std::vector<std::string> gc();
 
 // Removes everything a pod left: processes (by cgroup), cgroups, volumes, state.
 // Returns problems as text (empty = clean).

@@ -28,6 +28,9 @@ struct PodPaths {
     std::string dir() const { return run_root + "/" + pod; }
     std::string state_file() const { return dir() + "/state.json"; }
     std::string lock_file() const { return dir() + "/lock"; }
+    // Written by `down --timeout S` before it signals the supervisor: the grace to use.
+    std::string stop_request_file() const { return dir() + "/stop-request"; }
+    std::string supervisor_log() const { return dir() + "/supervisor.log"; }
     std::string logs_dir() const { return dir() + "/logs"; }
     std::string log_file(const std::string& c) const { return logs_dir() + "/" + c + ".log"; }
     std::string etc_dir() const { return dir() + "/etc"; }  // hostname, hosts
@@ -68,6 +71,11 @@ struct PodState {
     ProcessRecord supervisor;
     ProcessRecord pause;
     std::string cgroup_parent;  // the pod cgroup is <cgroup_parent>/<name>
+    int64_t grace_seconds = 30;  // spec.terminationGracePeriodSeconds
+    bool detached = false;
+    std::string namespace_ = "default";
+    std::map<std::string, std::string> labels, annotations;
+    std::string hostname;
     std::vector<std::string> dirs;  // directories podrun created (removed on cleanup)
     std::vector<ContainerRecord> containers;
 

@@ -25,6 +25,10 @@ public:
     // Reads what is available; returns false at EOF (the fd is then closed).
     bool on_readable();
     void flush_partial();
+    // After a restart: the previous instance's log becomes "<file>.previous" (what
+    // `podrun logs --previous` reads) and this stream writes a fresh file.
+    void reopen();
+    static void rotate(const std::string& file);
 
 private:
     void emit(const std::string& line, bool partial);

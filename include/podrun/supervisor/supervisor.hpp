@@ -47,6 +47,10 @@ struct SupervisorOptions {
     LogOptions logs;
     // Called after every state change (state.json); may be empty.
     std::function<void(const std::vector<ContainerRun>&, const std::string& phase)> on_change;
+    // Called once, when every app container has been started.
+    std::function<void()> on_running;
+    // Grace period to use instead of terminationGracePeriodSeconds (`podrun down --timeout`).
+    std::function<std::optional<int64_t>()> grace_override;
 };
 
 class Supervisor {

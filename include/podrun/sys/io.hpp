@@ -21,6 +21,7 @@ void write_file(const std::string& path, const std::string& data);  // existing 
 void write_file_atomic(const std::string& path, const std::string& data, unsigned mode = 0644);
 void mkdir_p(const std::string& path, unsigned mode = 0755);
 bool exists(const std::string& path);
+void rename_path(const std::string& from, const std::string& to);  // ENOENT is fine
 bool is_dir(const std::string& path);
 void remove_tree(const std::string& path);  // rm -rf, staying on one filesystem
 // rmdir(2); returns errno (0 on success, ENOENT counts as success).
@@ -31,6 +32,8 @@ UniqueFd open_file(const std::string& path, int flags, unsigned mode = 0644);
 void set_cloexec(int fd, bool on);
 // flock(LOCK_EX); with nonblock, returns an empty fd if someone else holds it.
 UniqueFd lock_file(const std::string& path, bool nonblock);
+// flock(LOCK_EX) on a directory (a short critical section across processes).
+UniqueFd lock_dir(const std::string& path);
 
 // Self as subreaper (PR_SET_CHILD_SUBREAPER) and parent-death signal.
 void set_child_subreaper();

@@ -77,4 +77,9 @@ int reap_untracked(bool (*is_tracked)(pid_t, void*), void* ctx);
 // recorded pid is only trusted while its start time matches (crun's status.c habit).
 std::optional<uint64_t> process_start_time(pid_t pid);
 
+// Signals pid only if it is still the process that started at `start_time` (0 = any):
+// a pidfd is opened first, then the start time checked, then the signal sent through the
+// pidfd, so a recycled pid is never hit. Returns false if it is gone or different.
+bool signal_if_same(pid_t pid, uint64_t start_time, int sig);
+
 }  // namespace podrun::sys

@@ -1,0 +1,95 @@
+// `podrun down` and `podrun gc`: stopping a pod from outside its supervisor, and cleaning
+// up after supervisors that are gone (killed with SIGKILL, or a crashed host process).
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "podrun/pod/pod.hpp"
+#include "podrun/sys/io.hpp"
+#include "podrun/sys/process.hpp"
+
+namespace podrun::pod {
+
+namespace {
+
+void sleep_ms(int ms) { sys::wait_priority(-1, ms); }
+
+// Stops the recorded container processes ourselves: SIGTERM, up to grace seconds.
+void stop_processes(const state::PodState& st, int64_t grace_s) {
+    bool any = false;
+    for (const auto& c : st.containers) {
+        if (c.process.pid > 0 && sys::signal_if_same(c.process.pid, c.process.start_time, SIGTERM)) any = true;
+    }
+    if (!any) return;
+    int64_t deadline = sys::monotonic_ms() + grace_s * 1000;
+    while (sys::monotonic_ms() < deadline) {
+        bool alive = false;
+        for (const auto& c : st.containers) alive = alive || c.process.matches();
+        if (!alive) return;
+        sleep_ms(50);
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> down(const std::string& name, int64_t timeout_s) {
+    state::PodPaths paths = state::PodPaths::for_pod(name);
+    if (!sys::is_dir(paths.dir())) throw InvalidInput({"pod \"" + name + "\" not found (podrun ps lists pods)"});
+    auto st = state::load(paths);
+    sys::UniqueFd lock;
+    try {
+        lock = sys::lock_file(paths.lock_file(), true);
+    } catch (const std::exception&) {
+        return {};  // the directory went away: the pod is gone
+    }
+    if (!lock) {
+        // A live supervisor holds the lock: it runs the shutdown (grace period, hooks).
+        if (timeout_s >= 0) sys::write_file_atomic(paths.stop_request_file(), std::to_string(timeout_s));
+        for (int i = 0; i < 40 && (!st || st->supervisor.pid == 0); i++) {
+            sleep_ms(50);  // an `up` still starting has not recorded itself yet
+            st = state::load(paths);
+        }
+        if (st) sys::signal_if_same(st->supervisor.pid, st->supervisor.start_time, SIGTERM);
+        int64_t grace = timeout_s >= 0 ? timeout_s : (st ? st->grace_seconds : 30);
+        int64_t deadline = sys::monotonic_ms() + (grace + 15) * 1000;
+        while (sys::monotonic_ms() < deadline) {
+            if (!sys::is_dir(paths.dir())) return {};
+            try {
+                lock = sys::lock_file(paths.lock_file(), true);
+            } catch (const std::exception&) {
+                return {};
+            }
+            if (lock) break;
+            sleep_ms(50);
+        }
+        if (!lock) return {"the supervisor of pod \"" + name + "\" did not stop within " + std::to_string(grace + 15) + " s"};
+        if (!sys::is_dir(paths.dir())) return {};
+    }
+    // No supervisor (it was killed, or it has just finished): do it ourselves.
+    if (st) {
+        stop_processes(*st, timeout_s >= 0 ? timeout_s : st->grace_seconds);
+    }
+    std::string parent = st ? st->cgroup_parent : "";
+    return teardown(paths, parent);
+}
+
+std::vector<std::string> gc() {
+    std::vector<std::string> cleaned;
+    for (const auto& name : state::list_pods()) {
+        state::PodPaths paths = state::PodPaths::for_pod(name);
+        sys::UniqueFd lock;
+        try {
+            lock = sys::lock_file(paths.lock_file(), true);
+        } catch (const std::exception&) {
+            continue;
+        }
+        if (!lock) continue;  // a live supervisor owns it
+        auto st = state::load(paths);
+        for (const auto& p : teardown(paths, st ? st->cgroup_parent : "")) spdlog::warn("gc {}: {}", name, p);
+        cleaned.push_back(name);
+    }
+    return cleaned;
+}
+
+}  // namespace podrun::pod

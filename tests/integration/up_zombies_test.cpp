@@ -69,9 +69,9 @@ spec:
       echo "made=$(wc -l < /tmp/pids)"
       while [ ! -e /t/go ]; do sleep 0.05; done
       kill $(cat /tmp/pids)
-      echo killed
       trap 'exit 0' TERM
       sleep 600 &
+      echo killed
       wait
 )SH";
     pod.replace(pod.find("TRIGGER"), 7, dir.path());
@@ -100,7 +100,7 @@ spec:
         15);
     EXPECT_TRUE(clean) << now.zombies << " zombies, " << now.pause_children
                        << " children of pause left in the pod";
-    // pause, the container's shell and its `sleep 600`.
+    // pause, the container's shell and its `sleep 600` (started before "killed").
     EXPECT_EQ(now.total, 3);
     EXPECT_NE(proc_state(pause), 'Z');
     EXPECT_NE(proc_state(pause), 0);

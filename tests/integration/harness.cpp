@@ -106,7 +106,9 @@ std::string read_file(const std::string& path) {
     return ss.str();
 }
 
-std::string source_path(const std::string& rel) { return std::string(PODRUN_SOURCE_DIR) + "/" + rel; }
+std::string source_path(const std::string& rel) {
+    return std::string(PODRUN_SOURCE_DIR) + "/" + rel;
+}
 
 void write_file(const std::string& path, const std::string& data) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -329,27 +331,59 @@ pid_t container_pid(const std::string& pod, const std::string& container) {
 
 // ---- leftovers (tests/leak_check.sh in C++) ----
 
+// Other worktrees may run their own pods on this machine at the same time: the checks and
+// the scrub below look only at this suite's pods, never at anyone else's.
+bool suite_pod(const std::string& name) {
+    for (const std::string p : {"it-", "bad-"}) {
+        if (name.rfind(p, 0) == 0) return true;
+    }
+    for (const std::string e : {"hello", "init-demo", "zombies", "web"}) {  // examples/
+        if (name == e) return true;
+    }
+    return false;
+}
+
+namespace {
+// The pod named by a cgroup path "/podrun/<pod>/..." or a mount path ".../podrun/<pod>/...".
+std::string pod_after(const std::string& s, const std::string& marker) {
+    auto i = s.find(marker);
+    if (i == std::string::npos) return "";
+    i += marker.size();
+    auto j = s.find_first_of("/ \n", i);
+    return s.substr(i, j == std::string::npos ? std::string::npos : j - i);
+}
+}  // namespace
+
 std::vector<std::string> podrun_leftovers() {
     std::vector<std::string> left;
     for (const std::string d : {"/run/podrun", "/var/lib/podrun"}) {
         std::error_code ec;
         for (const auto& e : std::filesystem::directory_iterator(d, ec)) {
-            left.push_back("state left: " + e.path().string());
+            if (suite_pod(e.path().filename().string())) {
+                left.push_back("state left: " + e.path().string());
+            }
         }
     }
     {
         std::istringstream in(read_file("/proc/self/mountinfo"));
         std::string line;
         while (std::getline(in, line)) {
-            if (line.find("podrun") != std::string::npos) left.push_back("mount left: " + line);
+            if (line.find("podrun") == std::string::npos) continue;
+            std::string pod = pod_after(line, "/run/podrun/");
+            if (pod.empty()) pod = pod_after(line, "/var/lib/podrun/");
+            if (pod.empty() || suite_pod(pod)) left.push_back("mount left: " + line);
         }
     }
     if (auto cg = cgroup2_mount()) {
         std::error_code ec;
         std::string root = *cg + "/podrun";
-        for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
-             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-            if (it->is_directory(ec)) left.push_back("cgroup left: " + it->path().string());
+        for (const auto& pod : std::filesystem::directory_iterator(root, ec)) {
+            if (!pod.is_directory() || !suite_pod(pod.path().filename().string())) continue;
+            left.push_back("cgroup left: " + pod.path().string());
+            std::error_code ec2;
+            for (const auto& leaf : std::filesystem::directory_iterator(pod.path(), ec2)) {
+                if (leaf.is_directory()) left.push_back("cgroup left: " + leaf.path().string());
+            }
         }
     }
     for (pid_t p : all_pids()) {
@@ -357,13 +391,13 @@ std::vector<std::string> podrun_leftovers() {
         char buf[4096];
         ssize_t n = ::readlink((base + "/exe").c_str(), buf, sizeof buf - 1);
         std::string exe = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-        if (exe.find("/podrun-pause") != std::string::npos) {
+        if (exe == PODRUN_PAUSE_BIN) {
             left.push_back("pause process left: " + std::to_string(p) + " (" + exe + ")");
         }
         std::istringstream cg(read_file(base + "/cgroup"));
         std::string line;
         while (std::getline(cg, line)) {
-            if (line.rfind("0::/podrun/", 0) == 0) {
+            if (line.rfind("0::/podrun/", 0) == 0 && suite_pod(pod_after(line, "0::/podrun/"))) {
                 left.push_back("process left in a podrun cgroup: " + std::to_string(p) + " (" +
                                exe + ", " + line + ")");
             }
@@ -377,19 +411,22 @@ void scrub_podrun() {
         std::string root = *cg + "/podrun";
         std::error_code ec;
         for (const auto& pod : std::filesystem::directory_iterator(root, ec)) {
-            if (!pod.is_directory()) continue;
+            if (!pod.is_directory() || !suite_pod(pod.path().filename().string())) continue;
             std::string pd = pod.path().string();
             write_file(pd + "/cgroup.kill", "1");
-            eventually([&] { return read_file(pd + "/cgroup.events").find("populated 0") !=
-                                    std::string::npos; },
-                       5);
+            eventually(
+                [&] {
+                    return read_file(pd + "/cgroup.events").find("populated 0") !=
+                           std::string::npos;
+                },
+                5);
             std::error_code ec2;
             for (const auto& leaf : std::filesystem::directory_iterator(pd, ec2)) {
                 if (leaf.is_directory()) ::rmdir(leaf.path().c_str());
             }
             ::rmdir(pd.c_str());
         }
-        ::rmdir(root.c_str());
+        ::rmdir(root.c_str());  // only if no other pod uses it
     }
     std::istringstream in(read_file("/proc/self/mountinfo"));
     std::string line;
@@ -398,12 +435,17 @@ void scrub_podrun() {
         std::istringstream f(line);
         std::string id, parent, dev, root, mnt;
         f >> id >> parent >> dev >> root >> mnt;
-        if (line.find("podrun") != std::string::npos) mounts.push_back(mnt);
+        std::string pod = pod_after(mnt, "/run/podrun/");
+        if (pod.empty()) pod = pod_after(mnt, "/var/lib/podrun/");
+        if (suite_pod(pod)) mounts.push_back(mnt);
     }
     for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) ::umount2(it->c_str(), MNT_DETACH);
     for (const std::string d : {"/run/podrun", "/var/lib/podrun"}) {
         std::error_code ec;
-        std::filesystem::remove_all(d, ec);
+        for (const auto& e : std::filesystem::directory_iterator(d, ec)) {
+            if (suite_pod(e.path().filename().string())) std::filesystem::remove_all(e.path(), ec);
+        }
+        ::rmdir(d.c_str());
     }
 }
 

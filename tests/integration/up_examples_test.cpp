@@ -40,9 +40,9 @@ TEST_F(UpExamples, Zombies) {
     RunResult r = podrun({"up", source_path("examples/zombies.json")}, "", 60);
     ASSERT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(container_lines(r.out, "orphan-maker"),
-              (std::vector<std::string>{"made 50 orphans; pause (PID 1) reaps them",
-                                        "zombies now: 0"}))
+    EXPECT_EQ(
+        container_lines(r.out, "orphan-maker"),
+        (std::vector<std::string>{"made 50 orphans; pause (PID 1) reaps them", "zombies now: 0"}))
         << r.out;
 }
 

@@ -75,14 +75,16 @@ spec:
             << r.err;
         EXPECT_FALSE(explain_lines(r.err, tag + " mount(proc on ").empty()) << r.err;
         EXPECT_FALSE(explain_lines(r.err, tag + " mount(tmpfs on ").empty()) << r.err;
-        EXPECT_FALSE(explain_lines(r.err, tag + " mount(/etc/hostname").empty() &&
-                     explain_lines(r.err, tag + " mount(/run/podrun/it-explain/etc/hostname").empty())
+        EXPECT_FALSE(
+            explain_lines(r.err, tag + " mount(/etc/hostname").empty() &&
+            explain_lines(r.err, tag + " mount(/run/podrun/it-explain/etc/hostname").empty())
             << r.err;
         EXPECT_EQ(explain_lines(r.err, tag + " pivot_root(").size(), 1u) << r.err;
         EXPECT_EQ(explain_lines(r.err, tag + " execve(sh -c echo " + c + "-ran)").size(), 1u)
             << r.err;
     }
-    EXPECT_FALSE(explain_lines(r.err, "[alpha] mount(/var/lib/podrun/it-explain/volumes/v on ").empty())
+    EXPECT_FALSE(
+        explain_lines(r.err, "[alpha] mount(/var/lib/podrun/it-explain/volumes/v on ").empty())
         << r.err;
     EXPECT_FALSE(explain_lines(r.err, "sethostname(it-explain)").empty()) << r.err;
     EXPECT_FALSE(explain_lines(r.err, "cgroup.kill").empty() &&
@@ -94,8 +96,8 @@ spec:
 void make_rootfs(const std::string& root) {
     fs::create_directories(root + "/bin");
     fs::copy_file("/bin/busybox", root + "/bin/busybox");
-    for (const std::string a : {"sh", "cat", "echo", "ls", "touch", "mkdir", "rm", "readlink",
-                                "hostname", "test", "["}) {
+    for (const std::string a :
+         {"sh", "cat", "echo", "ls", "touch", "mkdir", "rm", "readlink", "hostname", "test", "["}) {
         fs::create_symlink("busybox", root + "/bin/" + a);
     }
     write_file(root + "/bin/image-file", "from the image\n");

@@ -1,8 +1,11 @@
 // `podrun up` end to end: init containers in order, exit codes, stopping with SIGTERM within
 // terminationGracePeriodSeconds, and rolling back a start that fails half-way.
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -95,7 +98,8 @@ TEST_F(UpLifecycle, ExitCodesPropagate) {
         EXPECT_FALSE(r.timed_out) << c.name;
         EXPECT_EQ(r.exit_code, c.want) << c.name << "\n" << r.err;
         if (c.want > 128) {
-            EXPECT_NE(r.err.find("(signal " + std::to_string(c.want - 128) + ")"), std::string::npos)
+            EXPECT_NE(r.err.find("(signal " + std::to_string(c.want - 128) + ")"),
+                      std::string::npos)
                 << r.err;
         }
         EXPECT_FALSE(std::filesystem::exists("/run/podrun/" + c.name)) << c.name;
@@ -105,7 +109,8 @@ TEST_F(UpLifecycle, ExitCodesPropagate) {
 TEST_F(UpLifecycle, SigtermStopsAContainerThatTrapsItQuickly) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    std::string pod = pod_header("it-term-trap", "  terminationGracePeriodSeconds: 10\n") + R"SH(  containers:
+    std::string pod =
+        pod_header("it-term-trap", "  terminationGracePeriodSeconds: 10\n") + R"SH(  containers:
   - name: c
     command:
     - sh
@@ -124,7 +129,8 @@ TEST_F(UpLifecycle, SigtermStopsAContainerThatTrapsItQuickly) {
     EXPECT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(container_lines(r.out, "c").back(), "got-term") << r.out;
-    EXPECT_LT(elapsed, 2.0) << "a container that exits on SIGTERM must not wait for the grace period";
+    EXPECT_LT(elapsed, 2.0)
+        << "a container that exits on SIGTERM must not wait for the grace period";
 }
 
 TEST_F(UpLifecycle, SigtermThenSigkillAtTheGracePeriod) {
@@ -132,9 +138,10 @@ TEST_F(UpLifecycle, SigtermThenSigkillAtTheGracePeriod) {
     TempDir dir;
     const int grace = 2;
     // `trap '' TERM` ignores TERM in the shell and, inherited, in sleep.
-    std::string pod = pod_header("it-term-ignore", "  terminationGracePeriodSeconds: " +
-                                                       std::to_string(grace) + "\n") +
-                      R"SH(  containers:
+    std::string pod =
+        pod_header("it-term-ignore",
+                   "  terminationGracePeriodSeconds: " + std::to_string(grace) + "\n") +
+        R"SH(  containers:
   - name: c
     command:
     - sh
@@ -217,6 +224,66 @@ TEST_F(UpLifecycle, FailedSetupStepExits125AndRollsBack) {
               std::string::npos)
         << r.err;
     EXPECT_TRUE(container_lines(r.out, "c").empty()) << r.out;
+}
+
+TEST_F(UpLifecycle, SigkilledSupervisorTakesThePodAlongAndTheNextUpCleansUp) {
+    PODRUN_REQUIRE_ROOT();
+    TempDir dir;
+    std::string pod =
+        pod_header("it-sigkill-sup") +
+        "  containers:\n  - {name: c, command: [sh, -c, \"echo ready; sleep 600\"]}\n";
+    auto cgroup = cgroup2_mount();
+    ASSERT_TRUE(cgroup);
+    const std::string pod_cg = *cgroup + "/podrun/it-sigkill-sup";
+    // podrun's children (pause, the container) are re-parented to us when it dies, so we can
+    // reap them: this host's PID 1 reaps its adopted zombies only now and then.
+    ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    struct Unset {
+        ~Unset() { prctl(PR_SET_CHILD_SUBREAPER, 0); }
+    } unset;
+    {
+        Background up({"up", dir.file("pod.yaml", pod)});
+        ASSERT_TRUE(up.wait_for_out("c | ready", 20)) << up.out() << up.err();
+        const pid_t pause = pause_pid("it-sigkill-sup");
+        const pid_t ctr = container_pid("it-sigkill-sup", "c");
+        ASSERT_GT(pause, 0);
+        ASSERT_GT(ctr, 0);
+        up.signal(SIGKILL);
+        RunResult r = up.wait(10);
+        EXPECT_EQ(r.exit_code, 128 + SIGKILL);
+        // Pause and the container watch the supervisor (PR_SET_PDEATHSIG): they die with it.
+        EXPECT_TRUE(eventually(
+            [&] {
+                return read_file(pod_cg + "/pause/cgroup.procs").empty() &&
+                       read_file(pod_cg + "/c/cgroup.procs").empty();
+            },
+            5))
+            << read_file(pod_cg + "/pause/cgroup.procs") << read_file(pod_cg + "/c/cgroup.procs");
+        // Both in one loop: pause (PID 1 of the pod) can only finish dying once the
+        // container, a process of its pid namespace, has been reaped (zap_pid_ns_processes).
+        std::map<pid_t, int> status;
+        EXPECT_TRUE(eventually(
+            [&] {
+                for (pid_t p : {pause, ctr}) {
+                    int st = 0;
+                    if (!status.count(p) && waitpid(p, &st, WNOHANG) == p) status[p] = st;
+                }
+                return status.size() == 2;
+            },
+            5));
+        for (auto [p, st] : status) {
+            EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) << p << " status " << st;
+        }
+    }
+    // What it recorded is still there (for `podrun down`); the next `up` of the pod removes it
+    // first, runs, and leaves nothing.
+    EXPECT_TRUE(std::filesystem::exists("/run/podrun/it-sigkill-sup/state.json"));
+    const std::string again = pod_header("it-sigkill-sup", "  restartPolicy: Never\n") +
+                              "  containers:\n  - {name: c, command: [sh, -c, \"echo second\"]}\n";
+    RunResult r = podrun({"up", dir.file("again.yaml", again)}, "", 30);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(container_lines(r.out, "c"), std::vector<std::string>{"second"});
+    EXPECT_NE(r.err.find("removing what a previous run left behind"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -24,40 +24,51 @@ std::string manifest(const std::string& name, const std::string& spec) {
 }
 
 const char* kOk = "  containers:\n  - name: app\n    command: [sh, -c, \"exit 0\"]\n";
-std::string ctr(const std::string& extra) { return std::string(kOk) + extra; }
+std::string ctr(const std::string& extra) {
+    return std::string(kOk) + extra;
+}
 
 const std::vector<Case> kCases = {
     {"bad-nocontainers", "  containers: []\n", "spec.containers"},
     {"bad-noname", "  containers:\n  - command: [x]\n", "spec.containers[0].name"},
-    {"bad-ctrname", "  containers:\n  - name: App_1\n    command: [x]\n", "spec.containers[0].name"},
+    {"bad-ctrname", "  containers:\n  - name: App_1\n    command: [x]\n",
+     "spec.containers[0].name"},
     {"bad-dupname", "  containers:\n  - {name: a, command: [x]}\n  - {name: a, command: [x]}\n",
      "spec.containers[1].name"},
     {"bad-nocommand", "  containers:\n  - name: a\n", "spec.containers[0].command"},
     {"bad-imageref", ctr("    image: nginx:1.25\n"), "spec.containers[0].image"},
-    {"bad-cmdstring", "  containers:\n  - {name: a, command: sleep 1}\n", "spec.containers[0].command"},
+    {"bad-cmdstring", "  containers:\n  - {name: a, command: sleep 1}\n",
+     "spec.containers[0].command"},
     {"bad-argsint", ctr("    args: [1]\n"), "spec.containers[0].args[0]"},
     {"bad-envname", ctr("    env: [{name: A=B, value: x}]\n"), "spec.containers[0].env[0].name"},
-    {"bad-fieldpath", ctr("    env: [{name: A, valueFrom: {fieldRef: {fieldPath: spec.nodeNmae}}}]\n"),
+    {"bad-fieldpath",
+     ctr("    env: [{name: A, valueFrom: {fieldRef: {fieldPath: spec.nodeNmae}}}]\n"),
      "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath"},
     {"bad-secret", ctr("    env: [{name: A, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n"),
      "spec.containers[0].env[0].valueFrom.secretKeyRef"},
     {"bad-workdir", ctr("    workingDir: relative\n"), "spec.containers[0].workingDir"},
-    {"bad-port", ctr("    ports: [{containerPort: 70000}]\n"), "spec.containers[0].ports[0].containerPort"},
+    {"bad-port", ctr("    ports: [{containerPort: 70000}]\n"),
+     "spec.containers[0].ports[0].containerPort"},
     {"bad-proto", ctr("    ports: [{containerPort: 80, protocol: HTTP}]\n"),
      "spec.containers[0].ports[0].protocol"},
     {"bad-memory", ctr("    resources: {limits: {memory: 12Q}}\n"),
      "spec.containers[0].resources.limits.memory"},
-    {"bad-cpu", ctr("    resources: {limits: {cpu: -1}}\n"), "spec.containers[0].resources.limits.cpu"},
+    {"bad-cpu", ctr("    resources: {limits: {cpu: -1}}\n"),
+     "spec.containers[0].resources.limits.cpu"},
     {"bad-request", ctr("    resources: {limits: {cpu: 500m}, requests: {cpu: 1}}\n"),
      "spec.containers[0].resources.requests.cpu"},
     {"bad-mountname", ctr("    volumeMounts: [{name: nope, mountPath: /x}]\n"),
      "spec.containers[0].volumeMounts[0].name"},
-    {"bad-mountpath", "  volumes: [{name: d, emptyDir: {}}]\n" + ctr("    volumeMounts: [{name: d, mountPath: x}]\n"),
+    {"bad-mountpath",
+     "  volumes: [{name: d, emptyDir: {}}]\n" +
+         ctr("    volumeMounts: [{name: d, mountPath: x}]\n"),
      "spec.containers[0].volumeMounts[0].mountPath"},
-    {"bad-subpath", "  volumes: [{name: d, emptyDir: {}}]\n" +
-                        ctr("    volumeMounts: [{name: d, mountPath: /x, subPath: a/../../etc}]\n"),
+    {"bad-subpath",
+     "  volumes: [{name: d, emptyDir: {}}]\n" +
+         ctr("    volumeMounts: [{name: d, mountPath: /x, subPath: a/../../etc}]\n"),
      "spec.containers[0].volumeMounts[0].subPath"},
-    {"bad-probe", ctr("    livenessProbe: {exec: {command: [x]}}\n"), "spec.containers[0].livenessProbe"},
+    {"bad-probe", ctr("    livenessProbe: {exec: {command: [x]}}\n"),
+     "spec.containers[0].livenessProbe"},
     {"bad-typo", ctr("    comand: [x]\n"), "spec.containers[0].comand"},
     {"bad-novolsource", "  volumes: [{name: v}]\n" + std::string(kOk), "spec.volumes[0]"},
     {"bad-configmap", "  volumes: [{name: v, configMap: {name: cm}}]\n" + std::string(kOk),
@@ -68,7 +79,8 @@ const std::vector<Case> kCases = {
      "spec.volumes[0].emptyDir.sizeLimit"},
     {"bad-hostpathrel", "  volumes: [{name: v, hostPath: {path: srv}}]\n" + std::string(kOk),
      "spec.volumes[0].hostPath.path"},
-    {"bad-hostpathtype", "  volumes: [{name: v, hostPath: {path: /srv, type: Dir}}]\n" + std::string(kOk),
+    {"bad-hostpathtype",
+     "  volumes: [{name: v, hostPath: {path: /srv, type: Dir}}]\n" + std::string(kOk),
      "spec.volumes[0].hostPath.type"},
     {"bad-restart", "  restartPolicy: Sometimes\n" + std::string(kOk), "spec.restartPolicy"},
     {"bad-grace", "  terminationGracePeriodSeconds: -1\n" + std::string(kOk),
@@ -116,13 +128,17 @@ TEST_F(UpMalformed, ManifestLevelErrors) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
     const std::vector<std::pair<std::string, std::string>> cases = {
-        {"apiVersion: v2\nkind: Pod\nmetadata: {name: bad-api}\nspec: {containers: [{name: c, command: [x]}]}\n",
+        {"apiVersion: v2\nkind: Pod\nmetadata: {name: bad-api}\nspec: {containers: [{name: c, "
+         "command: [x]}]}\n",
          "apiVersion"},
-        {"apiVersion: v1\nkind: Deployment\nmetadata: {name: bad-kind}\nspec: {containers: [{name: c, command: [x]}]}\n",
+        {"apiVersion: v1\nkind: Deployment\nmetadata: {name: bad-kind}\nspec: {containers: [{name: "
+         "c, command: [x]}]}\n",
          "kind"},
-        {"apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\nspec: {containers: [{name: c, command: [x]}]}\n",
+        {"apiVersion: v1\nkind: Pod\nmetadata: {name: Bad_Name}\nspec: {containers: [{name: c, "
+         "command: [x]}]}\n",
          "metadata.name"},
-        {"apiVersion: v1\nkind: Pod\nmetadata: {name: bad-label, labels: {app: 5}}\nspec: {containers: [{name: c, command: [x]}]}\n",
+        {"apiVersion: v1\nkind: Pod\nmetadata: {name: bad-label, labels: {app: 5}}\nspec: "
+         "{containers: [{name: c, command: [x]}]}\n",
          "metadata.labels[app]"},
         {"apiVersion: v1\nkind: Pod\nmetadata: {name: bad-spec}\nspec: [x]\n", "spec"},
     };
@@ -132,10 +148,13 @@ TEST_F(UpMalformed, ManifestLevelErrors) {
         for (const std::string cmd : {"validate", "up"}) {
             RunResult r = podrun({cmd, file}, "", 10);
             EXPECT_EQ(r.exit_code, 2) << cmd << " " << text << r.err;
-            EXPECT_NE(r.err.find(": " + path + ":"), std::string::npos) << cmd << " " << text << r.err;
+            EXPECT_NE(r.err.find(": " + path + ":"), std::string::npos)
+                << cmd << " " << text << r.err;
         }
     }
-    EXPECT_FALSE(std::filesystem::exists("/run/podrun"));
+    for (const std::string pod : {"bad-api", "bad-kind", "bad-label", "bad-spec"}) {
+        EXPECT_FALSE(std::filesystem::exists("/run/podrun/" + pod)) << pod;
+    }
 }
 
 // Problems only the host can show (`up` checks them before creating anything; `validate`
@@ -145,9 +164,12 @@ TEST_F(UpMalformed, HostChecksOfUpNameTheField) {
     TempDir dir;
     const std::string missing = dir / "missing";
     const std::vector<Case> cases = {
-        {"bad-hostdir", "  volumes: [{name: v, hostPath: {path: " + missing + ", type: Directory}}]\n" + std::string(kOk),
+        {"bad-hostdir",
+         "  volumes: [{name: v, hostPath: {path: " + missing + ", type: Directory}}]\n" +
+             std::string(kOk),
          "spec.volumes[0].hostPath.path"},
-        {"bad-hostunset", "  volumes: [{name: v, hostPath: {path: " + missing + "}}]\n" + std::string(kOk),
+        {"bad-hostunset",
+         "  volumes: [{name: v, hostPath: {path: " + missing + "}}]\n" + std::string(kOk),
          "spec.volumes[0].hostPath.path"},
         {"bad-image", "  containers:\n  - {name: a, image: " + missing + ", command: [sh]}\n",
          "spec.containers[0].image"},

@@ -109,8 +109,9 @@ TEST_F(UpNamespaces, ContainersShareNetIpcUtsPidWithPause) {
 TEST_F(UpNamespaces, ShareProcessNamespaceFalseGivesEachContainerItsOwnPidNamespace) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    Background up({"up", dir.file("pod.yaml", two_container_pod("it-nopidshare",
-                                                                "  shareProcessNamespace: false\n"))});
+    Background up(
+        {"up", dir.file("pod.yaml",
+                        two_container_pod("it-nopidshare", "  shareProcessNamespace: false\n"))});
     start_and_wait_ready(up);
     const pid_t pause = pause_pid("it-nopidshare");
     ASSERT_GT(pause, 0);
@@ -139,7 +140,8 @@ TEST_F(UpNamespaces, ShareProcessNamespaceFalseGivesEachContainerItsOwnPidNamesp
 TEST_F(UpNamespaces, HostNetworkSharesTheHostNetNamespace) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    Background up({"up", dir.file("pod.yaml", two_container_pod("it-hostnet", "  hostNetwork: true\n"))});
+    Background up(
+        {"up", dir.file("pod.yaml", two_container_pod("it-hostnet", "  hostNetwork: true\n"))});
     start_and_wait_ready(up);
     const pid_t pause = pause_pid("it-hostnet");
     ASSERT_GT(pause, 0);
@@ -161,7 +163,8 @@ TEST_F(UpNamespaces, HostNetworkSharesTheHostNetNamespace) {
 TEST_F(UpNamespaces, HostIPCSharesTheHostIpcNamespace) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    Background up({"up", dir.file("pod.yaml", two_container_pod("it-hostipc", "  hostIPC: true\n"))});
+    Background up(
+        {"up", dir.file("pod.yaml", two_container_pod("it-hostipc", "  hostIPC: true\n"))});
     start_and_wait_ready(up);
     const pid_t pause = pause_pid("it-hostipc");
     ASSERT_GT(pause, 0);

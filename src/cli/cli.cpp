@@ -2,7 +2,10 @@
 // includes CLI11 and configures spdlog; everything else just logs.
 #include "podrun/cli/cli.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -10,6 +13,8 @@
 
 #include "podrun/explain.hpp"
 #include "podrun/pod/doctor.hpp"
+#include "podrun/pod/logs.hpp"
+#include "podrun/pod/status.hpp"
 #include "podrun/pod/pod.hpp"
 #include "podrun/spec/load.hpp"
 #include "podrun/sys/error.hpp"
@@ -28,6 +33,82 @@ std::optional<spec::Pod> load_or_report(const std::string& file) {
         return std::nullopt;
     }
     return r.pod;
+}
+
+// `up -d`: the supervisor runs in a detached child (its own session, stdio on /dev/null,
+// stderr in the pod's supervisor.log); we wait on a pipe until every container runs or
+// the pod fails, and exit with that outcome.
+int up_detached(const spec::Pod& p, pod::UpOptions opts, const std::string& file) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0) {
+        spdlog::error("pipe2: {}", std::strerror(errno));
+        return pod::kExitPodrunFailed;
+    }
+    pid_t child = ::fork();
+    if (child < 0) {
+        spdlog::error("fork: {}", std::strerror(errno));
+        return pod::kExitPodrunFailed;
+    }
+    if (child == 0) {
+        ::close(fds[0]);
+        int ready = fds[1];
+        ::setsid();
+        int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        ::dup2(devnull, 0);
+        ::dup2(devnull, 1);
+        if (::chdir("/") < 0) _exit(pod::kExitPodrunFailed);
+        auto tell = [ready](const std::string& msg) {
+            if (::write(ready, msg.data(), msg.size()) < 0) {
+            }
+        };
+        bool told = false;
+        opts.detached = true;
+        opts.on_dir_ready = [](const state::PodPaths& paths) {
+            int fd = ::open(paths.supervisor_log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+            if (fd >= 0) ::dup2(fd, 2);
+        };
+        opts.on_running = [&]() {
+            tell("0 running");
+            told = true;
+            ::close(ready);
+        };
+        int code;
+        std::string err;
+        try {
+            code = pod::up(p, opts);
+        } catch (const pod::InvalidInput& e) {
+            code = pod::kExitInvalid;
+            for (const auto& pr : e.problems) err += (err.empty() ? "" : "\n") + (file == "-" ? "<stdin>" : file) + ": " + pr;
+        } catch (const std::exception& e) {
+            code = pod::kExitPodrunFailed;
+            err = e.what();
+        }
+        if (!told) tell(std::to_string(code) + " " + (err.empty() ? "the pod ended before every container ran, exit code " + std::to_string(code) : err));
+        std::fflush(nullptr);
+        _exit(code);
+    }
+    ::close(fds[1]);
+    std::string msg;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fds[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        msg.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fds[0]);
+    if (msg.empty()) {
+        spdlog::error("the detached supervisor of pod {} died before the pod ran", p.metadata.name);
+        return pod::kExitPodrunFailed;
+    }
+    int code = std::atoi(msg.c_str());
+    std::string text = msg.substr(msg.find(' ') + 1);
+    if (code == 0 && text == "running") {
+        std::printf("%s\n", p.metadata.name.c_str());
+        return 0;
+    }
+    std::fprintf(stderr, "podrun: %s\n", text.c_str());
+    return code == 0 ? 1 : code;
 }
 
 void setup_logging(const std::string& level) {
@@ -51,6 +132,8 @@ int run(int argc, char** argv) {
     pod::UpOptions up_opts;
     CLI::App* up = app.add_subcommand("up", "Start a pod in the foreground; Ctrl-C stops it and removes everything");
     up->add_option("file", file, "Pod manifest (JSON or YAML), - for standard input")->required();
+    bool detach = false;
+    up->add_flag("-d,--detach", detach, "Start the pod in the background; return once every container is running");
     up->add_flag("--explain", up_opts.explain, "Narrate every kernel step (clone flags, setns, mounts, cgroup writes)");
     up->add_option("--cgroup-parent", up_opts.cgroup_parent, "cgroup2 directory to create the pod under");
     up->add_flag("--no-limits", up_opts.no_limits,
@@ -67,12 +150,96 @@ int run(int argc, char** argv) {
 
     CLI::App* doctor = app.add_subcommand("doctor", "Show what podrun finds on this host and what will work");
 
+    std::string pod_name;
+    bool json_out = false;
+    CLI::App* ps = app.add_subcommand("ps", "List pods: phase, ready/total, restarts, age");
+    ps->add_flag("--json", json_out, "Print JSON");
+
+    bool all = false;
+    int64_t timeout = -1;
+    CLI::App* downc = app.add_subcommand("down", "Stop a pod (SIGTERM, grace period, SIGKILL) and remove everything");
+    downc->add_option("pod", pod_name, "Pod name");
+    downc->add_flag("--all", all, "Every pod");
+    downc->add_option("--timeout", timeout, "Grace period in seconds (default: the pod's terminationGracePeriodSeconds)")
+        ->check(CLI::Range(int64_t{0}, int64_t{86400}));
+
+    CLI::App* gcc = app.add_subcommand("gc", "Remove what pods whose supervisor is gone left behind");
+
+    bool ns = false;
+    CLI::App* inspectc = app.add_subcommand("inspect", "Print a pod's status as Kubernetes shapes it (JSON)");
+    inspectc->add_option("pod", pod_name, "Pod name")->required();
+    inspectc->add_flag("--ns", ns, "Namespace inodes of pause and each container instead");
+
+    pod::LogsOptions log_opts;
+    CLI::App* logsc = app.add_subcommand("logs", "Print a container's log");
+    logsc->add_option("pod", pod_name, "Pod name")->required();
+    logsc->add_option("-c,--container", log_opts.container, "Container (default: the first app container)");
+    logsc->add_flag("-f,--follow", log_opts.follow, "Keep printing new lines until the pod ends");
+    logsc->add_option("--tail", log_opts.tail, "Only the last N lines");
+    logsc->add_flag("--timestamps", log_opts.timestamps, "Prefix each line with its RFC3339 time");
+    logsc->add_flag("-p,--previous", log_opts.previous, "The log of the previous instance (after a restart)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : pod::kExitInvalid;
     }
     setup_logging(log_level);
+
+    try {
+        if (*ps) {
+            auto pods = pod::list();
+            if (json_out) {
+                nlohmann::json j = nlohmann::json::array();
+                for (const auto& p : pods) j.push_back(pod::summary_json(p));
+                std::printf("%s\n", j.dump(2).c_str());
+            } else {
+                std::printf("%-24s %-10s %-6s %-9s %s\n", "NAME", "PHASE", "READY", "RESTARTS", "AGE");
+                for (const auto& p : pods) {
+                    std::printf("%-24s %-10s %-6s %-9d %s\n", p.name.c_str(), p.phase.c_str(),
+                                (std::to_string(p.ready) + "/" + std::to_string(p.total)).c_str(), p.restarts,
+                                p.age.c_str());
+                }
+            }
+            return 0;
+        }
+        if (*downc) {
+            if (all == !pod_name.empty()) {
+                std::fprintf(stderr, "podrun down: give a pod name or --all\n");
+                return pod::kExitInvalid;
+            }
+            std::vector<std::string> names;
+            if (all) {
+                for (const auto& p : pod::list()) names.push_back(p.name);
+            } else {
+                names.push_back(pod_name);
+            }
+            int rc = 0;
+            for (const auto& n : names) {
+                auto problems = pod::down(n, timeout);
+                for (const auto& p : problems) spdlog::error("{}: {}", n, p);
+                if (!problems.empty()) rc = 1;
+                else std::printf("%s\n", n.c_str());
+            }
+            return rc;
+        }
+        if (*gcc) {
+            for (const auto& n : pod::gc()) std::printf("removed %s\n", n.c_str());
+            return 0;
+        }
+        if (*inspectc) {
+            auto j = ns ? pod::inspect_namespaces(pod_name) : pod::inspect(pod_name);
+            std::printf("%s\n", j.dump(2).c_str());
+            return 0;
+        }
+        if (*logsc) return pod::logs(pod_name, log_opts);
+    } catch (const pod::InvalidInput& e) {
+        for (const auto& p : e.problems) std::fprintf(stderr, "podrun: %s\n", p.c_str());
+        return 1;
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 1;
+    }
 
     if (*doctor) {
         auto rep = pod::doctor();
@@ -104,12 +271,15 @@ int run(int argc, char** argv) {
             });
         }
         up_opts.manifest = file;
+        if (detach) return up_detached(*p, up_opts, file);
         if (pids_max > 0) up_opts.pids_max = pids_max;
         up_opts.weight_formula = formula == "linear" ? cgroup::WeightFormula::Linear : cgroup::WeightFormula::Quadratic;
         try {
             return pod::up(*p, up_opts);
         } catch (const pod::InvalidInput& e) {
-            for (const auto& pr : e.problems) std::fprintf(stderr, "podrun: %s: %s\n", file.c_str(), pr.c_str());
+            for (const auto& pr : e.problems) {
+                std::fprintf(stderr, "podrun: %s: %s\n", file == "-" ? "<stdin>" : file.c_str(), pr.c_str());
+            }
             return pod::kExitInvalid;
         } catch (const pod::LimitsUnavailable& e) {
             spdlog::error("{}", e.what());

@@ -115,10 +115,10 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
     explain("sandbox", "clone3(" + namespaces::flag_names(flags | CLONE_PIDFD | 0x200000000ULL) +
                            ", cgroup=" + cg.leaf_dir("pause") + ")  -> pause, PID 1 of the pod");
     for (size_t i = 0; i < ops.size(); i++) {
-        explain("sandbox", "  pause's child: " + ops.describe(i) +
+        explain("sandbox", "  pause, before exec: " + ops.describe(i) +
                                (ops.ops()[i].why.empty() ? "" : "  (" + ops.ops()[i].why + ")"));
     }
-    explain("sandbox", "  pause's child: execve(" + opts.pause_path + ")");
+    explain("sandbox", "  pause, before exec: execve(" + opts.pause_path + ")");
 
     sys::CloneResult cr = sys::clone3_fork(sys::CloneArgs{flags, leaf.get(), true});
     if (cr.pid == 0) {

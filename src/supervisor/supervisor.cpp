@@ -209,7 +209,7 @@ void Supervisor::on_signal(int sig) {
         return;
     }
     if (stopping_) {
-        spdlog::warn("second {} : killing the pod now", strsignal(sig));
+        spdlog::warn("second {}: killing the pod now", strsignal(sig));
         kill_all();
         return;
     }

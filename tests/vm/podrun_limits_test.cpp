@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -81,6 +82,13 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
         if (Clock::now() > deadline) return false;
         std::this_thread::sleep_for(20ms);
     }
+}
+
+size_t count_procs(const std::string& dir) {
+    std::istringstream in(read_file(dir + "/cgroup.procs"));
+    size_t n = 0;
+    for (long pid; in >> pid;) n++;
+    return n;
 }
 
 bool populated(const std::string& dir) { return read_file(dir + "/cgroup.events").find("populated 1") != std::string::npos; }
@@ -178,6 +186,12 @@ public:
         if (pid_ > 0) ::kill(pid_, SIGTERM);
         return wait(timeout);
     }
+    bool exited() { return wait(0ms).has_value(); }
+    // "running (pid N)" or "exited with N", for failure messages.
+    std::string describe() {
+        auto c = wait(0ms);
+        return c ? "exited with " + std::to_string(*c) : "running (pid " + std::to_string(pid_) + ")";
+    }
     std::string out() const { return read_file(out_path_); }
     std::string err() const { return read_file(err_path_); }
     std::string output() const { return "--- stdout:\n" + out() + "--- stderr:\n" + err(); }
@@ -273,10 +287,18 @@ protected:
         manifests_.push_back(write_manifest(name, json));
         return manifests_.back();
     }
-    // Waits until the container's leaf holds a process.
-    static ::testing::AssertionResult started(const Proc& p, const std::string& pod, const std::string& c) {
-        if (eventually([&] { return populated(leaf_dir(pod, c)); }, 60s)) return ::testing::AssertionSuccess();
-        return ::testing::AssertionFailure() << "container " << c << " of pod " << pod << " never ran\n"
+    // Waits until the container's leaf holds `procs` processes: 2 for kIdle (the shell has
+    // set its trap and started its sleep), so that a SIGTERM from the test cannot overtake
+    // the trap.
+public:
+    static ::testing::AssertionResult started(Proc& p, const std::string& pod, const std::string& c,
+                                              size_t procs = 2) {
+        const std::string dir = leaf_dir(pod, c);
+        if (eventually([&] { return count_procs(dir) >= procs || p.exited(); }, 60s) && !p.exited())
+            return ::testing::AssertionSuccess();
+        return ::testing::AssertionFailure() << "container " << c << " of pod " << pod << " never ran ("
+                                             << count_procs(dir) << " process(es) in its leaf, podrun "
+                                             << p.describe() << ")\n"
                                              << p.output();
     }
 
@@ -301,7 +323,7 @@ TEST_F(Limits, CpuLimitThrottlesABusyLoopToItsShare) {
                       pod("cpubusy", {container("spin", "trap 'exit 0' TERM; while :; do :; done",
                                                 R"({"limits": {"cpu": "200m"}})")}));
     Proc p(up_args(m));
-    ASSERT_TRUE(started(p, "cpubusy", "spin"));
+    ASSERT_TRUE(started(p, "cpubusy", "spin", 1));
     const std::string stat = leaf_dir("cpubusy", "spin") + "/cpu.stat";
     std::this_thread::sleep_for(300ms);  // past the start-up
     auto t0 = Clock::now();
@@ -323,8 +345,8 @@ TEST_F(Limits, CpuLimitThrottlesABusyLoopToItsShare) {
 // --- 2. cpu requests -> cpu.weight --------------------------------------------------------------
 
 void expect_weights(Proc& p, const std::string& pod, const std::string& one, const std::string& quarter) {
-    ASSERT_TRUE(eventually([&] { return populated(leaf_dir(pod, "one")) && populated(leaf_dir(pod, "quarter")); }, 60s))
-        << p.output();
+    ASSERT_TRUE(Limits::started(p, pod, "one"));
+    ASSERT_TRUE(Limits::started(p, pod, "quarter"));
     EXPECT_EQ(value(leaf_dir(pod, "one") + "/cpu.weight"), one) << "requests.cpu 1 (1024 shares)";
     EXPECT_EQ(value(leaf_dir(pod, "quarter") + "/cpu.weight"), quarter) << "requests.cpu 250m (256 shares)";
     // No limits: unlimited quota.
@@ -376,7 +398,7 @@ TEST_F(Limits, ContainerOverItsMemoryLimitIsOomKilledAndItsSiblingRunsOn) {
                    R"("volumes": [{"name": "shared", "emptyDir": {}}])"));
     const std::string shared = std::string(kLibRoot) + "/oom/volumes/shared";
     Proc p(up_args(m));
-    ASSERT_TRUE(started(p, "oom", "beat"));
+    ASSERT_TRUE(started(p, "oom", "beat", 1));
     // The kernel's word: the hog's leaf counted an OOM kill.
     const std::string hog = leaf_dir("oom", "hog");
     ASSERT_TRUE(eventually([&] { return keyed_value(read_file(hog + "/memory.events"), "oom_kill").value_or(0) > 0; },
@@ -408,9 +430,14 @@ void expect_pids_limit(Proc& p, const std::string& name) {
     ASSERT_TRUE(eventually([&] { return exists(work + "/rc"); }, 60s)) << p.output();
     const std::string pd = pod_dir(name);
     EXPECT_EQ(value(pd + "/pids.max"), "20");
-    auto max_events = keyed_value(read_file(pd + "/pids.events"), "max");
-    ASSERT_TRUE(max_events) << read_file(pd + "/pids.events");
-    EXPECT_GE(*max_events, 1);
+    EXPECT_EQ(value(leaf_dir(name, "forker") + "/pids.max"), "max") << "the limit is the pod's";
+    // Linux 6.1 counts a refused fork in pids.events of the cgroup the forking task is in
+    // (the container's leaf), not of the ancestor whose pids.max refused it (pids.events
+    // became hierarchical, with pids.events.local, only in later kernels).
+    const std::string events = read_file(leaf_dir(name, "forker") + "/pids.events");
+    auto max_events = keyed_value(events, "max");
+    ASSERT_TRUE(max_events) << events;
+    EXPECT_GE(*max_events, 1) << events;
     EXPECT_NE(value(work + "/rc"), "0") << "the subshell never failed to fork";
     // 20 = pause + the container's shell + the subshell + the sleepers it started.
     EXPECT_EQ(value(work + "/started"), "17");
@@ -485,6 +512,36 @@ TEST_F(Limits, PodLevelResourcesOverrideTheSums) {
     EXPECT_EQ(p.stop(), 0) << p.output();
 }
 
+// The kubelet overrides the containers' sums per resource (component-helpers PodRequests /
+// PodLimits: applyPodLevelResources): a pod-level memory limit alone leaves the pod's cpu
+// values to the containers.
+TEST_F(Limits, PodLevelMemoryLimitKeepsTheContainersCpuSums) {
+    auto m = manifest("podmem", pod("podmem",
+                                    {container("a", kIdle, R"({"limits": {"cpu": "500m", "memory": "64Mi"}})"),
+                                     container("b", kIdle, R"({"limits": {"cpu": "250m", "memory": "32Mi"}})")},
+                                    R"("resources": {"limits": {"memory": "128Mi"}})"));
+    Proc p(up_args(m));
+    ASSERT_TRUE(started(p, "podmem", "a"));
+    ASSERT_TRUE(started(p, "podmem", "b"));
+    EXPECT_EQ(value(pod_dir("podmem") + "/memory.max"), std::to_string(128LL << 20));
+    EXPECT_EQ(value(pod_dir("podmem") + "/cpu.max"), "75000 100000");
+    EXPECT_EQ(value(pod_dir("podmem") + "/cpu.weight"), "80") << "requests 750m (768 shares)";
+    EXPECT_EQ(p.stop(), 0) << p.output();
+}
+
+// cgroup2 inside the container is rooted at its leaf (its own cgroup namespace), so a program
+// can read its own limits where it expects them.
+TEST_F(Limits, ContainerSeesItsOwnLimitsAtSysFsCgroup) {
+    auto m = manifest("inside", pod("inside", {container("c", "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max",
+                                                         R"({"limits": {"cpu": "500m", "memory": "64Mi"}})")}));
+    Proc p(up_args(m));
+    auto code = p.wait(60s);
+    ASSERT_TRUE(code) << p.output();
+    EXPECT_EQ(*code, 0) << p.output();
+    EXPECT_NE(p.out().find("c | 67108864\n"), std::string::npos) << p.output();
+    EXPECT_NE(p.out().find("c | 50000 100000\n"), std::string::npos) << p.output();
+}
+
 // --- 6. a cgroup namespace whose root holds processes (docker run --privileged) -----------------
 
 TEST_F(Limits, NamespaceRootWithProcessesIsHandledWithoutManualSteps) {
@@ -531,14 +588,24 @@ TEST_F(Limits, NamespaceRootWithProcessesIsHandledWithoutManualSteps) {
     // podrun as a privileged container sees it: cgroup namespace rooted at fakectr, its own
     // mount namespace with a fresh cgroup2 mount on /sys/fs/cgroup.
     Proc p(up_args(m), [join_fake]() -> int {
-        if (int c = join_fake()) return c;
-        if (::unshare(CLONE_NEWCGROUP | CLONE_NEWNS) != 0) return 102;
-        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return 103;
-        if (::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, nullptr) != 0) return 104;
+        // Failures go to the test's stderr file (fd 2 here) with errno.
+        auto fail = [](int code, const char* step) {
+            ::dprintf(2, "before exec: %s: %s\n", step, std::strerror(errno));
+            return code;
+        };
+        if (int c = join_fake()) return fail(c, "join fakectr");
+        if (::unshare(CLONE_NEWCGROUP | CLONE_NEWNS) != 0) return fail(102, "unshare");
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail(103, "make / private");
+        // The VM's own cgroup2 mount goes first: the kernel refuses the same superblock on
+        // the same mount point twice (EBUSY), and a container manager's mount namespace
+        // never had it anyway.
+        if (::umount2("/sys/fs/cgroup", MNT_DETACH) != 0) return fail(104, "umount the VM's /sys/fs/cgroup");
+        if (::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, nullptr) != 0) return fail(105, "mount cgroup2");
         return 0;
     });
     const std::string leaf = fake + "/podrun/nsroot/c";
-    ASSERT_TRUE(eventually([&] { return populated(leaf); }, 60s)) << p.output();
+    ASSERT_TRUE(eventually([&] { return count_procs(leaf) >= 2 || p.exited(); }, 60s) && !p.exited())
+        << "podrun " << p.describe() << " (100-105: a step before exec failed)\n" << p.output();
     EXPECT_EQ(value(leaf + "/memory.max"), "67108864");
     EXPECT_EQ(value(fake + "/podrun/nsroot/memory.max"), "67108864");
     // Both processes that sat in the namespace root now sit in <root>/init.

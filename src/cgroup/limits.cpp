@@ -113,16 +113,22 @@ std::vector<CgroupWrite> pod_writes(const spec::Pod& pod, WeightFormula f, std::
                                     const std::set<std::string>& controllers) {
     std::vector<CgroupWrite> out;
     const spec::Resources& pr = pod.pod_resources;
-    const bool pod_level = !pr.empty();
-    const std::string who = pod_level ? "pod (spec.resources): " : "pod (sum of containers): ";
+    // spec.resources overrides the containers' totals per resource, as the kubelet's
+    // applyPodLevelResources does: a pod-level memory limit leaves cpu to the containers.
+    auto value = [&](std::optional<int64_t> spec::Resources::*field, bool limit) {
+        return pr.*field ? pr.*field : pod_total(pod, field, limit);
+    };
+    auto who = [](bool pod_level) {
+        return std::string(pod_level ? "pod (spec.resources): " : "pod (sum of containers): ");
+    };
     if (controllers.count("cpu")) {
-        auto limit = pod_level ? pr.cpu_limit_millis : pod_total(pod, &spec::Resources::cpu_limit_millis, true);
-        auto request = pod_level ? pr.cpu_request_millis : pod_total(pod, &spec::Resources::cpu_request_millis, false);
-        cpu_writes(limit, request, f, who, out);
+        auto limit = value(&spec::Resources::cpu_limit_millis, true);
+        auto request = value(&spec::Resources::cpu_request_millis, false);
+        cpu_writes(limit, request, f, who(pr.cpu_limit_millis || pr.cpu_request_millis), out);
     }
     if (controllers.count("memory")) {
-        auto limit = pod_level ? pr.memory_limit_bytes : pod_total(pod, &spec::Resources::memory_limit_bytes, true);
-        memory_writes(limit, who, out, false);
+        memory_writes(value(&spec::Resources::memory_limit_bytes, true), who(pr.memory_limit_bytes.has_value()), out,
+                      false);
     }
     if (controllers.count("pids") && pids_max) {
         out.push_back({"pids.max", std::to_string(*pids_max), "pod pids limit (--pids-max or podrun.io/pids-max)"});

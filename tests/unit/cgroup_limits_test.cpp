@@ -91,6 +91,33 @@ TEST(CgroupLimits, PodLevelResourcesWin) {
     EXPECT_EQ(value_of(ws, "memory.max"), "4096");
 }
 
+// Per resource, as the kubelet's applyPodLevelResources: a pod-level memory limit does not
+// drop the containers' cpu sums.
+TEST(CgroupLimits, PodLevelResourcesOverrideOnlyTheResourcesTheyName) {
+    spec::Pod pod;
+    spec::Container a, b;
+    a.resources.cpu_limit_millis = 500;
+    a.resources.cpu_request_millis = 500;
+    b.resources.cpu_limit_millis = 250;
+    b.resources.cpu_request_millis = 250;
+    pod.containers = {a, b};
+    pod.pod_resources.memory_limit_bytes = 4096;
+    pod.pod_resources.memory_request_bytes = 4096;
+    auto ws = cgroup::pod_writes(pod, WeightFormula::Quadratic, std::nullopt, kAll);
+    EXPECT_EQ(value_of(ws, "memory.max"), "4096");
+    EXPECT_EQ(value_of(ws, "cpu.max"), "75000 100000");
+    EXPECT_EQ(value_of(ws, "cpu.weight"), std::to_string(cgroup::shares_to_weight(768, WeightFormula::Quadratic)));
+    // And the other way round: a pod-level cpu limit keeps the memory sum.
+    pod.pod_resources = {};
+    pod.pod_resources.cpu_limit_millis = 2000;
+    pod.pod_resources.cpu_request_millis = 2000;
+    pod.containers[0].resources.memory_limit_bytes = 100;
+    pod.containers[1].resources.memory_limit_bytes = 200;
+    ws = cgroup::pod_writes(pod, WeightFormula::Quadratic, std::nullopt, kAll);
+    EXPECT_EQ(value_of(ws, "cpu.max"), "200000 100000");
+    EXPECT_EQ(value_of(ws, "memory.max"), "300");
+}
+
 TEST(CgroupLimits, NeededControllers) {
     spec::Pod pod;
     pod.containers.resize(1);

@@ -38,8 +38,9 @@ std::vector<CgroupWrite> container_writes(const spec::Resources& r, WeightFormul
                                           const std::set<std::string>& controllers);
 
 // The pod cgroup's files: sums as the kubelet computes them (limits only when every
-// container has one; init containers count as max(sum of apps, largest init)), or
-// spec.resources when given; pids.max when set.
+// container has one; init containers count as max(sum of apps, largest init)), each
+// replaced by spec.resources' value for that resource when it has one (the kubelet's
+// applyPodLevelResources, per resource); pids.max when set.
 std::vector<CgroupWrite> pod_writes(const spec::Pod& pod, WeightFormula f, std::optional<int64_t> pids_max,
                                     const std::set<std::string>& controllers);
 

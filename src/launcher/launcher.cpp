@@ -56,6 +56,8 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     const uint64_t join = ctx.sandbox.ns.join_flags(share_pid);
     const uint64_t clone_flags = CLONE_PARENT | ((ctx.sandbox.ns.pid && !share_pid) ? CLONE_NEWPID : 0);
     const int pause_pidfd = ctx.sandbox.pause.pidfd();
+    const bool chrooted = ctx.sandbox.ns.chrooted;
+    const std::string pause_root = "/proc/" + std::to_string(ctx.sandbox.pause.pid()) + "/root";
     sys::UniqueFd leaf = ctx.cgroups.make_leaf(
         c.name, cgroup::container_writes(c.resources, ctx.cgroups.formula(), ctx.cgroups.controllers()));
     sys::UniqueFd devnull = sys::open_file("/dev/null", O_RDONLY);
@@ -69,6 +71,7 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     if (explaining()) {
         explain("launcher", "[" + c.name + "] fork -> joiner; setns(pause pidfd " + std::to_string(ctx.sandbox.pause.pid()) +
                                 ", " + namespaces::flag_names(join) + ")  (one call joins them all)");
+        if (chrooted) explain("launcher", "[" + c.name + "] joiner: chroot(" + pause_root + ")  (setns left the chroot)");
         explain("launcher", "[" + c.name + "] joiner: clone3(" + namespaces::flag_names(clone_flags | 0x200000000ULL) +
                                 ", cgroup=" + ctx.cgroups.leaf_dir(c.name) +
                                 ")  (the new process is the supervisor's child, in the pod's pid namespace)");
@@ -86,6 +89,12 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
         // Joiner: host pid namespace, single-threaded, before exit. Raw syscalls only.
         if (::setns(pause_pidfd, static_cast<int>(join)) < 0) {
             sys::ReportPipe::send(report_fd, {sys::kStepSetns, errno});
+            _exit(1);
+        }
+        // setns(CLONE_NEWNS) puts us at the namespace's real root; under a chroot, go back
+        // to pause's root (the same directory the supervisor sees as "/").
+        if (chrooted && (::chroot(pause_root.c_str()) < 0 || ::chdir("/") < 0)) {
+            sys::ReportPipe::send(report_fd, {sys::kStepRechroot, errno});
             _exit(1);
         }
         long pid = sys::clone3_raw(clone_flags, leaf.get(), nullptr);

@@ -68,6 +68,7 @@ sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
     ops.add(mount_op("tmpfs", holder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755",
                      "the container's root tmpfs; its writes vanish with the container"));
     std::string root = holder;
+    bool etc_overlay = false;
     if (c.image) {
         // A rootfs directory is the read-only lower layer; the upper layer lives on the
         // container's own tmpfs, so writes vanish with this container instance.
@@ -85,6 +86,17 @@ sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
             if (is_symlink(host, &target)) {
                 // merged-/usr Debian: /bin -> usr/bin; keep the same shape.
                 ops.add(Op{OpKind::Symlink, root + host, target, "", "", 0, 0, -1, false, ""});
+            } else if (host == "/etc" && (::access("/etc/hostname", F_OK) != 0 || ::access("/etc/hosts", F_OK) != 0)) {
+                // A bare root (e.g. a fresh debootstrap) lacks /etc/hosts: a read-only bind
+                // would leave no file to mount the pod's over. An overlay with the host's /etc
+                // below gives the mount points; it is made read-only after they are bound.
+                etc_overlay = true;
+                ops.add(mkdir_op(holder + "/.etc-upper"));
+                ops.add(mkdir_op(holder + "/.etc-work"));
+                ops.add(mkdir_op(root + host));
+                ops.add(mount_op("overlay", root + host, "overlay", 0,
+                                 "lowerdir=/etc,upperdir=" + holder + "/.etc-upper,workdir=" + holder + "/.etc-work",
+                                 "host /etc below a throw-away upper layer (the host lacks /etc/hosts or /etc/hostname)"));
             } else if (::access(host.c_str(), F_OK) == 0) {
                 ops.add(mkdir_op(root + host));
                 ops.add(bind_op(host, root + host, "host " + host + " for host programs"));
@@ -129,6 +141,7 @@ sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
         ops.add(touch_op(root + "/etc/" + f));
         ops.add(bind_op(ctx.paths.etc_dir() + "/" + f, root + "/etc/" + f, "the pod's /etc/" + f));
     }
+    if (etc_overlay) ops.add(readonly_op(root + "/etc"));
     // Volumes, parents before children.
     std::vector<spec::VolumeMount> mounts = c.volume_mounts;
     std::stable_sort(mounts.begin(), mounts.end(),
@@ -150,8 +163,13 @@ sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
     }
     if (!c.working_dir.empty()) ops.add(mkdir_op(root + c.working_dir));
     ops.add(Op{OpKind::Chdir, root, "", "", "", 0, 0, -1, false, ""});
-    ops.add(Op{OpKind::PivotRoot, root, "", "", "", 0, 0, -1, false,
-               "pivot_root(\".\", \".\") then detach the old root: the container sees only its tree"});
+    if (ctx.sandbox.ns.chrooted) {
+        ops.add(Op{OpKind::Chroot, ".", "", "", "", 0, 0, -1, false,
+                   "\"/\" is not a mount point (podrun runs in a chroot), so pivot_root(2) cannot be used"});
+    } else {
+        ops.add(Op{OpKind::PivotRoot, root, "", "", "", 0, 0, -1, false,
+                   "pivot_root(\".\", \".\") then detach the old root: the container sees only its tree"});
+    }
     ops.add(Op{OpKind::Chdir, c.working_dir.empty() ? "/" : c.working_dir, "", "", "", 0, 0, -1, false, "workingDir"});
     return ops;
 }

@@ -67,8 +67,18 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
     using sys::Op;
     using sys::OpKind;
     sys::OpList ops;
-    ops.add(Op{OpKind::Mount, "", "/", "", "", MS_REC | MS_PRIVATE, 0, -1, false,
-               "make the pod's mount tree private, recursively, so no mount leaks to the host"});
+    if (ns.chrooted) {
+        // After a plain chroot(2), "/" is a directory, not a mount: the kernel cannot change
+        // its propagation. Make every visible mount private instead; up() then checks that
+        // nothing leaked through the invisible mount above "/".
+        for (const auto& top : sys::top_mount_points()) {
+            ops.add(Op{OpKind::Mount, "", top, "", "", MS_REC | MS_PRIVATE, 0, -1, false,
+                       "\"/\" is not a mount point (chroot): make each visible mount private instead"});
+        }
+    } else {
+        ops.add(Op{OpKind::Mount, "", "/", "", "", MS_REC | MS_PRIVATE, 0, -1, false,
+                   "make the pod's mount tree private, recursively, so no mount leaks to the host"});
+    }
     if (ns.pid) {
         ops.add(Op{OpKind::Mount, "proc", "/proc", "proc", "", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, -1, false,
                    "a /proc of the pod's pid namespace"});
@@ -103,6 +113,7 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
               const SandboxOptions& opts) {
     Sandbox sb;
     sb.ns = namespaces::PodNamespaces::for_pod(pod);
+    sb.ns.chrooted = !sys::root_is_mount_point();
     sys::mkdir_p(paths.scratch(), 0700);
     sys::OpList ops = pod_setup_ops(pod, paths, sb.ns);
     sys::UniqueFd leaf = cg.make_leaf("pause");
@@ -152,6 +163,14 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
                                       : std::string(sys::child_step_name(r.tag)) +
                                             (r.tag == sys::kStepExec ? "(" + opts.pause_path + ")" : "");
         throw sys::SysError(static_cast<int>(r.value), "starting pause: " + step);
+    }
+    if (sb.ns.chrooted && sys::is_mount_point_listed(paths.scratch())) {
+        // The invisible mount above "/" is shared with the host: the pod's scratch tmpfs
+        // propagated out. Take it back and refuse, with the fix.
+        sys::detach_mount(paths.scratch());
+        throw sys::SysError(EXDEV, "starting pause: \"/\" is not a mount point (a chroot) and the mount holding it is "
+                                   "shared, so the pod's mounts would appear on the host; bind-mount the chroot "
+                                   "directory onto itself before entering it (mount --bind DIR DIR), as arch-chroot does");
     }
     return sb;
 }

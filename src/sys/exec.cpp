@@ -18,6 +18,7 @@ const char* child_step_name(int step) {
         case kStepStdio: return "dup2(stdio)";
         case kStepSignals: return "sigprocmask(unblock)";
         case kStepPdeathsig: return "prctl(PR_SET_PDEATHSIG)";
+        case kStepRechroot: return "chroot(/proc/<pause>/root) after setns under a chroot";
         default: return "setup step";
     }
 }

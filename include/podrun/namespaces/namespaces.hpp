@@ -17,6 +17,9 @@ namespace podrun::namespaces {
 // keeps the host's UTS namespace, as the kubelet does (the pod's hostname is the node's).
 struct PodNamespaces {
     bool pid = true, net = true, ipc = true, uts = true, mnt = true;
+    // "/" is not a mount point (podrun runs in a plain chroot): containers enter their root
+    // with chroot(2) instead of pivot_root(2), which needs the current root to be a mount.
+    bool chrooted = false;
 
     static PodNamespaces for_pod(const spec::Pod& pod);
     uint64_t clone_flags() const;  // CLONE_NEW* for pause

@@ -16,6 +16,7 @@ enum ChildStep : int {
     kStepStdio = -5,
     kStepSignals = -6,
     kStepPdeathsig = -7,
+    kStepRechroot = -8,
 };
 const char* child_step_name(int step);
 

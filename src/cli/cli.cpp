@@ -2,10 +2,7 @@
 // includes CLI11 and configures spdlog; everything else just logs.
 #include "podrun/cli/cli.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
-
-#include <cstring>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -18,6 +15,7 @@
 #include "podrun/pod/pod.hpp"
 #include "podrun/spec/load.hpp"
 #include "podrun/sys/error.hpp"
+#include "podrun/sys/process.hpp"
 
 namespace podrun::cli {
 
@@ -39,38 +37,22 @@ std::optional<spec::Pod> load_or_report(const std::string& file) {
 // stderr in the pod's supervisor.log); we wait on a pipe until every container runs or
 // the pod fails, and exit with that outcome.
 int up_detached(const spec::Pod& p, pod::UpOptions opts, const std::string& file) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) < 0) {
-        spdlog::error("pipe2: {}", std::strerror(errno));
+    sys::Detached d;
+    try {
+        d = sys::fork_detached();
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
         return pod::kExitPodrunFailed;
     }
-    pid_t child = ::fork();
-    if (child < 0) {
-        spdlog::error("fork: {}", std::strerror(errno));
-        return pod::kExitPodrunFailed;
-    }
-    if (child == 0) {
-        ::close(fds[0]);
-        int ready = fds[1];
-        ::setsid();
-        int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-        ::dup2(devnull, 0);
-        ::dup2(devnull, 1);
-        if (::chdir("/") < 0) _exit(pod::kExitPodrunFailed);
-        auto tell = [ready](const std::string& msg) {
-            if (::write(ready, msg.data(), msg.size()) < 0) {
-            }
-        };
+    if (d.child) {
+        int ready = d.channel.get();
         bool told = false;
         opts.detached = true;
-        opts.on_dir_ready = [](const state::PodPaths& paths) {
-            int fd = ::open(paths.supervisor_log().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-            if (fd >= 0) ::dup2(fd, 2);
-        };
+        opts.on_dir_ready = [](const state::PodPaths& paths) { sys::redirect_stderr(paths.supervisor_log()); };
         opts.on_running = [&]() {
-            tell("0 running");
+            sys::write_all(ready, "0 running");
             told = true;
-            ::close(ready);
+            d.channel.reset();  // EOF: the caller returns while we keep the pod
         };
         int code;
         std::string err;
@@ -83,20 +65,15 @@ int up_detached(const spec::Pod& p, pod::UpOptions opts, const std::string& file
             code = pod::kExitPodrunFailed;
             err = e.what();
         }
-        if (!told) tell(std::to_string(code) + " " + (err.empty() ? "the pod ended before every container ran, exit code " + std::to_string(code) : err));
+        if (!told && d.channel) {
+            sys::write_all(ready, std::to_string(code) + " " +
+                                      (err.empty() ? "the pod ended before every container ran, exit code " + std::to_string(code)
+                                                   : err));
+        }
         std::fflush(nullptr);
-        _exit(code);
+        std::exit(code);
     }
-    ::close(fds[1]);
-    std::string msg;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(fds[0], buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        msg.append(buf, static_cast<size_t>(n));
-    }
-    ::close(fds[0]);
+    std::string msg = sys::read_to_eof(d.channel.get());
     if (msg.empty()) {
         spdlog::error("the detached supervisor of pod {} died before the pod ran", p.metadata.name);
         return pod::kExitPodrunFailed;

@@ -244,13 +244,18 @@ std::string Supervisor::phase() const {
     return apps_started_ ? "Running" : "Pending";
 }
 
-void Supervisor::changed() {
+void Supervisor::changed() { dirty_ = true; }
+
+void Supervisor::flush() {
+    if (!dirty_) return;
+    dirty_ = false;
     if (opts_.on_change) opts_.on_change(runs_, phase());
 }
 
 int Supervisor::run() {
     start_next_init_or_apps();
     while (!finished()) {
+        flush();  // what this turn changed is saved before we block
         for (const auto& ev : epoll_.wait(-1)) {
             Tag t = static_cast<Tag>(ev.tag >> 32);
             size_t i = ev.tag & 0xffffffffu;
@@ -297,6 +302,7 @@ int Supervisor::run() {
         if (r.err->fd() >= 0) r.err->on_readable();
     }
     changed();
+    flush();
     return exit_code();
 }
 

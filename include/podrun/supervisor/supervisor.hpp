@@ -45,7 +45,9 @@ struct ContainerRun {
 
 struct SupervisorOptions {
     LogOptions logs;
-    // Called after every state change (state.json); may be empty.
+    // Called once per turn of the loop in which the state changed (state.json), before the
+    // loop blocks again, and once at the end; may be empty. Starting ten containers in one
+    // turn is one call, not ten.
     std::function<void(const std::vector<ContainerRun>&, const std::string& phase)> on_change;
     // Called once, when every app container has been started.
     std::function<void()> on_running;
@@ -73,7 +75,8 @@ private:
     bool finished() const;
     bool all_stopped() const;
     int exit_code() const;
-    void changed();
+    void changed();  // marks the state dirty
+    void flush();    // calls on_change if dirty
     std::string phase() const;
 
     const launcher::LaunchContext& ctx_;
@@ -89,6 +92,7 @@ private:
     bool killed_ = false;
     bool pod_failed_ = false;
     bool pause_died_ = false;
+    bool dirty_ = false;
     int failed_code_ = 0;
 };
 

@@ -44,7 +44,6 @@ std::string hosts_file(const spec::Pod& pod) {
     return h;
 }
 
-// Under /run/podrun: rebuilt at every start, so no fsync (see state::save).
 void write_etc_files(const spec::Pod& pod, const state::PodPaths& paths) {
     sys::mkdir_p(paths.etc_dir(), 0755);
     std::string hostname = pod.effective_hostname();
@@ -53,13 +52,11 @@ void write_etc_files(const spec::Pod& pod, const state::PodPaths& paths) {
         ::gethostname(buf, sizeof buf - 1);
         hostname = buf;
     }
-    sys::write_file_atomic(paths.etc_dir() + "/hostname", hostname + "\n", 0644,
-                          sys::Durability::Volatile);
+    sys::write_file_atomic(paths.etc_dir() + "/hostname", hostname + "\n");
     if (pod.host_network) {
-        sys::write_file_atomic(paths.etc_dir() + "/hosts", sys::try_read_file("/etc/hosts").value_or(""), 0644,
-                              sys::Durability::Volatile);
+        sys::write_file_atomic(paths.etc_dir() + "/hosts", sys::try_read_file("/etc/hosts").value_or(""));
     } else {
-        sys::write_file_atomic(paths.etc_dir() + "/hosts", hosts_file(pod), 0644, sys::Durability::Volatile);
+        sys::write_file_atomic(paths.etc_dir() + "/hosts", hosts_file(pod));
     }
 }
 

@@ -89,7 +89,7 @@ PodState PodState::from_json(const json& j) {
 }
 
 void save(const PodPaths& paths, const PodState& st) {
-    sys::write_file_atomic(paths.state_file(), st.to_json().dump(2) + "\n", 0600, sys::Durability::Volatile);
+    sys::write_file_atomic(paths.state_file(), st.to_json().dump(2) + "\n", 0600);
 }
 
 std::optional<PodState> load(const PodPaths& paths) {

@@ -57,7 +57,7 @@ void write_file(const std::string& path, const std::string& data) {
     if (n < 0) throw_errno("write(" + path + ", \"" + data + "\")");
 }
 
-void write_file_atomic(const std::string& path, const std::string& data, unsigned mode, Durability durability) {
+void write_file_atomic(const std::string& path, const std::string& data, unsigned mode) {
     std::string tmp = path + ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) throw_errno("open(" + tmp + ")");
@@ -68,7 +68,7 @@ void write_file_atomic(const std::string& path, const std::string& data, unsigne
         if (n < 0) throw_errno("write(" + tmp + ")");
         off += static_cast<size_t>(n);
     }
-    if (durability == Durability::Sync && ::fsync(fd) < 0) throw_errno("fsync(" + tmp + ")");
+    if (::fsync(fd) < 0) throw_errno("fsync(" + tmp + ")");
     owner.reset();
     if (::rename(tmp.c_str(), path.c_str()) < 0) throw_errno("rename(" + tmp + ", " + path + ")");
 }

@@ -83,12 +83,7 @@ struct PodState {
     static PodState from_json(const nlohmann::json& j);
 };
 
-// Writes state.json atomically (tmp + rename), without fsync: a reader (podrun down, gc,
-// a second podrun) never sees a torn file, and a supervisor killed by SIGKILL loses nothing
-// (the page cache outlives it). Only a machine crash could lose the last write, and a
-// crash also ends every process, cgroup and mount the file describes; the directories it
-// lists are derived from the pod's name. On an ext4 /run each fsync cost 5-10 ms
-// (bench/RESULTS.md), and state is saved at every container start and exit.
+// Writes state.json atomically (tmp + fsync + rename).
 void save(const PodPaths& paths, const PodState& st);
 std::optional<PodState> load(const PodPaths& paths);
 // Names of pods that have a state directory.

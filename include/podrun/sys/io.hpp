@@ -17,13 +17,8 @@ namespace podrun::sys {
 std::string read_file(const std::string& path);                 // throws SysError
 std::optional<std::string> try_read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& data);  // existing file, one write
-// tmp + rename, so a reader never sees a half-written file (DESIGN.md section 7).
-// Durability::Sync adds an fsync before the rename: the file then also survives a power
-// loss. Files that describe only what a reboot ends anyway (processes, cgroups, mounts:
-// everything under /run/podrun) do not need it (Durability::Volatile).
-enum class Durability { Sync, Volatile };
-void write_file_atomic(const std::string& path, const std::string& data, unsigned mode = 0644,
-                       Durability durability = Durability::Sync);
+// tmp + fsync + rename, so a reader never sees a half-written file (DESIGN.md section 7).
+void write_file_atomic(const std::string& path, const std::string& data, unsigned mode = 0644);
 void mkdir_p(const std::string& path, unsigned mode = 0755);
 bool exists(const std::string& path);
 void rename_path(const std::string& from, const std::string& to);  // ENOENT is fine

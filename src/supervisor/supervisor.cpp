@@ -156,7 +156,10 @@ void Supervisor::start_next_init_or_apps() {
     if (!apps_started_) {
         apps_started_ = true;
         for (size_t i = n_init_; i < runs_.size() && !stopping_; i++) start(i);
-        if (!stopping_ && opts_.on_running) opts_.on_running();
+        if (!stopping_ && opts_.on_running) {
+            flush();  // `up -d` returns now: ps and inspect must already see every container
+            opts_.on_running();
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 // Implementation of the root tests' helpers (see harness.hpp).
 #include "harness.hpp"
 
+#include "podrun/cgroup/cgroup.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -254,23 +256,8 @@ std::string TempDir::file(const std::string& name, const std::string& text) cons
 
 // ---- host-side facts ----
 
-std::optional<std::string> cgroup2_mount() {
-    std::istringstream in(read_file("/proc/self/mountinfo"));
-    std::string line;
-    while (std::getline(in, line)) {
-        auto dash = line.find(" - ");
-        if (dash == std::string::npos) continue;
-        std::istringstream tail(line.substr(dash + 3));
-        std::string fstype;
-        tail >> fstype;
-        if (fstype != "cgroup2") continue;
-        std::istringstream head(line.substr(0, dash));
-        std::string id, parent, dev, root, mnt;
-        head >> id >> parent >> dev >> root >> mnt;
-        return mnt;
-    }
-    return std::nullopt;
-}
+// The same lookup podrun does (a unit test covers its parsing).
+std::optional<std::string> cgroup2_mount() { return podrun::cgroup::find_cgroup2_mount(); }
 
 std::optional<uint64_t> ns_inode(pid_t pid, const std::string& ns) {
     struct stat st {};

@@ -12,6 +12,7 @@
 #include "podrun/pod/doctor.hpp"
 #include "podrun/pod/logs.hpp"
 #include "podrun/pod/status.hpp"
+#include "podrun/pod/tree.hpp"
 #include "podrun/pod/pod.hpp"
 #include "podrun/spec/load.hpp"
 #include "podrun/sys/error.hpp"
@@ -147,6 +148,9 @@ int run(int argc, char** argv) {
     inspectc->add_option("pod", pod_name, "Pod name")->required();
     inspectc->add_flag("--ns", ns, "Namespace inodes of pause and each container instead");
 
+    CLI::App* treec = app.add_subcommand("tree", "Show the pod's process tree, pids outside and inside the pod");
+    treec->add_option("pod", pod_name, "Pod name")->required();
+
     pod::LogsOptions log_opts;
     CLI::App* logsc = app.add_subcommand("logs", "Print a container's log");
     logsc->add_option("pod", pod_name, "Pod name")->required();
@@ -210,6 +214,10 @@ int run(int argc, char** argv) {
             return 0;
         }
         if (*logsc) return pod::logs(pod_name, log_opts);
+        if (*treec) {
+            std::printf("%s", pod::tree(pod_name).c_str());
+            return 0;
+        }
     } catch (const pod::InvalidInput& e) {
         for (const auto& p : e.problems) std::fprintf(stderr, "podrun: %s\n", p.c_str());
         return 1;

@@ -103,6 +103,16 @@ TEST_F(LifecycleVerbs, DetachedPodIsListedLoggedInspectedAndDowned) {
         }
         EXPECT_NE(ns["containers"][c]["namespaces"]["mnt"], ns["pause"]["namespaces"]["mnt"]) << c;
     }
+    // tree: pause is PID 1 inside; each container's main process is the supervisor's child.
+    auto tree = t::podrun({"tree", "it-verbs"});
+    ASSERT_EQ(tree.exit_code, 0) << tree.err;
+    EXPECT_NE(tree.out.find("podrun-pause  host pid " + std::to_string(t::pause_pid("it-verbs")) + ", pod pid 1  [pause]"),
+              std::string::npos)
+        << tree.out;
+    EXPECT_NE(tree.out.find("|- sh  host pid " + std::to_string(container_pid("it-verbs", "ticker"))), std::string::npos)
+        << tree.out;
+    EXPECT_NE(tree.out.find("[idle]"), std::string::npos) << tree.out;
+
     // A second up of the same name fails clearly.
     auto again = t::podrun({"up", "-d", dir / "pod.json"});
     EXPECT_EQ(again.exit_code, 2);

@@ -257,7 +257,11 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
         else if (*rp != "Always")
             ck.error(p, quote(*rp) + ": the only value allowed is \"Always\" (a sidecar)");
         else
-            c.restart_policy = RestartPolicy::Always;
+            // Parsed for the lifecycle issue; until the supervisor runs sidecars (start
+            // gating, restarts, reverse-order stop) an init container that never ends would
+            // hold the pod in Pending forever, so it is refused.
+            ck.error(p, "sidecar containers (restartPolicy: \"Always\" on an init container) are not supported "
+                        "by podrun yet; run it as a regular container in spec.containers");
     }
     return c;
 }

@@ -13,8 +13,6 @@ namespace podrun::pod {
 
 namespace {
 
-void sleep_ms(int ms) { sys::wait_priority(-1, ms); }
-
 // Stops the recorded container processes ourselves: SIGTERM, up to grace seconds.
 void stop_processes(const state::PodState& st, int64_t grace_s) {
     bool any = false;
@@ -27,7 +25,7 @@ void stop_processes(const state::PodState& st, int64_t grace_s) {
         bool alive = false;
         for (const auto& c : st.containers) alive = alive || c.process.matches();
         if (!alive) return;
-        sleep_ms(50);
+        sys::sleep_ms(50);
     }
 }
 
@@ -39,15 +37,18 @@ std::vector<std::string> down(const std::string& name, int64_t timeout_s) {
     auto st = state::load(paths);
     sys::UniqueFd lock;
     try {
-        lock = sys::lock_file(paths.lock_file(), true);
+        // Under the short lock on /run/podrun: an `up` creating this pod has made its lock
+        // file by the time it lets go.
+        sys::UniqueFd roots = sys::lock_dir(paths.run_root);
+        lock = sys::lock_file(paths.lock_file(), true, false);
     } catch (const std::exception&) {
-        return {};  // the directory went away: the pod is gone
+        return {};  // no lock file any more: the pod is being removed or is gone
     }
     if (!lock) {
         // A live supervisor holds the lock: it runs the shutdown (grace period, hooks).
         if (timeout_s >= 0) sys::write_file_atomic(paths.stop_request_file(), std::to_string(timeout_s));
         for (int i = 0; i < 40 && (!st || st->supervisor.pid == 0); i++) {
-            sleep_ms(50);  // an `up` still starting has not recorded itself yet
+            sys::sleep_ms(50);  // an `up` still starting has not recorded itself yet
             st = state::load(paths);
         }
         if (st) sys::signal_if_same(st->supervisor.pid, st->supervisor.start_time, SIGTERM);
@@ -56,12 +57,12 @@ std::vector<std::string> down(const std::string& name, int64_t timeout_s) {
         while (sys::monotonic_ms() < deadline) {
             if (!sys::is_dir(paths.dir())) return {};
             try {
-                lock = sys::lock_file(paths.lock_file(), true);
+                lock = sys::lock_file(paths.lock_file(), true, false);
             } catch (const std::exception&) {
                 return {};
             }
             if (lock) break;
-            sleep_ms(50);
+            sys::sleep_ms(50);
         }
         if (!lock) return {"the supervisor of pod \"" + name + "\" did not stop within " + std::to_string(grace + 15) + " s"};
         if (!sys::is_dir(paths.dir())) return {};
@@ -79,12 +80,17 @@ std::vector<std::string> gc() {
     for (const auto& name : state::list_pods()) {
         state::PodPaths paths = state::PodPaths::for_pod(name);
         sys::UniqueFd lock;
+        bool lockless = false;
         try {
-            lock = sys::lock_file(paths.lock_file(), true);
+            lock = sys::lock_file(paths.lock_file(), true, false);
         } catch (const std::exception&) {
-            continue;
+            // No lock file: an `up` killed between mkdir and its lock, or a teardown cut
+            // short. Decide under /run/podrun's lock, which every `up` holds while creating.
+            sys::UniqueFd roots = sys::lock_dir(paths.run_root);
+            if (!sys::is_dir(paths.dir()) || sys::exists(paths.lock_file())) continue;
+            lockless = true;
         }
-        if (!lock) continue;  // a live supervisor owns it
+        if (!lock && !lockless) continue;  // a live supervisor owns it
         auto st = state::load(paths);
         for (const auto& p : teardown(paths, st ? st->cgroup_parent : "")) spdlog::warn("gc {}: {}", name, p);
         cleaned.push_back(name);

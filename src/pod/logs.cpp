@@ -111,7 +111,7 @@ int logs(const std::string& pod, const LogsOptions& opts) {
             }
         }
         if (!sys::is_dir(paths.dir()) || !supervisor_alive(paths)) break;
-        sys::wait_priority(-1, 100);
+        sys::sleep_ms(100);
     }
     return 0;
 }

@@ -13,7 +13,7 @@ using nlohmann::json;
 
 bool supervisor_alive(const state::PodPaths& paths) {
     try {
-        return !sys::lock_file(paths.lock_file(), true);  // held = a supervisor owns it
+        return !sys::lock_file(paths.lock_file(), true, false);  // held = a supervisor owns it
     } catch (const std::exception&) {
         return false;
     }

@@ -167,8 +167,8 @@ void set_cloexec(int fd, bool on) {
     ::fcntl(fd, F_SETFD, on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC));
 }
 
-UniqueFd lock_file(const std::string& path, bool nonblock) {
-    UniqueFd fd = open_file(path, O_RDWR | O_CREAT, 0600);
+UniqueFd lock_file(const std::string& path, bool nonblock, bool create) {
+    UniqueFd fd = open_file(path, O_RDWR | (create ? O_CREAT : 0), 0600);
     int r = retry_eintr([&] { return ::flock(fd.get(), LOCK_EX | (nonblock ? LOCK_NB : 0)); });
     if (r < 0) {
         if (errno == EWOULDBLOCK) return UniqueFd();
@@ -331,6 +331,11 @@ namespace podrun::sys {
 void wait_priority(int fd, int timeout_ms) {
     pollfd p{fd, POLLPRI, 0};
     ::poll(&p, 1, timeout_ms);
+}
+
+void sleep_ms(int ms) {
+    timespec ts{ms / 1000, (ms % 1000) * 1000000L};
+    retry_eintr([&] { return ::nanosleep(&ts, &ts); });
 }
 }  // namespace podrun::sys
 

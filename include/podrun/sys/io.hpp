@@ -30,8 +30,10 @@ std::vector<std::string> list_dir(const std::string& path);  // names, without .
 UniqueFd open_dir(const std::string& path);                 // O_PATH|O_DIRECTORY|O_CLOEXEC
 UniqueFd open_file(const std::string& path, int flags, unsigned mode = 0644);
 void set_cloexec(int fd, bool on);
-// flock(LOCK_EX); with nonblock, returns an empty fd if someone else holds it.
-UniqueFd lock_file(const std::string& path, bool nonblock);
+// flock(LOCK_EX); with nonblock, returns an empty fd if someone else holds it. Without
+// create, a missing file throws (ENOENT) instead of being made: probes of another pod's
+// lock must not re-create a file its teardown has just removed.
+UniqueFd lock_file(const std::string& path, bool nonblock, bool create = true);
 // flock(LOCK_EX) on a directory (a short critical section across processes).
 UniqueFd lock_dir(const std::string& path);
 
@@ -91,6 +93,7 @@ void change_mode(const std::string& path, unsigned mode);
 namespace podrun::sys {
 // poll(2) for POLLPRI (cgroup.events, /proc/self/mounts change notification).
 void wait_priority(int fd, int timeout_ms);
+void sleep_ms(int ms);
 }  // namespace podrun::sys
 
 namespace podrun::sys {

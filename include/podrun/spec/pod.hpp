@@ -49,6 +49,52 @@ struct VolumeMount {
     bool read_only = false;
 };
 
+// Handlers shared by probes and lifecycle hooks (Kubernetes' ExecAction, HTTPGetAction,
+// TCPSocketAction, SleepAction). Named ports are resolved to numbers by the validator.
+struct ExecAction {
+    std::vector<std::string> command;  // run inside the container, no shell
+};
+
+struct HttpHeader {
+    std::string name, value;
+};
+
+struct HttpGetAction {
+    std::string host;  // empty = the pod's IP, which is 127.0.0.1 in podrun's loopback-only pod
+    int port = 0;
+    std::string path = "/";
+    std::vector<HttpHeader> headers;
+};
+
+struct TcpSocketAction {
+    std::string host;  // empty = the pod's IP (127.0.0.1)
+    int port = 0;
+};
+
+struct SleepAction {
+    int64_t seconds = 0;
+};
+
+using ProbeHandler = std::variant<ExecAction, HttpGetAction, TcpSocketAction>;
+using LifecycleHandler = std::variant<ExecAction, HttpGetAction, SleepAction>;
+
+// A probe with Kubernetes' defaults.
+struct Probe {
+    ProbeHandler handler;
+    int64_t initial_delay_seconds = 0;
+    int64_t period_seconds = 10;
+    int64_t timeout_seconds = 1;
+    int64_t success_threshold = 1;  // must be 1 for liveness and startup probes
+    int64_t failure_threshold = 3;
+    // probe-level terminationGracePeriodSeconds (liveness/startup kills); unset = the pod's
+    std::optional<int64_t> termination_grace_period_seconds;
+};
+
+struct Lifecycle {
+    std::optional<LifecycleHandler> post_start;
+    std::optional<LifecycleHandler> pre_stop;
+};
+
 struct Container {
     std::string name;
     std::optional<std::string> image;  // podrun extension: may be omitted (host programs)
@@ -61,6 +107,10 @@ struct Container {
     std::vector<VolumeMount> volume_mounts;
     // Only for init containers: "Always" makes it a sidecar (Kubernetes 1.29+).
     std::optional<RestartPolicy> restart_policy;
+    std::optional<Probe> startup_probe, liveness_probe, readiness_probe;
+    Lifecycle lifecycle;
+
+    bool is_sidecar() const { return restart_policy == RestartPolicy::Always; }
 };
 
 struct EmptyDirVolume {

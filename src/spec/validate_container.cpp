@@ -1,4 +1,5 @@
-// One container (or init container): name, image, command, env, ports, resources, mounts.
+// One container (or init container): name, image, command, env, ports, resources, mounts,
+// restartPolicy (sidecars).
 #include <map>
 #include <utility>
 
@@ -223,6 +224,24 @@ void check_command(Checker& ck, const Json& v, const std::string& path, Containe
                  "programs; there is no image entrypoint)");
 }
 
+// restartPolicy: only on init containers, and only "Always", which makes a sidecar
+// (Kubernetes 1.29+): it starts in order with the init containers, keeps running beside the
+// app containers, is restarted whenever it exits, and is stopped after them.
+void check_restart_policy(Checker& ck, const Json& v, const std::string& path, bool init,
+                          Container& c) {
+    auto rp = ck.string(v, "restartPolicy", path);
+    if (!rp) return;
+    const std::string p = join(path, "restartPolicy");
+    if (!init)
+        ck.error(p,
+                 "only init containers may set restartPolicy (Always makes a sidecar); "
+                 "regular containers follow spec.restartPolicy");
+    else if (*rp != "Always")
+        ck.error(p, quote(*rp) + ": the only value allowed is \"Always\" (a sidecar)");
+    else
+        c.restart_policy = RestartPolicy::Always;
+}
+
 }  // namespace
 
 Container validate_container(Checker& ck, const Json& v, const std::string& path, bool init,
@@ -248,21 +267,7 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
     if (const Json* r = member(v, "resources"))
         c.resources = validate_resources(ck, *r, join(path, "resources"));
     check_mounts(ck, v, path, volume_names, c);
-    if (auto rp = ck.string(v, "restartPolicy", path)) {
-        const std::string p = join(path, "restartPolicy");
-        if (!init)
-            ck.error(p,
-                     "only init containers may set restartPolicy (Always makes a sidecar); "
-                     "regular containers follow spec.restartPolicy");
-        else if (*rp != "Always")
-            ck.error(p, quote(*rp) + ": the only value allowed is \"Always\" (a sidecar)");
-        else
-            // Parsed for the lifecycle issue; until the supervisor runs sidecars (start
-            // gating, restarts, reverse-order stop) an init container that never ends would
-            // hold the pod in Pending forever, so it is refused.
-            ck.error(p, "sidecar containers (restartPolicy: \"Always\" on an init container) are not supported "
-                        "by podrun yet; run it as a regular container in spec.containers");
-    }
+    check_restart_policy(ck, v, path, init, c);
     return c;
 }
 

@@ -112,6 +112,7 @@ spec:
     hostPath: {path: /srv/data, type: DirectoryOrCreate}
   initContainers:
   - name: proxy
+    restartPolicy: Always
     command: [/usr/bin/socat]
   containers:
   - name: web
@@ -158,7 +159,8 @@ spec:
     EXPECT_EQ(hp.type, HostPathType::DirectoryOrCreate);
 
     ASSERT_EQ(p.init_containers.size(), 1u);
-    EXPECT_FALSE(p.init_containers[0].restart_policy.has_value());  // sidecars: refused until the lifecycle issue
+    EXPECT_EQ(p.init_containers[0].restart_policy, RestartPolicy::Always);
+    EXPECT_TRUE(p.init_containers[0].is_sidecar());
     EXPECT_FALSE(p.init_containers[0].image.has_value());
 
     ASSERT_EQ(p.containers.size(), 1u);

@@ -120,9 +120,6 @@ const Case kCases[] = {
     {ctr("    volumeMounts: [{name: data, mountPath: /x, readOnly: \"true\"}]\n"),
      "spec.containers[0].volumeMounts[0].readOnly"},
     {ctr("    restartPolicy: Always\n"), "spec.containers[0].restartPolicy"},
-    // Sidecars are parsed but not run yet (the lifecycle issue).
-    {"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  initContainers:\n  - name: side\n    restartPolicy: Always\n    command: [sleep, \"1\"]\n  containers:\n  - name: c\n    command: [\"true\"]\n",
-     "spec.initContainers[0].restartPolicy"},
     {pod("  initContainers: [{name: init, command: [x], restartPolicy: Never}]\n"),
      "spec.initContainers[0].restartPolicy"},
     {ctr("    livenessProbe: {exec: {command: [x]}}\n"), "spec.containers[0].livenessProbe"},

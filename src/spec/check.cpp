@@ -85,6 +85,8 @@ const Json* Checker::object(const Json* v, const std::string& path, Kind kind) {
             error(p,
                   "not supported by podrun yet (a Kubernetes field podrun does not "
                   "implement; remove it to run this pod here)");
+        } else if (field->policy == Policy::Refused) {
+            error(p, std::string(field->reason));
         } else if (field->policy == Policy::Ignored) {
             ignored.push_back(p);
         }

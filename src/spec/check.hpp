@@ -34,7 +34,7 @@ class Checker {
     void type_error(const std::string& path, std::string_view expected, const Json& got);
 
     // `v` must be an object of `kind`: every key is checked against the kind's table
-    // (unknown -> error with suggestion, NotYet -> error, Ignored -> noted). Returns `v` if it
+    // (unknown -> error with suggestion, NotYet or Refused -> error, Ignored -> noted). Returns `v` if it
     // is an object (even with bad keys, so its good fields are still checked), else nullptr.
     const Json* object(const Json* v, const std::string& path, Kind kind);
 

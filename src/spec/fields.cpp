@@ -7,6 +7,7 @@ namespace {
 constexpr auto S = Policy::Supported;
 constexpr auto I = Policy::Ignored;
 constexpr auto N = Policy::NotYet;
+constexpr auto R = Policy::Refused;
 
 constexpr Field pod[] = {
     {"apiVersion", S}, {"kind", S},   {"metadata", S},
@@ -87,14 +88,14 @@ constexpr Field container[] = {
     {"resources", S},
     {"volumeMounts", S},
     {"restartPolicy", S},
+    {"livenessProbe", S},
+    {"readinessProbe", S},
+    {"startupProbe", S},
+    {"lifecycle", S},
     {"imagePullPolicy", I},
     {"terminationMessagePath", I},
     {"terminationMessagePolicy", I},
     {"securityContext", N},
-    {"livenessProbe", N},
-    {"readinessProbe", N},
-    {"startupProbe", N},
-    {"lifecycle", N},
     {"stdin", N},
     {"stdinOnce", N},
     {"tty", N},
@@ -167,6 +168,44 @@ constexpr Field volume[] = {
 constexpr Field empty_dir[] = {{"medium", S}, {"sizeLimit", S}};
 constexpr Field host_path[] = {{"path", S}, {"type", S}};
 
+constexpr Field probe[] = {
+    {"exec", S},
+    {"httpGet", S},
+    {"tcpSocket", S},
+    {"initialDelaySeconds", S},
+    {"periodSeconds", S},
+    {"timeoutSeconds", S},
+    {"successThreshold", S},
+    {"failureThreshold", S},
+    {"terminationGracePeriodSeconds", S},
+    {"grpc", N},
+};
+
+constexpr Field exec_action[] = {{"command", S}};
+
+constexpr Field http_get_action[] = {
+    {"host", S}, {"port", S}, {"path", S}, {"scheme", S}, {"httpHeaders", S},
+};
+
+constexpr Field http_header[] = {{"name", S}, {"value", S}};
+
+constexpr Field tcp_socket_action[] = {{"host", S}, {"port", S}};
+
+constexpr Field lifecycle[] = {{"postStart", S}, {"preStop", S}, {"stopSignal", N}};
+
+constexpr Field lifecycle_handler[] = {
+    {"exec", S},
+    {"httpGet", S},
+    {"sleep", S},
+    // Deprecated in the API and not validated there; the kubelet does not run it and the
+    // hook fails at runtime instead.
+    {"tcpSocket", R,
+     "Kubernetes keeps tcpSocket in lifecycle hooks only for backward compatibility and "
+     "does not run it (the hook fails when it is due); use exec, httpGet or sleep"},
+};
+
+constexpr Field sleep_action[] = {{"seconds", S}};
+
 }  // namespace
 
 std::string_view kind_name(Kind k) {
@@ -197,6 +236,22 @@ std::string_view kind_name(Kind k) {
             return "EmptyDirVolumeSource";
         case Kind::HostPath:
             return "HostPathVolumeSource";
+        case Kind::Probe:
+            return "Probe";
+        case Kind::ExecAction:
+            return "ExecAction";
+        case Kind::HttpGetAction:
+            return "HTTPGetAction";
+        case Kind::HttpHeader:
+            return "HTTPHeader";
+        case Kind::TcpSocketAction:
+            return "TCPSocketAction";
+        case Kind::Lifecycle:
+            return "Lifecycle";
+        case Kind::LifecycleHandler:
+            return "LifecycleHandler";
+        case Kind::SleepAction:
+            return "SleepAction";
     }
     return "?";
 }
@@ -229,6 +284,22 @@ std::span<const Field> fields_of(Kind k) {
             return empty_dir;
         case Kind::HostPath:
             return host_path;
+        case Kind::Probe:
+            return probe;
+        case Kind::ExecAction:
+            return exec_action;
+        case Kind::HttpGetAction:
+            return http_get_action;
+        case Kind::HttpHeader:
+            return http_header;
+        case Kind::TcpSocketAction:
+            return tcp_socket_action;
+        case Kind::Lifecycle:
+            return lifecycle;
+        case Kind::LifecycleHandler:
+            return lifecycle_handler;
+        case Kind::SleepAction:
+            return sleep_action;
     }
     return {};
 }

@@ -11,11 +11,13 @@ enum class Policy {
     Supported,  // follows Kubernetes semantics
     Ignored,    // a real field that means nothing on one node: accepted, named in a warning
     NotYet,     // a real field podrun does not implement yet: an error
+    Refused,    // a real field podrun will not act on: an error giving the table's reason
 };
 
 struct Field {
     std::string_view name;
     Policy policy;
+    std::string_view reason = {};  // Refused only: why, and what to use instead
 };
 
 enum class Kind {
@@ -32,6 +34,14 @@ enum class Kind {
     Volume,
     EmptyDir,
     HostPath,
+    Probe,
+    ExecAction,
+    HttpGetAction,
+    HttpHeader,
+    TcpSocketAction,
+    Lifecycle,
+    LifecycleHandler,
+    SleepAction,
 };
 
 std::string_view kind_name(Kind k);

@@ -106,6 +106,16 @@ std::string check_env_var_name(std::string_view s) {
     return {};
 }
 
+// Kubernetes' IsHTTPHeaderName: letters, digits and '-' (a subset of RFC 9110's token that
+// Go's HTTP library, and so the kubelet, accepts).
+std::string check_http_header_name(std::string_view s) {
+    if (s.empty()) return "must not be empty";
+    for (char c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+            return "an HTTP header name may only hold letters, digits and '-'";
+    return {};
+}
+
 bool is_ip_address(const std::string& s) {
     unsigned char buf[16];
     return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;

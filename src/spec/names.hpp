@@ -14,6 +14,7 @@ std::string check_qualified_name(std::string_view s);     // [prefix/]name, labe
 std::string check_label_value(std::string_view s);
 std::string check_iana_svc_name(std::string_view s);  // port names
 std::string check_env_var_name(std::string_view s);
+std::string check_http_header_name(std::string_view s);  // probe/hook httpHeaders[].name
 bool is_ip_address(const std::string& s);
 
 // The candidate closest to `name` (case-insensitive edit distance), or "" if none is close.

@@ -1,6 +1,8 @@
 // The one validator: JSON model -> spec::Pod plus every problem found (DESIGN.md section 2).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -13,9 +15,16 @@ namespace podrun::spec::detail {
 // when ck.errors is empty.
 void validate_pod(Checker& ck, const Json& doc, Pod& pod);
 
-// One container at `path`; `volume_names` are the names in spec.volumes.
+// One container at `path`; `volume_names` are the names in spec.volumes;
+// `pod_grace_seconds` is spec.terminationGracePeriodSeconds (unset when it is invalid).
 Container validate_container(Checker& ck, const Json& v, const std::string& path, bool init,
-                             const std::set<std::string>& volume_names);
+                             const std::set<std::string>& volume_names,
+                             std::optional<int64_t> pod_grace_seconds);
+
+// livenessProbe, readinessProbe, startupProbe and lifecycle of the container at `path`,
+// whose ports `c` already holds (named ports resolve against them).
+void validate_probes_and_hooks(Checker& ck, const Json& v, const std::string& path,
+                               std::optional<int64_t> pod_grace_seconds, Container& c);
 
 // limits/requests at `path` (container or pod level), with Kubernetes' defaulting of a
 // missing request to its limit.

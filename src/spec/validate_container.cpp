@@ -1,5 +1,5 @@
 // One container (or init container): name, image, command, env, ports, resources, mounts,
-// restartPolicy (sidecars).
+// restartPolicy (sidecars); probes and hooks are in validate_probe.cpp.
 #include <map>
 #include <utility>
 
@@ -245,7 +245,8 @@ void check_restart_policy(Checker& ck, const Json& v, const std::string& path, b
 }  // namespace
 
 Container validate_container(Checker& ck, const Json& v, const std::string& path, bool init,
-                             const std::set<std::string>& volume_names) {
+                             const std::set<std::string>& volume_names,
+                             std::optional<int64_t> pod_grace_seconds) {
     Container c;
     if (ck.object(&v, path, Kind::Container) == nullptr) return c;
     if (auto name = ck.string(v, "name", path)) {
@@ -268,6 +269,17 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
         c.resources = validate_resources(ck, *r, join(path, "resources"));
     check_mounts(ck, v, path, volume_names, c);
     check_restart_policy(ck, v, path, init, c);
+    if (init && !c.is_sidecar()) {
+        // Kubernetes: an init container runs to completion before the next one starts, so
+        // probes and hooks have nothing to act on; a sidecar (restartPolicy: Always) may set
+        // all of them.
+        for (const char* key : {"lifecycle", "livenessProbe", "readinessProbe", "startupProbe"})
+            if (member(v, key) != nullptr)
+                ck.error(join(path, key),
+                         "may not be set on an init container unless it is a sidecar "
+                         "(restartPolicy: Always)");
+    }
+    validate_probes_and_hooks(ck, v, path, pod_grace_seconds, c);
     return c;
 }
 

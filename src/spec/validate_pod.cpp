@@ -155,8 +155,8 @@ void check_volumes(Checker& ck, const Json& spec, Pod& pod, std::set<std::string
     }
 }
 
-void check_containers(Checker& ck, const Json& spec, Pod& pod,
-                      const std::set<std::string>& volumes) {
+void check_containers(Checker& ck, const Json& spec, Pod& pod, const std::set<std::string>& volumes,
+                      std::optional<int64_t> grace_seconds) {
     std::map<std::string, std::string> names;  // container name -> path, across both lists
     for (bool init : {true, false}) {
         const char* key = init ? "initContainers" : "containers";
@@ -171,7 +171,7 @@ void check_containers(Checker& ck, const Json& spec, Pod& pod,
         auto& out = init ? pod.init_containers : pod.containers;
         for (size_t i = 0; i < arr->size(); ++i) {
             const std::string cp = index(p, i);
-            Container c = validate_container(ck, (*arr)[i], cp, init, volumes);
+            Container c = validate_container(ck, (*arr)[i], cp, init, volumes, grace_seconds);
             if (!c.name.empty()) {
                 if (auto [it, fresh] = names.emplace(c.name, cp); !fresh)
                     ck.error(join(cp, "name"), quote(c.name) + " is already used by " + it->second);
@@ -213,9 +213,22 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
             ck.error("spec.containers", "required: at least one container");
         return;
     }
+    // Before the containers, whose lifecycle sleep hooks must fit into it. Unset when invalid
+    // (that has its own error), so no sleep is measured against it.
+    std::optional<int64_t> grace = pod.termination_grace_period_seconds;
+    if (member(*spec, "terminationGracePeriodSeconds") != nullptr) {
+        grace = ck.integer(*spec, "terminationGracePeriodSeconds", "spec");
+        if (grace && *grace < 0) {
+            ck.error("spec.terminationGracePeriodSeconds",
+                     std::to_string(*grace) + " must be 0 or more");
+            grace.reset();
+        } else if (grace) {
+            pod.termination_grace_period_seconds = *grace;
+        }
+    }
     std::set<std::string> volumes;
     check_volumes(ck, *spec, pod, volumes);
-    check_containers(ck, *spec, pod, volumes);
+    check_containers(ck, *spec, pod, volumes, grace);
     if (auto rp = ck.string(*spec, "restartPolicy", "spec")) {
         if (*rp == "Always")
             pod.restart_policy = RestartPolicy::Always;
@@ -225,13 +238,6 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
             pod.restart_policy = RestartPolicy::Never;
         else
             ck.error("spec.restartPolicy", quote(*rp) + " must be Always, OnFailure or Never");
-    }
-    if (auto g = ck.integer(*spec, "terminationGracePeriodSeconds", "spec")) {
-        if (*g < 0)
-            ck.error("spec.terminationGracePeriodSeconds",
-                     std::to_string(*g) + " must be 0 or more");
-        else
-            pod.termination_grace_period_seconds = *g;
     }
     if (auto h = ck.string(*spec, "hostname", "spec"); h && !h->empty()) {
         if (std::string why = check_dns1123_label(*h); !why.empty())

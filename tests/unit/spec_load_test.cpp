@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include "podrun/spec/load.hpp"
 
@@ -353,6 +354,19 @@ TEST(SpecLoad, DuplicateKeysAndDocumentsAreErrors) {
     auto e = load_pod_text("  \n# only a comment\n", "t");
     ASSERT_EQ(e.errors.size(), 1u);
     EXPECT_NE(e.errors[0].message.find("empty"), std::string::npos);
+}
+
+TEST(SpecLoad, EveryExampleValidates) {
+    // Unit tests run in the source tree (WORKING_DIRECTORY in tests/CMakeLists.txt).
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator("examples")) {
+        const std::string ext = e.path().extension().string();
+        if (ext != ".json" && ext != ".yaml") continue;
+        auto r = load_pod_file(e.path().string());
+        EXPECT_TRUE(r.ok()) << e.path() << "\n" << all_errors(r);
+        ++n;
+    }
+    EXPECT_GE(n, 5u);
 }
 
 TEST(SpecLoad, MissingFileIsOneError) {

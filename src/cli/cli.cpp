@@ -10,6 +10,7 @@
 
 #include "podrun/explain.hpp"
 #include "podrun/pod/doctor.hpp"
+#include "podrun/pod/exec.hpp"
 #include "podrun/pod/logs.hpp"
 #include "podrun/pod/status.hpp"
 #include "podrun/pod/tree.hpp"
@@ -89,6 +90,14 @@ int up_detached(const spec::Pod& p, pod::UpOptions opts, const std::string& file
     return code == 0 ? 1 : code;
 }
 
+// --explain: every narrated step on stderr, "explain | room     step".
+void explain_to_stderr() {
+    set_explain_sink([](std::string_view room, std::string_view step) {
+        std::fprintf(stderr, "explain | %-8.*s %.*s\n", static_cast<int>(room.size()), room.data(),
+                     static_cast<int>(step.size()), step.data());
+    });
+}
+
 void setup_logging(const std::string& level) {
     auto logger = spdlog::stderr_color_mt("podrun");
     logger->set_pattern("%^podrun: %l:%$ %v");
@@ -160,12 +169,45 @@ int run(int argc, char** argv) {
     logsc->add_flag("--timestamps", log_opts.timestamps, "Prefix each line with its RFC3339 time");
     logsc->add_flag("-p,--previous", log_opts.previous, "The log of the previous instance (after a restart)");
 
+    pod::ExecOptions exec_opts;
+    std::vector<std::string> exec_argv;
+    bool exec_explain = false;
+    CLI::App* execc = app.add_subcommand(
+        "exec", "Run a command in a running container of a pod: podrun exec POD [-c NAME] [-i] [-t] -- CMD...");
+    execc->add_option("pod", pod_name, "Pod name")->required();
+    execc->add_option("command", exec_argv, "The command and its arguments (after --)")->required();
+    execc->add_option("-c,--container", exec_opts.container, "Container (default: the first app container)");
+    execc->add_flag("-i,--stdin", exec_opts.stdin_open, "Pass standard input to the command");
+    execc->add_flag("-t,--tty", exec_opts.tty, "Run the command on a terminal (a pty of the container's /dev/pts)");
+    execc->add_flag("--explain", exec_explain, "Narrate every kernel step (setns, chroot, clone3 into the leaf)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e) == 0 ? 0 : pod::kExitInvalid;
     }
     setup_logging(log_level);
+
+    // exec: the command's exit code is ours, so podrun's own failures use 125 (as podman
+    // exec and docker exec do), which a command rarely returns; 1 would be ambiguous.
+    if (*execc) {
+        if (::geteuid() != 0) {
+            spdlog::error("podrun exec needs root (setns into the pod's namespaces); run it with sudo");
+            return pod::kExitPodrunFailed;
+        }
+        if (exec_explain) {
+            explain_to_stderr();
+        }
+        try {
+            return pod::exec(pod_name, exec_argv, exec_opts);
+        } catch (const pod::InvalidInput& e) {
+            for (const auto& p : e.problems) std::fprintf(stderr, "podrun: %s\n", p.c_str());
+            return pod::kExitPodrunFailed;
+        } catch (const std::exception& e) {
+            spdlog::error("{}", e.what());
+            return pod::kExitPodrunFailed;
+        }
+    }
 
     try {
         if (*ps) {
@@ -250,10 +292,7 @@ int run(int argc, char** argv) {
             return pod::kExitPodrunFailed;
         }
         if (up_opts.explain) {
-            set_explain_sink([](std::string_view room, std::string_view step) {
-                std::fprintf(stderr, "explain | %-8.*s %.*s\n", static_cast<int>(room.size()), room.data(),
-                             static_cast<int>(step.size()), step.data());
-            });
+            explain_to_stderr();
         }
         up_opts.manifest = file;
         if (detach) return up_detached(*p, up_opts, file);

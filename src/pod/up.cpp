@@ -148,6 +148,7 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
             state::ContainerRecord rec;
             rec.name = c.name;
             rec.init = list == &pod.init_containers;
+            rec.working_dir = c.working_dir;
             st.containers.push_back(rec);
         }
     }

@@ -45,7 +45,7 @@ json PodState::to_json() const {
         cs.push_back(json{{"name", c.name}, {"init", c.init}, {"process", proc_json(c.process)},
                           {"state", c.state}, {"reason", c.reason}, {"exitCode", c.exit_code},
                           {"restartCount", c.restart_count}, {"startedAt", c.started_at},
-                          {"finishedAt", c.finished_at}});
+                          {"finishedAt", c.finished_at}, {"workingDir", c.working_dir}});
     }
     return json{{"name", name}, {"uid", uid}, {"createdAt", created_at}, {"phase", phase},
                 {"manifest", manifest_path}, {"supervisor", proc_json(supervisor)},
@@ -83,6 +83,7 @@ PodState PodState::from_json(const json& j) {
         r.restart_count = c.value("restartCount", 0);
         r.started_at = c.value("startedAt", "");
         r.finished_at = c.value("finishedAt", "");
+        r.working_dir = c.value("workingDir", "");
         s.containers.push_back(r);
     }
     return s;

@@ -3,7 +3,10 @@
 
 #include <poll.h>
 #include <signal.h>
+#include <linux/close_range.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,6 +22,8 @@ const char* child_step_name(int step) {
         case kStepSignals: return "sigprocmask(unblock)";
         case kStepPdeathsig: return "prctl(PR_SET_PDEATHSIG)";
         case kStepRechroot: return "chroot(/proc/<pause>/root) after setns under a chroot";
+        case kStepCtty: return "setsid + ioctl(TIOCSCTTY)";
+        case kStepCloexec: return "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)";
         default: return "setup step";
     }
 }
@@ -88,6 +93,15 @@ int child_pdeathsig_pidfd(int sig, int parent_pidfd) noexcept {
     pollfd p{parent_pidfd, POLLIN, 0};
     if (poll(&p, 1, 0) != 0) return ESRCH;  // readable (exited) or broken: do not run orphaned
     return 0;
+}
+
+int child_controlling_tty(int fd) noexcept {
+    if (setsid() < 0) return errno;
+    return ioctl(fd, TIOCSCTTY, 0) < 0 ? errno : 0;
+}
+
+int child_cloexec_from(unsigned first) noexcept {
+    return syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0 ? errno : 0;
 }
 
 }  // namespace podrun::sys

@@ -204,6 +204,13 @@ void Epoll::add(int fd, uint64_t tag, uint32_t events) {
     if (::epoll_ctl(fd_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) throw_errno("epoll_ctl(ADD, fd " + std::to_string(fd) + ")");
 }
 
+void Epoll::modify(int fd, uint64_t tag, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.u64 = tag;
+    if (::epoll_ctl(fd_.get(), EPOLL_CTL_MOD, fd, &ev) < 0) throw_errno("epoll_ctl(MOD, fd " + std::to_string(fd) + ")");
+}
+
 void Epoll::remove(int fd) { ::epoll_ctl(fd_.get(), EPOLL_CTL_DEL, fd, nullptr); }
 
 std::vector<Epoll::Event> Epoll::wait(int timeout_ms) {
@@ -233,6 +240,13 @@ int read_signal(int sfd) {
     ssize_t n = retry_eintr([&] { return ::read(sfd, &si, sizeof si); });
     if (n != sizeof si) return 0;
     return static_cast<int>(si.ssi_signo);
+}
+
+SignalInfo read_signal_info(int sfd) {
+    signalfd_siginfo si;
+    ssize_t n = retry_eintr([&] { return ::read(sfd, &si, sizeof si); });
+    if (n != sizeof si) return {};
+    return SignalInfo{static_cast<int>(si.ssi_signo), si.ssi_code, static_cast<pid_t>(si.ssi_pid)};
 }
 
 void unblock_signals(const std::vector<int>& signals) {
@@ -296,6 +310,22 @@ namespace podrun::sys {
 void set_nonblock(int fd) {
     int fl = ::fcntl(fd, F_GETFL);
     if (fl < 0 || ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) throw_errno("fcntl(O_NONBLOCK)");
+}
+
+ssize_t read_some(int fd, char* buf, size_t n) {
+    ssize_t r = retry_eintr([&] { return ::read(fd, buf, n); });
+    if (r >= 0) return r;
+    if (errno == EAGAIN) return -1;
+    if (errno == EIO) return 0;  // pty master: no terminal side left open (pty(7))
+    throw_errno("read(fd " + std::to_string(fd) + ")");
+}
+
+ssize_t write_some(int fd, const char* buf, size_t n) {
+    ssize_t r = retry_eintr([&] { return ::write(fd, buf, n); });
+    if (r >= 0) return r;
+    if (errno == EAGAIN) return -1;
+    if (errno == EIO || errno == EPIPE) return 0;
+    throw_errno("write(fd " + std::to_string(fd) + ")");
 }
 
 std::string random_uuid() {

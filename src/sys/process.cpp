@@ -2,6 +2,7 @@
 #include "podrun/sys/process.hpp"
 
 #include <linux/sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -118,6 +119,11 @@ UniqueFd pidfd_open(pid_t pid) {
     long fd = syscall(SYS_pidfd_open, pid, 0);
     if (fd < 0) throw_errno("pidfd_open(pid " + std::to_string(pid) + ")");
     return UniqueFd(static_cast<int>(fd));
+}
+
+bool pidfd_exited(int pidfd) {
+    pollfd p{pidfd, POLLIN, 0};
+    return ::poll(&p, 1, 0) != 0;  // readable, or broken: either way not a live process
 }
 
 int reap_untracked(bool (*is_tracked)(pid_t, void*), void* ctx) {

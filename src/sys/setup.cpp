@@ -108,6 +108,8 @@ int run_one(const Op& op) noexcept {
             return chroot(a) < 0 ? errno : 0;
         case OpKind::CloseRange:
             return syscall(SYS_close_range, static_cast<unsigned>(op.flags), ~0U, 0) < 0 ? errno : 0;
+        case OpKind::Fchdir:
+            return fchdir(op.fd) < 0 ? errno : 0;
     }
     return EINVAL;
 }
@@ -149,6 +151,7 @@ std::string OpList::describe(size_t i) const {
         case OpKind::WriteFile: return "write(" + op.a + ", \"" + op.d + "\")";
         case OpKind::Chroot: return "chroot(" + op.a + ")";
         case OpKind::CloseRange: return "close_range(" + std::to_string(op.flags) + ", ~0)";
+        case OpKind::Fchdir: return "fchdir(" + op.a + ")";
     }
     return "?";
 }

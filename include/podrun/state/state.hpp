@@ -60,6 +60,7 @@ struct ContainerRecord {
     int exit_code = 0;
     int restart_count = 0;
     std::string started_at, finished_at;
+    std::string working_dir;  // the manifest's workingDir ("" = "/"): where `podrun exec` starts
 };
 
 struct PodState {

@@ -17,6 +17,8 @@ enum ChildStep : int {
     kStepSignals = -6,
     kStepPdeathsig = -7,
     kStepRechroot = -8,
+    kStepCtty = -9,
+    kStepCloexec = -10,
 };
 const char* child_step_name(int step);
 
@@ -45,5 +47,11 @@ int child_pdeathsig(int sig, int expected_parent) noexcept;
 // The same for a child whose parent is outside its pid namespace (getppid() is 0 there):
 // the parent's pidfd turns readable once it has exited.
 int child_pdeathsig_pidfd(int sig, int parent_pidfd) noexcept;
+// setsid(), then make `fd` (a terminal) the controlling terminal of that new session
+// (TIOCSCTTY), as sshd or a terminal emulator does for the shell it starts.
+int child_controlling_tty(int fd) noexcept;
+// Marks every fd >= first close-on-exec (close_range(2), CLOSE_RANGE_CLOEXEC): the program
+// inherits only its stdio, while a CLOEXEC report pipe stays usable up to the exec itself.
+int child_cloexec_from(unsigned first) noexcept;
 
 }  // namespace podrun::sys

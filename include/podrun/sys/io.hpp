@@ -50,6 +50,7 @@ class Epoll {
 public:
     Epoll();
     void add(int fd, uint64_t tag, uint32_t events = 0x001 /* EPOLLIN */);
+    void modify(int fd, uint64_t tag, uint32_t events);
     void remove(int fd);
     struct Event {
         uint64_t tag;
@@ -67,6 +68,14 @@ private:
 UniqueFd block_and_signalfd(const std::vector<int>& signals);
 // Reads one pending signal from a signalfd; 0 if none.
 int read_signal(int sfd);
+// The same with who sent it: code is the siginfo si_code (SI_USER from kill(2), SI_KERNEL
+// for a terminal's ^C sent to its foreground process group, ...).
+struct SignalInfo {
+    int signo = 0;  // 0 if none was pending
+    int code = 0;
+    pid_t pid = 0;
+};
+SignalInfo read_signal_info(int sfd);
 void unblock_signals(const std::vector<int>& signals);
 
 UniqueFd timerfd_after_ms(int64_t ms);           // one-shot, CLOCK_MONOTONIC
@@ -80,6 +89,11 @@ std::string now_rfc3339(bool nanos = false);  // UTC, e.g. 2026-11-27T21:00:00Z
 
 namespace podrun::sys {
 void set_nonblock(int fd);
+// One read(2) / write(2), for relaying bytes: the count moved; 0 at the end (end of file,
+// EIO from a pty master whose terminal side is closed everywhere, EPIPE); -1 when a
+// non-blocking fd would block. Throws SysError on other errors.
+ssize_t read_some(int fd, char* buf, size_t n);
+ssize_t write_some(int fd, const char* buf, size_t n);
 // A random RFC 4122 version-4 UUID (metadata.uid), from getrandom(2).
 std::string random_uuid();
 }  // namespace podrun::sys

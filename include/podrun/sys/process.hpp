@@ -69,6 +69,8 @@ private:
 
 // pidfd_open(2) for a child we have not reaped yet (so the pid cannot be recycled).
 UniqueFd pidfd_open(pid_t pid);
+// Has the process behind a pidfd exited? (the pidfd polls readable then; pidfd_open(2))
+bool pidfd_exited(int pidfd);
 
 // Reaps any child that is not `keep` (a pid whose state we own elsewhere): used by a
 // subreaper to collect re-parented processes it does not track. Returns how many.

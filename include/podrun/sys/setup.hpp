@@ -30,6 +30,7 @@ enum class OpKind {
     WriteFile,    // write d to existing file a (cgroup/proc style one-shot files)
     Chroot,       // a
     CloseRange,   // close every fd >= flags (except those dup'd into 0..2)
+    Fchdir,       // fchdir(fd); a = what the fd is, for messages
 };
 
 struct Op {

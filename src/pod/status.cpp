@@ -40,9 +40,9 @@ PodSummary summarize(const state::PodPaths& paths, const state::PodState& st) {
     s.phase = s.supervisor_alive ? st.phase : "Unknown";
     for (const auto& c : st.containers) {
         s.restarts += c.restart_count;
-        if (c.init) continue;
+        if (c.init && !c.sidecar) continue;  // kubectl counts sidecars in READY, not other init containers
         s.total++;
-        if (c.state == "running" && s.supervisor_alive) s.ready++;
+        if (c.state == "running" && c.ready && s.supervisor_alive) s.ready++;
     }
     s.age = human_age(st.created_at);
     return s;
@@ -61,8 +61,10 @@ json container_status(const state::ContainerRecord& c, bool alive) {
         state = {{"waiting", {{"reason", c.reason.empty() ? "ContainerCreating" : c.reason}}}};
     }
     bool running = alive && c.state == "running";
-    return json{{"name", c.name}, {"state", state}, {"ready", running}, {"started", running},
-                {"restartCount", c.restart_count}};
+    json j{{"name", c.name}, {"state", state}, {"ready", running && c.ready}, {"started", running && c.started},
+           {"restartCount", c.restart_count}};
+    if (c.sidecar) j["restartPolicy"] = "Always";
+    return j;
 }
 
 }  // namespace
@@ -94,7 +96,10 @@ json inspect(const std::string& name) {
         json cs = container_status(c, alive);
         if (c.init) {
             init.push_back(cs);
-            all_init_done = all_init_done && c.state == "terminated" && c.exit_code == 0;
+            // A sidecar counts as initialized once it has started; others once they completed.
+            if (c.sidecar) all_ready = all_ready && cs["ready"].get<bool>();
+            all_init_done = all_init_done && (c.sidecar ? cs["started"].get<bool>() || c.state == "terminated"
+                                                        : c.state == "terminated" && c.exit_code == 0);
         } else {
             apps.push_back(cs);
             all_ready = all_ready && cs["ready"].get<bool>();

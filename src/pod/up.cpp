@@ -211,6 +211,9 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
             rec.restart_count = r.restart_count;
             rec.started_at = r.started_at;
             rec.finished_at = r.finished_at;
+            rec.sidecar = r.sidecar;
+            rec.started = r.started;
+            rec.ready = r.ready;
             rec.process = {r.proc.pid() > 0 ? r.proc.pid() : 0,
                            r.proc.pid() > 0 ? sys::process_start_time(r.proc.pid()).value_or(0) : 0};
         }

@@ -114,4 +114,14 @@ std::vector<std::string> container_argv(const Container& c, const EnvList& env) 
     return argv;
 }
 
+std::vector<std::string> expand_static(const std::vector<std::string>& command, const Container& c) {
+    EnvList env;
+    for (const auto& e : c.env) {
+        if (!e.field_path) env.emplace_back(e.name, e.value);
+    }
+    std::vector<std::string> out;
+    for (const auto& a : command) out.push_back(expand(a, env));
+    return out;
+}
+
 }  // namespace podrun::spec

@@ -45,7 +45,8 @@ json PodState::to_json() const {
         cs.push_back(json{{"name", c.name}, {"init", c.init}, {"process", proc_json(c.process)},
                           {"state", c.state}, {"reason", c.reason}, {"exitCode", c.exit_code},
                           {"restartCount", c.restart_count}, {"startedAt", c.started_at},
-                          {"finishedAt", c.finished_at}, {"workingDir", c.working_dir}});
+                          {"finishedAt", c.finished_at}, {"workingDir", c.working_dir}, {"sidecar", c.sidecar},
+                          {"started", c.started}, {"ready", c.ready}});
     }
     return json{{"name", name}, {"uid", uid}, {"createdAt", created_at}, {"phase", phase},
                 {"manifest", manifest_path}, {"supervisor", proc_json(supervisor)},
@@ -84,6 +85,9 @@ PodState PodState::from_json(const json& j) {
         r.started_at = c.value("startedAt", "");
         r.finished_at = c.value("finishedAt", "");
         r.working_dir = c.value("workingDir", "");
+        r.sidecar = c.value("sidecar", false);
+        r.started = c.value("started", false);
+        r.ready = c.value("ready", false);
         s.containers.push_back(r);
     }
     return s;

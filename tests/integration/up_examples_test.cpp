@@ -69,5 +69,21 @@ TEST_F(UpExamples, WebServesPagesUntilSigterm) {
     // TearDown: nothing left.
 }
 
+TEST_F(UpExamples, ProbesSidecarAndHooksBecomeReadyAndStopCleanly) {
+    PODRUN_REQUIRE_ROOT();
+    Background up({"up", source_path("examples/probes.yaml")});
+    // The sidecar's startupProbe passes, web starts, postStart writes /ready, readiness
+    // follows: both containers ready.
+    ASSERT_TRUE(up.wait_for_err("container web is ready", 60)) << up.out() << up.err();
+    RunResult ps = podrun({"ps"});
+    EXPECT_NE(ps.out.find("2/2"), std::string::npos) << ps.out;
+    EXPECT_LT(up.err().find("container metrics: startup probe succeeded"), up.err().find("container web: postStart hook:"));
+    up.signal(SIGINT);
+    RunResult r = up.wait(30);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_NE(r.err.find("container web: preStop hook done"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("grace period of 10 s over"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace podrun::test

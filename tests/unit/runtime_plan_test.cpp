@@ -32,6 +32,24 @@ TEST(RestartPolicy, KubernetesSemantics) {
     EXPECT_FALSE(supervisor::should_restart(RestartPolicy::Never, 1));
 }
 
+TEST(Supervisor, InitContainersAndSidecarsFollowTheirOwnPolicy) {
+    using spec::RestartPolicy;
+    // Sidecars restart whatever the pod says.
+    EXPECT_EQ(supervisor::container_policy(RestartPolicy::Never, true, true), RestartPolicy::Always);
+    // Other init containers only retry failures, and not under Never.
+    EXPECT_EQ(supervisor::container_policy(RestartPolicy::Always, true, false), RestartPolicy::OnFailure);
+    EXPECT_EQ(supervisor::container_policy(RestartPolicy::OnFailure, true, false), RestartPolicy::OnFailure);
+    EXPECT_EQ(supervisor::container_policy(RestartPolicy::Never, true, false), RestartPolicy::Never);
+    // App containers follow the pod.
+    EXPECT_EQ(supervisor::container_policy(RestartPolicy::Always, false, false), RestartPolicy::Always);
+}
+
+TEST(Supervisor, BackoffResetsAfterTenMinutesRunning) {
+    EXPECT_EQ(supervisor::backoff_streak_after(4, 599999), 4);
+    EXPECT_EQ(supervisor::backoff_streak_after(4, 600000), 0);
+    EXPECT_EQ(supervisor::backoff_ms(supervisor::backoff_streak_after(4, 600000)), 10000);
+}
+
 TEST(Namespaces, HostFlagsSkipTheirNamespace) {
     spec::Pod pod;
     auto ns = namespaces::PodNamespaces::for_pod(pod);

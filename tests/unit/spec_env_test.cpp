@@ -140,3 +140,11 @@ TEST(SpecContainerArgv, CommandAndArgsExpanded) {
 }
 
 }  // namespace
+
+TEST(SpecEnv, ExecProbeCommandsExpandOnlyLiteralValues) {
+    podrun::spec::Container c;
+    c.env.push_back({"PORT", "8080", std::nullopt});
+    c.env.push_back({"NAME", "", std::string("metadata.name")});
+    auto out = podrun::spec::expand_static({"check", "$(PORT)", "$(NAME)", "$$(PORT)"}, c);
+    EXPECT_EQ(out, (std::vector<std::string>{"check", "8080", "$(NAME)", "$(PORT)"}));
+}

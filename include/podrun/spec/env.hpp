@@ -27,6 +27,10 @@ std::string expand(const std::string& input, const EnvList& env);
 // the entries before it, exactly as the kubelet does.
 EnvList container_env(const Pod& pod, const Container& c, const PodRuntimeInfo& info);
 
+// An exec probe's command as the kubelet expands it: against the container's literal env
+// values only (no fieldRef), each taken as written.
+std::vector<std::string> expand_static(const std::vector<std::string>& command, const Container& c);
+
 // command + args after expansion against the container's environment.
 std::vector<std::string> container_argv(const Container& c, const EnvList& env);
 

@@ -61,6 +61,9 @@ struct ContainerRecord {
     int restart_count = 0;
     std::string started_at, finished_at;
     std::string working_dir;  // the manifest's workingDir ("" = "/"): where `podrun exec` starts
+    bool sidecar = false;  // init container with restartPolicy Always
+    bool started = false;  // startupProbe passed (or none)
+    bool ready = false;    // readinessProbe says ready (or none, once started)
 };
 
 struct PodState {

@@ -1,16 +1,20 @@
 // The pod's supervisor: one single-threaded epoll loop over a signalfd, the containers'
-// pidfds, their log pipes and timerfds. It runs init containers in order, then the app
-// containers, applies restartPolicy with Kubernetes' back-off, and stops the pod on
-// SIGINT/SIGTERM (SIGTERM, grace period, SIGKILL).
+// pidfds, their log pipes, timerfds and the sockets and processes of probes and hooks.
+// It runs init containers in order (a sidecar gates the next one on its startup), then the
+// app containers; runs postStart, preStop and the three probes; applies restartPolicy with
+// Kubernetes' back-off; and stops the pod on SIGINT/SIGTERM (preStop, SIGTERM, grace,
+// SIGKILL; sidecars after the app containers, in reverse order). docs/lifecycle.md.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "podrun/launcher/launcher.hpp"
+#include "podrun/probe/check.hpp"
 #include "podrun/spec/pod.hpp"
 #include "podrun/state/state.hpp"
 #include "podrun/supervisor/logs.hpp"
@@ -22,12 +26,30 @@ namespace podrun::supervisor {
 int64_t backoff_ms(int restarts_in_a_row);
 // restartPolicy applied to one exit.
 bool should_restart(spec::RestartPolicy policy, int exit_code);
+// The policy a container's exits follow: a sidecar always restarts; another init container
+// restarts only on failure (exit 0 is its success), and not at all under Never.
+spec::RestartPolicy container_policy(spec::RestartPolicy pod, bool init, bool sidecar);
+// The back-off streak to use for a restart after the container ran `ran_ms`: a container
+// that ran 10 minutes starts afresh at 10 s, as the kubelet does.
+int backoff_streak_after(int streak, int64_t ran_ms);
 
 enum class CState { Waiting, Running, Terminated };
+
+enum class ProbeKind { Startup = 0, Liveness = 1, Readiness = 2 };
+const char* probe_name(ProbeKind k);
+
+// One of a container's probes: its period timer and consecutive results.
+struct ProbeRun {
+    const spec::Probe* spec = nullptr;
+    sys::UniqueFd timer;
+    int successes = 0, failures = 0;
+    uint32_t check = 0;  // id of the check in flight, 0 = none
+};
 
 struct ContainerRun {
     const spec::Container* spec = nullptr;
     bool init = false;
+    bool sidecar = false;  // init container with restartPolicy Always
     CState state = CState::Waiting;
     std::string reason;  // ContainerCreating, CrashLoopBackOff, Completed, Error, StartError
     int exit_code = 0;
@@ -41,6 +63,18 @@ struct ContainerRun {
     int64_t started_ms = 0;
     uint64_t oom_baseline = 0;  // memory.events oom_kill of the leaf before this start
     std::string started_at, finished_at;
+    // Kubernetes' `started` (startupProbe passed, or none) and `ready` (readinessProbe).
+    bool started = false;
+    bool ready = false;
+    bool post_start_done = false;  // Running in status only once postStart succeeded
+    bool settled = false;          // first start finished (postStart over, or exited)
+    bool gated_next = false;       // sidecar: has let the next init container start
+    ProbeRun probes[3];
+    uint32_t hook = 0;  // postStart or preStop check in flight, 0 = none
+    // Stopping this container: preStop first, then SIGTERM once its turn comes.
+    bool stopping = false;
+    bool term_sent = false;
+    sys::UniqueFd kill_timer;  // grace of a one-container stop (probe or hook failure)
 };
 
 struct SupervisorOptions {
@@ -63,8 +97,21 @@ public:
     int run();
 
 private:
-    enum Tag : uint64_t { kSignal = 1, kExit, kStdout, kStderr, kBackoff, kGrace, kPause };
+    enum Tag : uint64_t {
+        kSignal = 1, kExit, kStdout, kStderr, kBackoff, kGrace, kPause,
+        kProbeTimer,    // index = container * 3 + probe kind
+        kCheck,         // index = check id
+        kCheckDeadline, // index = check id
+        kKillTimer,     // index = container
+    };
     static uint64_t tag(Tag t, size_t i) { return (static_cast<uint64_t>(t) << 32) | i; }
+
+    enum class Purpose { Startup, Liveness, Readiness, PostStart, PreStop };
+    struct Pending {
+        std::unique_ptr<probe::Check> check;
+        size_t container = 0;
+        Purpose purpose = Purpose::Startup;
+    };
 
     void start(size_t i);
     void on_exit(size_t i);
@@ -72,6 +119,29 @@ private:
     void begin_stop(const std::string& why);
     void kill_all();
     void start_next_init_or_apps();
+    // The container passed postStart: Running; probes begin.
+    void on_running(size_t i);
+    // The container is started (startupProbe passed or none): liveness, readiness, gating.
+    void on_started(size_t i);
+    void maybe_report_running();
+    // Probes.
+    void arm_probe(size_t i, ProbeKind k, int64_t delay_ms);
+    void run_probe(size_t i, ProbeKind k);
+    void probe_result(size_t i, ProbeKind k, bool ok, const std::string& why);
+    void stop_probes(size_t i);
+    // Checks (probe or hook runs in flight).
+    uint32_t begin_check(size_t i, Purpose p, std::unique_ptr<probe::Check> c);
+    void on_check(uint32_t id, bool deadline);
+    void end_check(uint32_t id, bool ok, std::string why);
+    void cancel_check(uint32_t& id);
+    probe::Target target(size_t i) const;
+    bool tracked_pid(pid_t pid) const;
+    // Stopping one container (probe or hook failure) or all of them.
+    void stop_container(size_t i, int64_t grace_s, const std::string& why);
+    void advance_stops();
+    bool turn_to_stop(size_t i) const;
+    void kill_container(size_t i);
+    void apps_done_check();
     bool finished() const;
     bool all_stopped() const;
     int exit_code() const;
@@ -93,7 +163,11 @@ private:
     bool pod_failed_ = false;
     bool pause_died_ = false;
     bool dirty_ = false;
+    bool reported_running_ = false;
     int failed_code_ = 0;
+    std::map<uint32_t, Pending> checks_;
+    uint32_t next_check_ = 1;
+    sys::UniqueFd home_netns_;
 };
 
 }  // namespace podrun::supervisor

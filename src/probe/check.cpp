@@ -1,0 +1,206 @@
+// Handlers as epoll-driven state machines (see check.hpp).
+#include "podrun/probe/check.hpp"
+
+#include <sys/epoll.h>
+
+#include <cstring>
+
+#include "podrun/launcher/enter.hpp"
+#include "podrun/sys/error.hpp"
+#include "podrun/sys/io.hpp"
+#include "podrun/sys/net.hpp"
+
+namespace podrun::probe {
+
+void Check::arm_deadline(int64_t timeout_ms) {
+    if (timeout_ms > 0) timer_ = sys::timerfd_after_ms(timeout_ms);
+}
+
+std::string connect_ip(const std::string& host) {
+    if (host.empty() || host == "localhost") return "127.0.0.1";
+    return host;
+}
+
+int http_status(const std::string& head) {
+    // "HTTP/1.1 200 OK": the code is the three digits after the first space.
+    if (head.rfind("HTTP/1.", 0) != 0) return -1;
+    auto sp = head.find(' ');
+    if (sp == std::string::npos || head.size() < sp + 4) return -1;
+    int code = 0;
+    for (size_t i = sp + 1; i < sp + 4; i++) {
+        if (head[i] < '0' || head[i] > '9') return -1;
+        code = code * 10 + (head[i] - '0');
+    }
+    return code;
+}
+
+std::string http_request(const spec::HttpGetAction& a, const std::string& ip) {
+    std::string host = ip.find(':') != std::string::npos ? "[" + ip + "]" : ip;
+    // The kubelet's defaults; a header of the same name in the manifest replaces each.
+    std::vector<spec::HttpHeader> headers{{"Host", host + ":" + std::to_string(a.port)},
+                                          {"User-Agent", "kube-probe/podrun"},
+                                          {"Accept", "*/*"}};
+    for (const auto& h : a.headers) {
+        bool replaced = false;
+        for (auto& d : headers) {
+            if (strcasecmp(d.name.c_str(), h.name.c_str()) == 0) {
+                d.value = h.value;
+                replaced = true;
+            }
+        }
+        if (!replaced) headers.push_back(h);
+    }
+    std::string req = "GET " + (a.path.empty() ? std::string("/") : a.path) + " HTTP/1.1\r\n";
+    for (const auto& h : headers) req += h.name + ": " + h.value + "\r\n";
+    return req + "Connection: close\r\n\r\n";
+}
+
+namespace {
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+class TcpCheck : public Check {
+public:
+    TcpCheck(const spec::TcpSocketAction& a, const Target& t) {
+        std::string ip = connect_ip(a.host);
+        what_ = "tcpSocket " + ip + ":" + std::to_string(a.port);
+        sock_ = sys::tcp_connect_start(ip, a.port, t.pod_net_pidfd, t.home_netns_fd);
+        watch_fd_ = sock_.get();
+        events_ = EPOLLOUT;
+    }
+    Result on_ready() override {
+        if (int e = sys::connect_error(sock_.get())) {
+            message_ = "connect: " + errno_text(e);
+            return Result::Failure;
+        }
+        return Result::Success;
+    }
+
+private:
+    sys::UniqueFd sock_;
+};
+
+class HttpCheck : public Check {
+public:
+    HttpCheck(const spec::HttpGetAction& a, const Target& t) {
+        std::string ip = connect_ip(a.host);
+        what_ = "httpGet http://" + (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" +
+                std::to_string(a.port) + a.path;
+        request_ = http_request(a, ip);
+        sock_ = sys::tcp_connect_start(ip, a.port, t.pod_net_pidfd, t.home_netns_fd);
+        watch_fd_ = sock_.get();
+        events_ = EPOLLOUT;
+    }
+    Result on_ready() override {
+        if (!connected_) {
+            if (int e = sys::connect_error(sock_.get())) {
+                message_ = "connect: " + errno_text(e);
+                return Result::Failure;
+            }
+            connected_ = true;
+        }
+        if (sent_ < request_.size()) {
+            ssize_t n = sys::send_some(sock_.get(), request_.data() + sent_, request_.size() - sent_);
+            if (n == -EAGAIN) return Result::Pending;
+            if (n < 0) {
+                message_ = "send: " + errno_text(static_cast<int>(-n));
+                return Result::Failure;
+            }
+            sent_ += static_cast<size_t>(n);
+            if (sent_ == request_.size()) events_ = EPOLLIN;
+            return Result::Pending;
+        }
+        char buf[1024];
+        ssize_t n = sys::recv_some(sock_.get(), buf, sizeof buf);
+        if (n == -EAGAIN) return Result::Pending;
+        if (n < 0) {
+            message_ = "recv: " + errno_text(static_cast<int>(-n));
+            return Result::Failure;
+        }
+        head_.append(buf, static_cast<size_t>(n));
+        // The status line is all we need; don't wait for the body.
+        if (n > 0 && head_.find("\r\n") == std::string::npos && head_.size() < 4096) return Result::Pending;
+        int code = http_status(head_);
+        if (code < 0) {
+            message_ = n == 0 && head_.empty() ? "connection closed without a response" : "malformed HTTP response";
+            return Result::Failure;
+        }
+        // The kubelet's rule: 200 <= code < 400 is a success.
+        if (code >= 200 && code < 400) return Result::Success;
+        message_ = "HTTP status " + std::to_string(code);
+        return Result::Failure;
+    }
+
+private:
+    sys::UniqueFd sock_;
+    std::string request_, head_;
+    size_t sent_ = 0;
+    bool connected_ = false;
+};
+
+class SleepCheck : public Check {
+public:
+    explicit SleepCheck(const spec::SleepAction& a) {
+        what_ = "sleep " + std::to_string(a.seconds) + " s";
+        // A zero timer would be disarmed, not immediate.
+        timerfd_ = sys::timerfd_after_ms(std::max<int64_t>(1, a.seconds * 1000));
+        watch_fd_ = timerfd_.get();
+    }
+    Result on_ready() override { return Result::Success; }
+
+private:
+    sys::UniqueFd timerfd_;
+};
+
+class ExecCheck : public Check {
+public:
+    ExecCheck(const spec::ExecAction& a, const Target& t) {
+        what_ = "exec [";
+        for (size_t i = 0; i < a.command.size(); i++) what_ += (i ? " " : "") + a.command[i];
+        what_ += "]";
+        launcher::EnterTarget target;
+        target.container_pid = t.container_pid;
+        target.leaf_dir = t.leaf_dir;
+        launcher::EnterRequest req;
+        req.argv = a.command;
+        req.env = t.env;
+        req.cwd = t.cwd;
+        req.die_with_parent = true;
+        proc_ = launcher::enter(target, req);
+        watch_fd_ = proc_.pidfd();
+    }
+    pid_t pid() const override { return proc_.pid(); }
+    Result on_ready() override {
+        auto st = proc_.try_wait();
+        if (!st) return Result::Pending;
+        if (st->shell_code() == 0) return Result::Success;
+        message_ = st->signaled ? "killed by signal " + std::to_string(st->code) : "exit code " + std::to_string(st->code);
+        return Result::Failure;
+    }
+    void on_timeout() override { proc_.kill_and_wait(); }
+
+private:
+    sys::ChildProcess proc_;
+};
+
+}  // namespace
+
+std::unique_ptr<Check> start(const spec::ProbeHandler& h, const Target& t, int64_t timeout_ms) {
+    std::unique_ptr<Check> c;
+    if (auto* e = std::get_if<spec::ExecAction>(&h)) c = std::make_unique<ExecCheck>(*e, t);
+    else if (auto* g = std::get_if<spec::HttpGetAction>(&h)) c = std::make_unique<HttpCheck>(*g, t);
+    else c = std::make_unique<TcpCheck>(std::get<spec::TcpSocketAction>(h), t);
+    c->arm_deadline(timeout_ms);
+    return c;
+}
+
+std::unique_ptr<Check> start(const spec::LifecycleHandler& h, const Target& t, int64_t timeout_ms) {
+    std::unique_ptr<Check> c;
+    if (auto* e = std::get_if<spec::ExecAction>(&h)) c = std::make_unique<ExecCheck>(*e, t);
+    else if (auto* g = std::get_if<spec::HttpGetAction>(&h)) c = std::make_unique<HttpCheck>(*g, t);
+    else c = std::make_unique<SleepCheck>(std::get<spec::SleepAction>(h));
+    c->arm_deadline(timeout_ms);
+    return c;
+}
+
+}  // namespace podrun::probe

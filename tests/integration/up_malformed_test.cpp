@@ -67,8 +67,8 @@ const std::vector<Case> kCases = {
      "  volumes: [{name: d, emptyDir: {}}]\n" +
          ctr("    volumeMounts: [{name: d, mountPath: /x, subPath: a/../../etc}]\n"),
      "spec.containers[0].volumeMounts[0].subPath"},
-    {"bad-probe", ctr("    livenessProbe: {exec: {command: [x]}}\n"),
-     "spec.containers[0].livenessProbe"},
+    {"bad-probe", ctr("    livenessProbe: {grpc: {port: 9000}}\n"),
+     "spec.containers[0].livenessProbe.grpc"},
     {"bad-typo", ctr("    comand: [x]\n"), "spec.containers[0].comand"},
     {"bad-novolsource", "  volumes: [{name: v}]\n" + std::string(kOk), "spec.volumes[0]"},
     {"bad-configmap", "  volumes: [{name: v, configMap: {name: cm}}]\n" + std::string(kOk),

@@ -220,7 +220,13 @@ void Supervisor::on_exit(size_t i) {
                      st->signaled ? " (signal " + std::to_string(st->code) + ")" : "",
                      r.reason == "OOMKilled" ? ": OOMKilled" : "");
     }
-    // Whatever ran for it (probes, hooks, its own stop) ends with it.
+    // Whatever ran for it ends with it: processes its main process left in the leaf (as a
+    // runtime deletes the container's cgroup), probes, hooks, its own stop.
+    try {
+        cgroup::PodTree::kill_and_wait(ctx_.cgroups.leaf_dir(r.spec->name), 0);
+    } catch (const std::exception& e) {
+        spdlog::warn("container {}: {}", r.spec->name, e.what());
+    }
     stop_probes(i);
     cancel_check(r.hook);
     if (r.kill_timer) {

@@ -432,3 +432,33 @@ spec:
     EXPECT_GE(s[2] - s[1], 20.0);
     EXPECT_LT(s[2] - s[1], 25.0);
 }
+
+TEST_F(PodrunTest, InitContainerThatSucceededIsNotRestartedUnderAlways) {
+    PODRUN_REQUIRE_ROOT();
+    TempDir dir;
+    std::string pod = R"(apiVersion: v1
+kind: Pod
+metadata: {name: it-init-always}
+spec:
+  terminationGracePeriodSeconds: 2
+  initContainers:
+  - {name: setup, command: ["true"]}
+  containers:
+  - {name: app, command: [sleep, "100"]}
+)";
+    // restartPolicy defaults to Always: the init container's exit 0 is its success.
+    auto up = t::podrun({"up", "-d", dir.file("pod.yaml", pod)}, "", 30);
+    ASSERT_EQ(up.exit_code, 0) << up.err;
+    json c = status_of("it-init-always", "setup");
+    ASSERT_TRUE(c.is_object());
+    EXPECT_TRUE(c["state"].contains("terminated")) << c.dump();
+    EXPECT_EQ(c["state"]["terminated"]["reason"], "Completed");
+    EXPECT_EQ(c["restartCount"], 0);
+    for (const auto& cond : inspect("it-init-always")["status"]["conditions"]) {
+        if (cond["type"] == "Initialized") {
+            EXPECT_EQ(cond["status"], "True");
+        }
+    }
+    auto down = t::podrun({"down", "it-init-always"});
+    EXPECT_EQ(down.exit_code, 0) << down.err;
+}

@@ -102,6 +102,7 @@ void Supervisor::start(size_t i) {
         r.state = CState::Terminated;
         r.reason = "StartError";
         r.exit_code = 128;
+        r.started_ms = sys::monotonic_ms();  // a failed start is no long run: no back-off reset
         r.finished_at = sys::now_rfc3339();
         on_exit(i);
         return;
@@ -146,6 +147,12 @@ void Supervisor::start(size_t i) {
     on_running(i);
 }
 
+// initialDelaySeconds counts from the container's start, as the kubelet counts it (time
+// spent in postStart or the startup probe is part of it).
+static int64_t probe_delay_ms(const ContainerRun& r, const spec::Probe& p) {
+    return r.started_ms + p.initial_delay_seconds * 1000 - sys::monotonic_ms();
+}
+
 void Supervisor::on_running(size_t i) {
     ContainerRun& r = runs_[i];
     r.state = CState::Running;
@@ -154,7 +161,7 @@ void Supervisor::on_running(size_t i) {
     r.settled = true;
     changed();
     if (r.probes[0].spec) {
-        arm_probe(i, ProbeKind::Startup, r.probes[0].spec->initial_delay_seconds * 1000);
+        arm_probe(i, ProbeKind::Startup, probe_delay_ms(r, *r.probes[0].spec));
     } else {
         on_started(i);
     }
@@ -165,9 +172,9 @@ void Supervisor::on_started(size_t i) {
     ContainerRun& r = runs_[i];
     r.started = true;
     changed();
-    if (r.probes[1].spec) arm_probe(i, ProbeKind::Liveness, r.probes[1].spec->initial_delay_seconds * 1000);
+    if (r.probes[1].spec) arm_probe(i, ProbeKind::Liveness, probe_delay_ms(r, *r.probes[1].spec));
     if (r.probes[2].spec) {
-        arm_probe(i, ProbeKind::Readiness, r.probes[2].spec->initial_delay_seconds * 1000);
+        arm_probe(i, ProbeKind::Readiness, probe_delay_ms(r, *r.probes[2].spec));
     } else {
         r.ready = true;  // no readinessProbe: ready once started
     }
@@ -206,9 +213,13 @@ void Supervisor::maybe_report_running() {
 void Supervisor::on_exit(size_t i) {
     ContainerRun& r = runs_[i];
     if (r.proc.alive()) {
+        // Out of epoll before try_wait closes the pidfd; back in if the wake-up was spurious.
         epoll_.remove(r.proc.pidfd());
         auto st = r.proc.try_wait();
-        if (!st) return;  // spurious
+        if (!st) {
+            epoll_.add(r.proc.pidfd(), tag(kExit, i), EPOLLIN);
+            return;
+        }
         r.exit_code = st->shell_code();
         r.state = CState::Terminated;
         r.reason = r.exit_code == 0 ? "Completed" : "Error";
@@ -252,10 +263,6 @@ void Supervisor::on_exit(size_t i) {
         return;
     }
     r.done = true;
-    if (r.exit_code != 0 && !pod_failed_ && !stopping_ && !r.sidecar) {
-        failed_code_ = r.exit_code;
-        pod_failed_ = true;
-    }
     if (r.init && !r.sidecar) {
         if (r.exit_code != 0) {
             // An init container that failed for good fails the pod; nothing else starts.
@@ -470,6 +477,7 @@ void Supervisor::end_check(uint32_t id, bool ok, std::string why) {
 }
 
 bool Supervisor::tracked_pid(pid_t pid) const {
+    if (pid == ctx_.sandbox.pause.pid()) return true;  // up reaps pause itself, after run()
     for (const auto& r : runs_) {
         if (r.proc.pid() == pid) return true;
     }
@@ -578,9 +586,21 @@ void Supervisor::on_signal(int sig) {
             this);
         return;
     }
-    if (stopping_) {
+    if (user_stop_) {
         spdlog::warn("second {}: killing the pod now", strsignal(sig));
         kill_all();
+        return;
+    }
+    user_stop_ = true;
+    if (stopping_) {
+        // The pod was already stopping on its own (apps ended, an init container failed):
+        // the user's first signal only brings in `down --timeout`, if given.
+        if (opts_.grace_override) {
+            if (auto g = opts_.grace_override()) {
+                spdlog::info("{}: grace period now {} s", strsignal(sig), *g);
+                sys::timerfd_rearm_ms(grace_timer_.get(), std::max<int64_t>(1, *g * 1000));
+            }
+        }
         return;
     }
     begin_stop(strsignal(sig));
@@ -601,11 +621,13 @@ bool Supervisor::finished() const {
     return apps_started_;
 }
 
+// docs/cli.md: the first container, init containers first and then in manifest order, that
+// failed.
 int Supervisor::exit_code() const {
-    if (pod_failed_) return failed_code_;
     for (const auto& r : runs_) {
         // A sidecar's exit (SIGTERM when the pod ends) says nothing of the pod's success.
-        if (r.ever_ran && !r.sidecar && r.exit_code != 0) return r.exit_code;
+        // A container that could not start counts too (StartError, 128), as Kubernetes has it.
+        if ((r.ever_ran || r.reason == "StartError") && !r.sidecar && r.exit_code != 0) return r.exit_code;
     }
     return 0;
 }
@@ -656,10 +678,9 @@ int Supervisor::run() {
                 case kCheckDeadline: on_check(static_cast<uint32_t>(i), true); break;
                 case kKillTimer: {
                     ContainerRun& r = runs_[i];
-                    if (r.kill_timer) {
-                        epoll_.remove(r.kill_timer.get());
-                        r.kill_timer.reset();
-                    }
+                    if (!r.kill_timer) break;  // it exited in this turn of the loop
+                    epoll_.remove(r.kill_timer.get());
+                    r.kill_timer.reset();
                     spdlog::warn("container {}: grace period over: SIGKILL", r.spec->name);
                     cancel_check(r.hook);
                     kill_container(i);

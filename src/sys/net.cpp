@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "podrun/sys/error.hpp"
@@ -26,14 +28,16 @@ namespace {
 // socket() call affects nothing else.
 UniqueFd socket_in(int family, int ns_pidfd, int home_netns_fd) {
     if (ns_pidfd >= 0 && ::setns(ns_pidfd, CLONE_NEWNET) < 0) throw SysError(errno, "setns(pod pidfd, CLONE_NEWNET)");
-    int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     int saved = errno;
     if (ns_pidfd >= 0 && ::setns(home_netns_fd, CLONE_NEWNET) < 0) {
-        // Staying in the pod's namespace would be silently wrong for everything after.
-        throw SysError(errno, "setns back to the supervisor's network namespace");
+        // Staying in the pod's namespace would make every later socket of ours wrong
+        // without a word: better to die loudly (the pod is then cleaned up by gc/down).
+        std::fprintf(stderr, "podrun: setns back to the supervisor's network namespace: %s\n", std::strerror(errno));
+        std::abort();
     }
-    if (fd < 0) throw SysError(saved, "socket");
-    return UniqueFd(fd);
+    if (!fd) throw SysError(saved, "socket");
+    return fd;
 }
 
 }  // namespace

@@ -160,11 +160,10 @@ private:
     bool apps_started_ = false;
     bool stopping_ = false;
     bool killed_ = false;
-    bool pod_failed_ = false;
     bool pause_died_ = false;
     bool dirty_ = false;
     bool reported_running_ = false;
-    int failed_code_ = 0;
+    bool user_stop_ = false;  // SIGINT/SIGTERM received: a second one kills
     std::map<uint32_t, Pending> checks_;
     uint32_t next_check_ = 1;
     sys::UniqueFd home_netns_;

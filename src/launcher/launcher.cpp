@@ -139,7 +139,9 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     sys::ReportPipe report = sys::ReportPipe::make();
     // Our parent (the supervisor) is outside the pod's pid namespace: watch its pidfd.
     sys::UniqueFd self_pidfd = ctx.die_with_supervisor ? sys::pidfd_open(::getpid()) : sys::UniqueFd();
-    sys::ChildStack joiner_stack, container_stack;
+    // Reused from one launch to the next: the children are done with them when launch()
+    // returns (exec'd, exited, or running on a copy where clone3_run forks).
+    static sys::ChildStack joiner_stack, container_stack;
 
     if (explaining()) {
         explain("launcher", "[" + c.name + "] fork -> joiner; setns(pause pidfd " + std::to_string(ctx.sandbox.pause.pid()) +

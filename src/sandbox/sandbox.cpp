@@ -44,23 +44,26 @@ std::string hosts_file(const spec::Pod& pod) {
     return h;
 }
 
-void write_etc_files(const spec::Pod& pod, const state::PodPaths& paths) {
-    sys::mkdir_p(paths.etc_dir(), 0755);
+namespace {
+
+// The pod's /etc/hostname and /etc/hosts, as the kubelet writes them: in the pod's scratch
+// tmpfs, so they cost no disk writes and vanish with the pod's mount namespace.
+void add_etc_files(sys::OpList& ops, const spec::Pod& pod, const state::PodPaths& paths) {
+    using sys::Op;
+    using sys::OpKind;
     std::string hostname = pod.effective_hostname();
     if (pod.host_network) {
         char buf[256] = {};
         ::gethostname(buf, sizeof buf - 1);
         hostname = buf;
     }
-    sys::write_file_atomic(paths.etc_dir() + "/hostname", hostname + "\n");
-    if (pod.host_network) {
-        sys::write_file_atomic(paths.etc_dir() + "/hosts", sys::try_read_file("/etc/hosts").value_or(""));
-    } else {
-        sys::write_file_atomic(paths.etc_dir() + "/hosts", hosts_file(pod));
-    }
+    std::string hosts = pod.host_network ? sys::try_read_file("/etc/hosts").value_or("") : hosts_file(pod);
+    ops.add(Op{OpKind::Mkdir, paths.etc_dir(), "", "", "", 0, 0755, -1, false, ""});
+    ops.add(Op{OpKind::CreateFile, paths.etc_dir() + "/hostname", "", "", hostname + "\n", 0, 0644, -1, false,
+               "the pod's /etc/hostname, bound into each container"});
+    ops.add(Op{OpKind::CreateFile, paths.etc_dir() + "/hosts", "", "", hosts, 0, 0644, -1, false,
+               "the pod's /etc/hosts (the kubelet's), bound into each container"});
 }
-
-namespace {
 
 // The pod-wide steps pause's child takes before exec, in order.
 sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, const namespaces::PodNamespaces& ns) {
@@ -87,6 +90,7 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
                "the pod's scratch tmpfs: container roots and memory emptyDirs, gone with the pod"});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/roots", "", "", "", 0, 0700, -1, false, ""});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/volumes", "", "", "", 0, 0755, -1, false, ""});
+    add_etc_files(ops, pod, paths);
     for (const auto& v : pod.volumes) {
         const auto* ed = std::get_if<spec::EmptyDirVolume>(&v.source);
         if (!ed || !ed->memory) continue;

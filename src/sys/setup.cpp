@@ -68,6 +68,15 @@ int write_all(const char* path, const std::string& data) noexcept {
     return err;
 }
 
+int create_file(const char* path, const std::string& data, unsigned mode) noexcept {
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, mode);
+    if (fd < 0) return errno;
+    ssize_t w = write(fd, data.data(), data.size());
+    int err = (w < 0) ? errno : (static_cast<size_t>(w) != data.size() ? EIO : 0);
+    close(fd);
+    return err;
+}
+
 int run_one(const Op& op) noexcept {
     const char* a = op.a.c_str();
     switch (op.kind) {
@@ -105,6 +114,8 @@ int run_one(const Op& op) noexcept {
             return chdir("/") < 0 ? errno : 0;
         case OpKind::WriteFile:
             return write_all(a, op.d);
+        case OpKind::CreateFile:
+            return create_file(a, op.d, op.mode);
         case OpKind::Chroot:
             return chroot(a) < 0 ? errno : 0;
         case OpKind::CloseRange:
@@ -148,6 +159,7 @@ std::string OpList::describe(size_t i) const {
         case OpKind::Chdir: return "chdir(" + op.a + ")";
         case OpKind::PivotRoot: return "pivot_root(" + op.a + ")";
         case OpKind::WriteFile: return "write(" + op.a + ", \"" + op.d + "\")";
+        case OpKind::CreateFile: return "create(" + op.a + ", " + std::to_string(op.d.size()) + " bytes)";
         case OpKind::Chroot: return "chroot(" + op.a + ")";
         case OpKind::CloseRange: return "close_range(" + std::to_string(op.flags) + ", ~0)";
     }

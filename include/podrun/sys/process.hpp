@@ -58,12 +58,12 @@ private:
 // copy of our memory instead.)
 int vfork_call(int (*fn)(void*), void* arg, const ChildStack& stack);
 
-// For a vfork_call child: a new process made by clone3(flags, cgroup_fd for
-// CLONE_INTO_CGROUP) that runs fn(arg), which must exec or _exit. Where the architecture has
-// the trampoline (x86-64, not in sanitizer builds) it shares our memory on `stack` and we are suspended until it execs
-// or exits (CLONE_VM|CLONE_VFORK): the caller's memory is then a vfork_call parent's, so no
-// process of the launch copies it. Elsewhere it is a fork that runs on its copy of our stack
-// while we go on. Either way it must write our memory through nothing (report on a pipe).
+// A new process made by clone3(flags, cgroup_fd for CLONE_INTO_CGROUP) that runs fn(arg),
+// which must exec or _exit. Where the architecture has the trampoline (x86-64, not in
+// sanitizer builds) it shares our memory on `stack` and we are suspended until it execs or
+// exits (CLONE_VM|CLONE_VFORK): no copy of our memory is made (called in a vfork_call child,
+// that memory is the vfork_call parent's). Elsewhere it is a fork that runs on its copy of
+// our stack while we go on. Either way it writes nothing of ours (it reports on a pipe).
 // Never throws; returns the pid, or -errno.
 long clone3_run(uint64_t flags, int cgroup_fd, int (*fn)(void*), void* arg, const ChildStack& stack) noexcept;
 // The flags clone3_run adds to the caller's: CLONE_VM|CLONE_VFORK (0x100|0x4000) where it

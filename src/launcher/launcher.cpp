@@ -1,7 +1,12 @@
 // Starting a container process (see launcher.hpp). Three processes take part:
-//   supervisor        prepares every op, forks the joiner, reads the report pipe;
+//   supervisor        prepares every op, vforks the joiner, reads the report pipe;
 //   joiner            (host pid ns) setns(pause_pidfd), clone3(CLONE_PARENT|INTO_CGROUP);
 //   container         (pod pid ns, its leaf) runs the root ops, pivot_root, execve.
+// Neither child copies the supervisor's memory: the joiner is a vfork (CLONE_VM|CLONE_VFORK)
+// of the supervisor, the container one of the joiner (sys::clone3_run), each on a stack of
+// its own, so starting a container costs no page-table copy, no copy-on-write faults in the
+// supervisor afterwards, and no teardown of a copied address space at exec. The supervisor
+// is suspended meanwhile: it resumes once the container has exec'd (or failed).
 #include "podrun/launcher/launcher.hpp"
 
 #include <fcntl.h>
@@ -38,6 +43,75 @@ std::string step_text(const sys::OpList& ops, int step) {
     return sys::child_step_name(step);
 }
 
+// What the joiner and the container process need, prepared by the supervisor. Both run in
+// the supervisor's memory (or, for the container where sys::clone3_run forks, a copy of it)
+// and only read it: they report on the pipe.
+struct JoinPlan {
+    int pause_pidfd = -1;
+    uint64_t join = 0;  // setns flags
+    bool chrooted = false;
+    const char* pause_root = nullptr;
+    uint64_t clone_flags = 0;
+    int leaf = -1;  // the container's cgroup leaf, for CLONE_INTO_CGROUP
+    int devnull = -1, out = -1, err = -1;
+    int report = -1;            // write end of the report pipe
+    int supervisor_pidfd = -1;  // >= 0: die with the supervisor
+    const sys::OpList* ops = nullptr;
+    const sys::ExecPlan* exec = nullptr;
+    const sys::ChildStack* container_stack = nullptr;
+};
+
+// Container process: in the pod's namespaces and its own cgroup leaf, before exec. Raw
+// syscalls only; failures go to the report pipe.
+int container_main(void* arg) noexcept {
+    const JoinPlan& p = *static_cast<const JoinPlan*>(arg);
+    if (int e = sys::child_stdio(p.devnull, p.out, p.err)) {
+        sys::ReportPipe::send(p.report, {sys::kStepStdio, e});
+        _exit(126);
+    }
+    if (p.supervisor_pidfd >= 0) {
+        if (int e = sys::child_pdeathsig_pidfd(SIGKILL, p.supervisor_pidfd)) {
+            sys::ReportPipe::send(p.report, {sys::kStepPdeathsig, e});
+            _exit(126);
+        }
+    }
+    sys::StepFailure f = p.ops->run(0, p.ops->size());
+    if (f.step >= 0) {
+        sys::ReportPipe::send(p.report, f);
+        _exit(126);
+    }
+    if (int e = sys::child_default_signals()) {
+        sys::ReportPipe::send(p.report, {sys::kStepSignals, e});
+        _exit(126);
+    }
+    int e = p.exec->exec();
+    sys::ReportPipe::send(p.report, {sys::kStepExec, e});
+    _exit(127);
+}
+
+// Joiner: host pid namespace, in the supervisor's memory while it waits, until _exit. Raw
+// syscalls only.
+int joiner_main(void* arg) noexcept {
+    JoinPlan& p = *static_cast<JoinPlan*>(arg);
+    if (::setns(p.pause_pidfd, static_cast<int>(p.join)) < 0) {
+        sys::ReportPipe::send(p.report, {sys::kStepSetns, errno});
+        _exit(1);
+    }
+    // setns(CLONE_NEWNS) puts us at the namespace's real root; under a chroot, go back
+    // to pause's root (the same directory the supervisor sees as "/").
+    if (p.chrooted && (::chroot(p.pause_root) < 0 || ::chdir("/") < 0)) {
+        sys::ReportPipe::send(p.report, {sys::kStepRechroot, errno});
+        _exit(1);
+    }
+    long pid = sys::clone3_run(p.clone_flags, p.leaf, container_main, &p, *p.container_stack);
+    if (pid < 0) {
+        sys::ReportPipe::send(p.report, {sys::kStepClone, static_cast<int>(-pid)});
+        _exit(1);
+    }
+    sys::ReportPipe::send_value(p.report, sys::ReportPipe::kValueTag, pid);
+    _exit(0);
+}
+
 }  // namespace
 
 Launched launch(const LaunchContext& ctx, const spec::Container& c) {
@@ -55,7 +129,6 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     const bool share_pid = ctx.pod.share_process_namespace && ctx.sandbox.ns.pid;
     const uint64_t join = ctx.sandbox.ns.join_flags(share_pid);
     const uint64_t clone_flags = CLONE_PARENT | ((ctx.sandbox.ns.pid && !share_pid) ? CLONE_NEWPID : 0);
-    const int pause_pidfd = ctx.sandbox.pause.pidfd();
     const bool chrooted = ctx.sandbox.ns.chrooted;
     const std::string pause_root = "/proc/" + std::to_string(ctx.sandbox.pause.pid()) + "/root";
     sys::UniqueFd leaf = ctx.cgroups.make_leaf(
@@ -64,17 +137,25 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     sys::Pipe out = sys::make_pipe(0);
     sys::Pipe err = sys::make_pipe(0);
     sys::ReportPipe report = sys::ReportPipe::make();
-    const int report_fd = report.write_end.get();
     // Our parent (the supervisor) is outside the pod's pid namespace: watch its pidfd.
     sys::UniqueFd self_pidfd = ctx.die_with_supervisor ? sys::pidfd_open(::getpid()) : sys::UniqueFd();
+    // Reused from one launch to the next: the children are done with them when launch()
+    // returns (exec'd, exited, or running on a copy where clone3_run forks).
+    static sys::ChildStack joiner_stack, container_stack;
 
     if (explaining()) {
         explain("launcher", "[" + c.name + "] fork -> joiner; setns(pause pidfd " + std::to_string(ctx.sandbox.pause.pid()) +
-                                ", " + namespaces::flag_names(join) + ")  (one call joins them all)");
+                                ", " + namespaces::flag_names(join) +
+                                ")  (one call joins them all; the fork is a vfork, CLONE_VM|CLONE_VFORK: the joiner "
+                                "runs in our memory while we wait)");
         if (chrooted) explain("launcher", "[" + c.name + "] joiner: chroot(" + pause_root + ")  (setns left the chroot)");
-        explain("launcher", "[" + c.name + "] joiner: clone3(" + namespaces::flag_names(clone_flags | 0x200000000ULL) +
+        explain("launcher", "[" + c.name + "] joiner: clone3(" +
+                                namespaces::flag_names(clone_flags | sys::kClone3RunFlags | 0x200000000ULL) +
                                 ", cgroup=" + ctx.cgroups.leaf_dir(c.name) +
-                                ")  (the new process is the supervisor's child, in the pod's pid namespace)");
+                                ")  (the new process is the supervisor's child, in the pod's pid namespace" +
+                                (sys::kClone3RunFlags ? "; it runs in our memory on a stack of its own until it execs"
+                                                      : "") +
+                                ")");
         for (size_t i = 0; i < ops.size(); i++) {
             const auto& op = ops.ops()[i];
             explain("launcher", "[" + c.name + "] " + ops.describe(i) + (op.why.empty() ? "" : "  (" + op.why + ")"));
@@ -84,60 +165,29 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
         explain("launcher", "[" + c.name + "] execve(" + argv + ")");
     }
 
-    sys::CloneResult joiner = sys::clone3_fork(sys::CloneArgs{0, -1, true});
-    if (joiner.pid == 0) {
-        // Joiner: host pid namespace, single-threaded, before exit. Raw syscalls only.
-        if (::setns(pause_pidfd, static_cast<int>(join)) < 0) {
-            sys::ReportPipe::send(report_fd, {sys::kStepSetns, errno});
-            _exit(1);
-        }
-        // setns(CLONE_NEWNS) puts us at the namespace's real root; under a chroot, go back
-        // to pause's root (the same directory the supervisor sees as "/").
-        if (chrooted && (::chroot(pause_root.c_str()) < 0 || ::chdir("/") < 0)) {
-            sys::ReportPipe::send(report_fd, {sys::kStepRechroot, errno});
-            _exit(1);
-        }
-        long pid = sys::clone3_raw(clone_flags, leaf.get(), nullptr);
-        if (pid < 0) {
-            sys::ReportPipe::send(report_fd, {sys::kStepClone, static_cast<int>(-pid)});
-            _exit(1);
-        }
-        if (pid > 0) {
-            sys::ReportPipe::send_value(report_fd, sys::ReportPipe::kValueTag, pid);
-            _exit(0);
-        }
-        // Container process: in the pod's namespaces and its own cgroup leaf.
-        if (int e = sys::child_stdio(devnull.get(), out.write_end.get(), err.write_end.get())) {
-            sys::ReportPipe::send(report_fd, {sys::kStepStdio, e});
-            _exit(126);
-        }
-        if (ctx.die_with_supervisor) {
-            if (int e = sys::child_pdeathsig_pidfd(SIGKILL, self_pidfd.get())) {
-                sys::ReportPipe::send(report_fd, {sys::kStepPdeathsig, e});
-                _exit(126);
-            }
-        }
-        sys::StepFailure f = ops.run(0, ops.size());
-        if (f.step >= 0) {
-            sys::ReportPipe::send(report_fd, f);
-            _exit(126);
-        }
-        if (int e = sys::child_default_signals()) {
-            sys::ReportPipe::send(report_fd, {sys::kStepSignals, e});
-            _exit(126);
-        }
-        int e = exec.exec();
-        sys::ReportPipe::send(report_fd, {sys::kStepExec, e});
-        _exit(127);
-    }
+    JoinPlan plan;
+    plan.pause_pidfd = ctx.sandbox.pause.pidfd();
+    plan.join = join;
+    plan.chrooted = chrooted;
+    plan.pause_root = pause_root.c_str();
+    plan.clone_flags = clone_flags;
+    plan.leaf = leaf.get();
+    plan.devnull = devnull.get();
+    plan.out = out.write_end.get();
+    plan.err = err.write_end.get();
+    plan.report = report.write_end.get();
+    plan.supervisor_pidfd = ctx.die_with_supervisor ? self_pidfd.get() : -1;
+    plan.ops = &ops;
+    plan.exec = &exec;
+    plan.container_stack = &container_stack;
+    sys::vfork_call(joiner_main, &plan, joiner_stack);
 
-    // Supervisor.
-    sys::ChildProcess joiner_proc(joiner.pid, std::move(joiner.pidfd));
+    // Supervisor, the joiner gone (reaped): only the container holds the write ends now.
     report.write_end.reset();
     out.write_end.reset();
     err.write_end.reset();
-    joiner_proc.wait();
-    // EOF arrives when the container execs (CLOEXEC) or exits.
+    // EOF arrives when the container execs (CLOEXEC) or exits: where clone3_run is a vfork
+    // that has already happened, elsewhere we wait for it here.
     auto records = sys::ReportPipe::read_all(report.read_end.get());
     Launched l;
     std::optional<sys::ReportPipe::Record> failure;

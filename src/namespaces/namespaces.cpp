@@ -38,6 +38,7 @@ std::string flag_names(uint64_t flags) {
         {CLONE_NEWIPC, "CLONE_NEWIPC"}, {CLONE_NEWUTS, "CLONE_NEWUTS"},
         {CLONE_NEWNS, "CLONE_NEWNS"},   {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
         {CLONE_PARENT, "CLONE_PARENT"}, {CLONE_PIDFD, "CLONE_PIDFD"},
+        {CLONE_VM, "CLONE_VM"},         {CLONE_VFORK, "CLONE_VFORK"},
         {0x200000000ULL, "CLONE_INTO_CGROUP"}};
     std::string out;
     for (auto& [f, n] : names) {

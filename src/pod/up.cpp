@@ -156,7 +156,6 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
 
     // Step 3: files and volumes on the host.
     sys::mkdir_p(paths.logs_dir(), 0700);
-    sandbox::write_etc_files(pod, paths);
     for (const auto& v : pod.volumes) {
         const auto* ed = std::get_if<spec::EmptyDirVolume>(&v.source);
         if (ed && !ed->memory) {

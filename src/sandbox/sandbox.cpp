@@ -44,23 +44,26 @@ std::string hosts_file(const spec::Pod& pod) {
     return h;
 }
 
-void write_etc_files(const spec::Pod& pod, const state::PodPaths& paths) {
-    sys::mkdir_p(paths.etc_dir(), 0755);
+namespace {
+
+// The pod's /etc/hostname and /etc/hosts, as the kubelet writes them: in the pod's scratch
+// tmpfs, so they cost no disk writes and vanish with the pod's mount namespace.
+void add_etc_files(sys::OpList& ops, const spec::Pod& pod, const state::PodPaths& paths) {
+    using sys::Op;
+    using sys::OpKind;
     std::string hostname = pod.effective_hostname();
     if (pod.host_network) {
         char buf[256] = {};
         ::gethostname(buf, sizeof buf - 1);
         hostname = buf;
     }
-    sys::write_file_atomic(paths.etc_dir() + "/hostname", hostname + "\n");
-    if (pod.host_network) {
-        sys::write_file_atomic(paths.etc_dir() + "/hosts", sys::try_read_file("/etc/hosts").value_or(""));
-    } else {
-        sys::write_file_atomic(paths.etc_dir() + "/hosts", hosts_file(pod));
-    }
+    std::string hosts = pod.host_network ? sys::try_read_file("/etc/hosts").value_or("") : hosts_file(pod);
+    ops.add(Op{OpKind::Mkdir, paths.etc_dir(), "", "", "", 0, 0755, -1, false, ""});
+    ops.add(Op{OpKind::CreateFile, paths.etc_dir() + "/hostname", "", "", hostname + "\n", 0, 0644, -1, false,
+               "the pod's /etc/hostname, bound into each container"});
+    ops.add(Op{OpKind::CreateFile, paths.etc_dir() + "/hosts", "", "", hosts, 0, 0644, -1, false,
+               "the pod's /etc/hosts (the kubelet's), bound into each container"});
 }
-
-namespace {
 
 // The pod-wide steps pause's child takes before exec, in order.
 sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, const namespaces::PodNamespaces& ns) {
@@ -87,6 +90,7 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
                "the pod's scratch tmpfs: container roots and memory emptyDirs, gone with the pod"});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/roots", "", "", "", 0, 0700, -1, false, ""});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/volumes", "", "", "", 0, 0755, -1, false, ""});
+    add_etc_files(ops, pod, paths);
     for (const auto& v : pod.volumes) {
         const auto* ed = std::get_if<spec::EmptyDirVolume>(&v.source);
         if (!ed || !ed->memory) continue;
@@ -107,6 +111,38 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
     return ops;
 }
 
+// What pause's child needs before exec; it runs in our memory (sys::clone3_run) and only
+// reads this.
+struct PauseSetup {
+    int supervisor_pidfd;  // >= 0: die with the supervisor
+    const sys::OpList* ops;
+    const sys::ExecPlan* exec;
+    int report;  // write end of the report pipe
+};
+
+// Child, PID 1 of the new namespaces, before exec: raw syscalls only.
+int pause_main(void* arg) noexcept {
+    const PauseSetup& p = *static_cast<const PauseSetup*>(arg);
+    if (p.supervisor_pidfd >= 0) {
+        if (int e = sys::child_pdeathsig_pidfd(SIGKILL, p.supervisor_pidfd)) {
+            sys::ReportPipe::send(p.report, {sys::kStepPdeathsig, e});
+            _exit(125);
+        }
+    }
+    sys::StepFailure f = p.ops->run(0, p.ops->size());
+    if (f.step >= 0) {
+        sys::ReportPipe::send(p.report, f);
+        _exit(125);
+    }
+    if (int e = sys::child_default_signals()) {
+        sys::ReportPipe::send(p.report, {sys::kStepSignals, e});
+        _exit(125);
+    }
+    int e = p.exec->exec();
+    sys::ReportPipe::send(p.report, {sys::kStepExec, e});
+    _exit(127);
+}
+
 }  // namespace
 
 Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::PodTree& cg,
@@ -119,42 +155,24 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
     sys::UniqueFd leaf = cg.make_leaf("pause");
     sys::ExecPlan exec({opts.pause_path}, {}, "");
     sys::ReportPipe report = sys::ReportPipe::make();
-    const int report_fd = report.write_end.get();
     sys::UniqueFd self_pidfd = sys::pidfd_open(::getpid());
 
     uint64_t flags = sb.ns.clone_flags();
-    explain("sandbox", "clone3(" + namespaces::flag_names(flags | CLONE_PIDFD | 0x200000000ULL) +
-                           ", cgroup=" + cg.leaf_dir("pause") + ")  -> pause, PID 1 of the pod");
+    explain("sandbox", "clone3(" + namespaces::flag_names(flags | sys::kClone3RunFlags | 0x200000000ULL) +
+                           ", cgroup=" + cg.leaf_dir("pause") + ")  -> pause, PID 1 of the pod" +
+                           (sys::kClone3RunFlags ? " (in our memory on a stack of its own until it execs)" : ""));
     for (size_t i = 0; i < ops.size(); i++) {
         explain("sandbox", "  pause, before exec: " + ops.describe(i) +
                                (ops.ops()[i].why.empty() ? "" : "  (" + ops.ops()[i].why + ")"));
     }
     explain("sandbox", "  pause, before exec: execve(" + opts.pause_path + ")");
 
-    sys::CloneResult cr = sys::clone3_fork(sys::CloneArgs{flags, leaf.get(), true});
-    if (cr.pid == 0) {
-        // Child, PID 1 of the new namespaces, before exec: raw syscalls only.
-        if (opts.die_with_supervisor) {
-            if (int e = sys::child_pdeathsig_pidfd(SIGKILL, self_pidfd.get())) {
-                sys::ReportPipe::send(report_fd, {sys::kStepPdeathsig, e});
-                _exit(125);
-            }
-        }
-        sys::StepFailure f = ops.run(0, ops.size());
-        if (f.step >= 0) {
-            sys::ReportPipe::send(report_fd, f);
-            _exit(125);
-        }
-        if (int e = sys::child_default_signals()) {
-            sys::ReportPipe::send(report_fd, {sys::kStepSignals, e});
-            _exit(125);
-        }
-        int e = exec.exec();
-        sys::ReportPipe::send(report_fd, {sys::kStepExec, e});
-        _exit(127);
-    }
-    // Parent.
-    sb.pause = sys::ChildProcess(cr.pid, std::move(cr.pidfd));
+    PauseSetup setup{opts.die_with_supervisor ? self_pidfd.get() : -1, &ops, &exec, report.write_end.get()};
+    sys::ChildStack stack;
+    long pid = sys::clone3_run(flags, leaf.get(), pause_main, &setup, stack);
+    if (pid < 0) throw sys::SysError(static_cast<int>(-pid), "clone3(pause)");
+    // Parent. pause is our unreaped child: its pid cannot have been recycled.
+    sb.pause = sys::ChildProcess(static_cast<pid_t>(pid), sys::pidfd_open(static_cast<pid_t>(pid)));
     report.write_end.reset();
     auto records = sys::ReportPipe::read_all(report.read_end.get());
     for (const auto& r : records) {

@@ -3,7 +3,9 @@
 
 #include <linux/sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,6 +36,106 @@ long clone3_raw(uint64_t flags, int cgroup_fd, int* pidfd_out) noexcept {
     ca.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
     long r = syscall(SYS_clone3, &ca, sizeof ca);
     return r < 0 ? -errno : r;
+}
+
+ChildStack::ChildStack(size_t bytes) {
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    size_ = (bytes + page - 1) / page * page;
+    map_size_ = size_ + page;
+    map_ = ::mmap(nullptr, map_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (map_ == MAP_FAILED) {
+        map_ = nullptr;
+        throw_errno("mmap(child stack)");
+    }
+    if (::mprotect(map_, page, PROT_NONE) < 0) {
+        int e = errno;
+        ::munmap(map_, map_size_);
+        throw SysError(e, "mprotect(child stack guard)");
+    }
+    base_ = static_cast<char*>(map_) + page;
+}
+
+ChildStack::~ChildStack() {
+    if (map_) ::munmap(map_, map_size_);
+}
+
+// AddressSanitizer keeps shadow state for every stack frame; a child writing that state into
+// our memory (CLONE_VM) would leave it stale here. Sanitizer builds copy memory as before.
+#if defined(__SANITIZE_ADDRESS__)
+static constexpr int kShareMemory = 0;
+#else
+static constexpr int kShareMemory = CLONE_VM;
+#endif
+
+int vfork_call(int (*fn)(void*), void* arg, const ChildStack& stack) {
+    // glibc's clone(2) wrapper switches to the new stack and calls fn there (a raw vfork
+    // would run the child on our own stack frames).
+    int pid = ::clone(fn, stack.top(), kShareMemory | CLONE_VFORK | SIGCHLD, arg);
+    if (pid < 0) throw_errno("clone(CLONE_VM|CLONE_VFORK)");
+    // The child has released our memory (CLONE_VFORK): reap it.
+    siginfo_t si;
+    std::memset(&si, 0, sizeof si);
+    if (retry_eintr([&] { return waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED); }) < 0) {
+        throw_errno("waitid(pid " + std::to_string(pid) + ")");
+    }
+    return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+}
+
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define PODRUN_CLONE3_TRAMPOLINE 1
+// clone3(args, size), then in the child fn(arg) on the new stack and exit_group(fn's value);
+// the parent gets the pid or -errno. glibc has such a trampoline (__clone3) but does not
+// export it; a C caller cannot switch stacks itself. r8 and r9 survive the syscall (only
+// rcx and r11 are clobbered), and the child starts with the caller's registers and
+// rsp = stack + stack_size (16-byte aligned: call then leaves the ABI's alignment).
+extern "C" long podrun_clone3_call(clone_args* args, size_t size, int (*fn)(void*), void* arg);
+asm(R"(
+    .pushsection .text
+    .globl podrun_clone3_call
+    .hidden podrun_clone3_call
+    .type podrun_clone3_call, @function
+podrun_clone3_call:
+    endbr64
+    mov %rdx, %r8
+    mov %rcx, %r9
+    mov $435, %eax
+    syscall
+    test %rax, %rax
+    jz 1f
+    ret
+1:  xor %ebp, %ebp
+    mov %r9, %rdi
+    call *%r8
+    mov %eax, %edi
+    mov $231, %eax
+    syscall
+    hlt
+    .size podrun_clone3_call, .-podrun_clone3_call
+    .popsection
+)");
+static_assert(SYS_clone3 == 435 && SYS_exit_group == 231, "x86-64 syscall numbers in the trampoline");
+#endif
+
+long clone3_run(uint64_t flags, int cgroup_fd, int (*fn)(void*), void* arg, const ChildStack& stack) noexcept {
+#if defined(PODRUN_CLONE3_TRAMPOLINE)
+    clone_args ca;
+    std::memset(&ca, 0, sizeof ca);
+    ca.flags = flags | CLONE_VM | CLONE_VFORK;
+    if (cgroup_fd >= 0) {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = static_cast<uint64_t>(cgroup_fd);
+    }
+    // See clone3_raw on CLONE_PARENT and exit_signal.
+    ca.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
+    ca.stack = reinterpret_cast<uint64_t>(stack.base());
+    ca.stack_size = stack.size() & ~static_cast<size_t>(15);
+    return podrun_clone3_call(&ca, sizeof ca, fn, arg);
+#else
+    (void)stack;
+    long pid = clone3_raw(flags, cgroup_fd, nullptr);
+    if (pid == 0) _exit(fn(arg));
+    return pid;
+#endif
 }
 
 CloneResult clone3_fork(const CloneArgs& args) {

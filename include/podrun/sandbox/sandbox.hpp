@@ -28,8 +28,8 @@ struct Sandbox {
 // Where podrun-pause is: $PODRUN_PAUSE, next to /proc/self/exe, or the libexec dir.
 std::string find_pause_binary();
 
-// Writes the pod's /etc/hostname and /etc/hosts (as the kubelet does) into the state dir.
-void write_etc_files(const spec::Pod& pod, const state::PodPaths& paths);
+// The pod's /etc/hosts, as the kubelet writes it (start() puts it, and /etc/hostname, in the
+// pod's scratch tmpfs).
 std::string hosts_file(const spec::Pod& pod);
 
 // Starts pause. On failure throws SysError naming the step; nothing is left running.

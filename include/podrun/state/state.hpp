@@ -33,10 +33,11 @@ struct PodPaths {
     std::string supervisor_log() const { return dir() + "/supervisor.log"; }
     std::string logs_dir() const { return dir() + "/logs"; }
     std::string log_file(const std::string& c) const { return logs_dir() + "/" + c + ".log"; }
-    std::string etc_dir() const { return dir() + "/etc"; }  // hostname, hosts
     // Mount point, inside the pod's mount namespace only, of the pod's scratch tmpfs
-    // (container roots, memory emptyDirs). The host sees an empty directory.
+    // (container roots, memory emptyDirs, /etc files). The host sees an empty directory.
     std::string scratch() const { return dir() + "/pod"; }
+    // The pod's hostname and hosts files, in its scratch tmpfs (pod mount namespace only).
+    std::string etc_dir() const { return scratch() + "/etc"; }
     std::string lib_dir() const { return lib_root + "/" + pod; }
     std::string disk_volume(const std::string& v) const { return lib_dir() + "/volumes/" + v; }
     std::string memory_volume(const std::string& v) const { return scratch() + "/volumes/" + v; }

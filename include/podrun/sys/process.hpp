@@ -30,6 +30,50 @@ CloneResult clone3_fork(const CloneArgs& args);
 // Raw clone3 for use *inside a forked child*: never throws, returns -errno on failure.
 long clone3_raw(uint64_t flags, int cgroup_fd, int* pidfd_out) noexcept;
 
+// A stack for a child that shares our memory: mmap'd, with a guard page below it that turns
+// an overflow into a fault instead of a write into our memory; unmapped on scope exit.
+class ChildStack {
+public:
+    explicit ChildStack(size_t bytes = 256 * 1024);
+    ChildStack(const ChildStack&) = delete;
+    ChildStack& operator=(const ChildStack&) = delete;
+    ~ChildStack();
+    char* base() const { return base_; }  // lowest usable byte
+    size_t size() const { return size_; }
+    char* top() const { return base_ + size_; }  // stacks grow down (x86-64, arm64)
+
+private:
+    void* map_ = nullptr;
+    size_t map_size_ = 0;
+    char* base_ = nullptr;
+    size_t size_ = 0;
+};
+
+// Runs fn(arg) in a child that shares our memory (CLONE_VM) on `stack`, while we are
+// suspended until it exits (CLONE_VFORK), as posix_spawn does: no copy of our page tables
+// is made, and none is torn down when it exits. fn runs between fork and exit: raw syscalls
+// only, no allocation, and it writes our memory only through `arg` (errno included: read it
+// there, ours may be clobbered). fn must end with _exit. Reaps the child and returns its
+// exit code; throws SysError if it cannot be created. (Sanitizer builds give the child a
+// copy of our memory instead.)
+int vfork_call(int (*fn)(void*), void* arg, const ChildStack& stack);
+
+// A new process made by clone3(flags, cgroup_fd for CLONE_INTO_CGROUP) that runs fn(arg),
+// which must exec or _exit. Where the architecture has the trampoline (x86-64, not in
+// sanitizer builds) it shares our memory on `stack` and we are suspended until it execs or
+// exits (CLONE_VM|CLONE_VFORK): no copy of our memory is made (called in a vfork_call child,
+// that memory is the vfork_call parent's). Elsewhere it is a fork that runs on its copy of
+// our stack while we go on. Either way it writes nothing of ours (it reports on a pipe).
+// Never throws; returns the pid, or -errno.
+long clone3_run(uint64_t flags, int cgroup_fd, int (*fn)(void*), void* arg, const ChildStack& stack) noexcept;
+// The flags clone3_run adds to the caller's: CLONE_VM|CLONE_VFORK (0x100|0x4000) where it
+// has the trampoline, none where it forks. For narration.
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+inline constexpr uint64_t kClone3RunFlags = 0x100 | 0x4000;
+#else
+inline constexpr uint64_t kClone3RunFlags = 0;
+#endif
+
 struct ExitStatus {
     bool signaled = false;
     int code = 0;  // exit code, or the signal number when signaled

@@ -28,6 +28,7 @@ enum class OpKind {
     Chdir,        // a
     PivotRoot,    // pivot_root(".", ".") then umount the old root (MNT_DETACH) - cwd is new root
     WriteFile,    // write d to existing file a (cgroup/proc style one-shot files)
+    CreateFile,   // create a new file a (mode) holding d
     Chroot,       // a
     CloseRange,   // close every fd >= flags (except those dup'd into 0..2)
     Fchdir,       // fchdir(fd); a = what the fd is, for messages

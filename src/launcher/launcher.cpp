@@ -69,24 +69,7 @@ int container_main(void* arg) noexcept {
         sys::ReportPipe::send(p.report, {sys::kStepStdio, e});
         _exit(126);
     }
-    if (p.supervisor_pidfd >= 0) {
-        if (int e = sys::child_pdeathsig_pidfd(SIGKILL, p.supervisor_pidfd)) {
-            sys::ReportPipe::send(p.report, {sys::kStepPdeathsig, e});
-            _exit(126);
-        }
-    }
-    sys::StepFailure f = p.ops->run(0, p.ops->size());
-    if (f.step >= 0) {
-        sys::ReportPipe::send(p.report, f);
-        _exit(126);
-    }
-    if (int e = sys::child_default_signals()) {
-        sys::ReportPipe::send(p.report, {sys::kStepSignals, e});
-        _exit(126);
-    }
-    int e = p.exec->exec();
-    sys::ReportPipe::send(p.report, {sys::kStepExec, e});
-    _exit(127);
+    sys::child_setup_and_exec(p.report, p.supervisor_pidfd, *p.ops, *p.exec, 126);
 }
 
 // Joiner: host pid namespace, in the supervisor's memory while it waits, until _exit. Raw

@@ -123,24 +123,7 @@ struct PauseSetup {
 // Child, PID 1 of the new namespaces, before exec: raw syscalls only.
 int pause_main(void* arg) noexcept {
     const PauseSetup& p = *static_cast<const PauseSetup*>(arg);
-    if (p.supervisor_pidfd >= 0) {
-        if (int e = sys::child_pdeathsig_pidfd(SIGKILL, p.supervisor_pidfd)) {
-            sys::ReportPipe::send(p.report, {sys::kStepPdeathsig, e});
-            _exit(125);
-        }
-    }
-    sys::StepFailure f = p.ops->run(0, p.ops->size());
-    if (f.step >= 0) {
-        sys::ReportPipe::send(p.report, f);
-        _exit(125);
-    }
-    if (int e = sys::child_default_signals()) {
-        sys::ReportPipe::send(p.report, {sys::kStepSignals, e});
-        _exit(125);
-    }
-    int e = p.exec->exec();
-    sys::ReportPipe::send(p.report, {sys::kStepExec, e});
-    _exit(127);
+    sys::child_setup_and_exec(p.report, p.supervisor_pidfd, *p.ops, *p.exec, 125);
 }
 
 }  // namespace

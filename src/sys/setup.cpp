@@ -3,6 +3,8 @@
 #include "podrun/sys/setup.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
@@ -17,6 +19,7 @@
 #include <cstring>
 
 #include "podrun/sys/error.hpp"
+#include "podrun/sys/exec.hpp"
 
 namespace podrun::sys {
 
@@ -202,6 +205,27 @@ std::vector<ReportPipe::Record> ReportPipe::read_all(int fd) {
         out.push_back(r);
     }
     return out;
+}
+
+void child_setup_and_exec(int report_fd, int parent_pidfd, const OpList& ops, const ExecPlan& exec, int fail_code) noexcept {
+    if (parent_pidfd >= 0) {
+        if (int e = child_pdeathsig_pidfd(SIGKILL, parent_pidfd)) {
+            ReportPipe::send(report_fd, {kStepPdeathsig, e});
+            _exit(fail_code);
+        }
+    }
+    StepFailure f = ops.run(0, ops.size());
+    if (f.step >= 0) {
+        ReportPipe::send(report_fd, f);
+        _exit(fail_code);
+    }
+    if (int e = child_default_signals()) {
+        ReportPipe::send(report_fd, {kStepSignals, e});
+        _exit(fail_code);
+    }
+    int e = exec.exec();
+    ReportPipe::send(report_fd, {kStepExec, e});
+    _exit(127);
 }
 
 }  // namespace podrun::sys

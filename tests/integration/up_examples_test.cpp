@@ -75,8 +75,12 @@ TEST_F(UpExamples, ProbesSidecarAndHooksBecomeReadyAndStopCleanly) {
     // The sidecar's startupProbe passes, web starts, postStart writes /ready, readiness
     // follows: both containers ready.
     ASSERT_TRUE(up.wait_for_err("container web is ready", 60)) << up.out() << up.err();
-    RunResult ps = podrun({"ps"});
-    EXPECT_NE(ps.out.find("2/2"), std::string::npos) << ps.out;
+    // state.json is saved at the end of the supervisor's loop turn that logged it.
+    std::string last;
+    EXPECT_TRUE(eventually([&] {
+        last = podrun({"ps"}).out;
+        return last.find("2/2") != std::string::npos;
+    }, 10)) << last;
     EXPECT_LT(up.err().find("container metrics: startup probe succeeded"), up.err().find("container web: postStart hook:"));
     up.signal(SIGINT);
     RunResult r = up.wait(30);

@@ -213,30 +213,18 @@ sys::ChildProcess enter(const EnterTarget& t, const EnterRequest& r) {
     report.write_end.reset();
     joiner_proc.wait();
     // EOF arrives when the program execs (CLOEXEC) or exits.
-    auto records = sys::ReportPipe::read_all(report.read_end.get());
-    sys::ChildProcess program;
-    std::optional<sys::ReportPipe::Record> failure;
-    for (const auto& rec : records) {
-        if (rec.tag == sys::ReportPipe::kValueTag) {
-            pid_t p = static_cast<pid_t>(rec.value);
-            // Our own unreaped child (CLONE_PARENT): its pid cannot be recycled yet.
-            program = sys::ChildProcess(p, sys::pidfd_open(p));
-        } else if (!failure) {
-            failure = rec;
-        }
-    }
-    if (failure) {
-        program.kill_and_wait();
+    sys::LaunchReport report_in = sys::read_launch_report(report.read_end.get());
+    if (const auto& failure = report_in.failure) {
         const int e = static_cast<int>(failure->value);
         if (failure->tag == sys::kStepExec) {
             throw ExecError(e, "exec in " + who(t) + ": execve(" + r.argv[0] + ")" +
                                    (r.argv[0].find('/') == std::string::npos ? " (PATH=" + path_of(r.env) + ")" : ""));
         }
-        std::string step = failure->tag >= 0 ? ops.describe(static_cast<size_t>(failure->tag))
-                                             : sys::child_step_name(static_cast<int>(failure->tag));
+        std::string step = ops.step_text(static_cast<int>(failure->tag));
         if (failure->tag == sys::kStepClone) step = "clone3(CLONE_PARENT|CLONE_INTO_CGROUP " + t.leaf_dir + ")";
         throw sys::SysError(e, "exec in " + who(t) + ": " + step);
     }
+    sys::ChildProcess program = std::move(report_in.process);
     if (!program.alive()) throw sys::SysError(ECHILD, "exec in " + who(t) + ": no process reported");
     return program;
 }

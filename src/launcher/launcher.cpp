@@ -38,11 +38,6 @@ spec::EnvList environment(const LaunchContext& ctx, const spec::Container& c) {
 
 namespace {
 
-std::string step_text(const sys::OpList& ops, int step) {
-    if (step >= 0) return ops.describe(static_cast<size_t>(step));
-    return sys::child_step_name(step);
-}
-
 // What the joiner and the container process need, prepared by the supervisor. Both run in
 // the supervisor's memory (or, for the container where sys::clone3_run forks, a copy of it)
 // and only read it: they report on the pipe.
@@ -171,24 +166,14 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     err.write_end.reset();
     // EOF arrives when the container execs (CLOEXEC) or exits: where clone3_run is a vfork
     // that has already happened, elsewhere we wait for it here.
-    auto records = sys::ReportPipe::read_all(report.read_end.get());
-    Launched l;
-    std::optional<sys::ReportPipe::Record> failure;
-    for (const auto& r : records) {
-        if (r.tag == sys::ReportPipe::kValueTag) {
-            pid_t pid = static_cast<pid_t>(r.value);
-            // Our own unreaped child (CLONE_PARENT): its pid cannot be recycled yet.
-            l.process = sys::ChildProcess(pid, sys::pidfd_open(pid));
-        } else if (!failure) {
-            failure = r;
-        }
-    }
-    if (failure) {
-        l.process.kill_and_wait();
-        std::string what = step_text(ops, failure->tag);
+    sys::LaunchReport report_in = sys::read_launch_report(report.read_end.get());
+    if (const auto& failure = report_in.failure) {
+        std::string what = ops.step_text(failure->tag);
         if (failure->tag == sys::kStepExec) what += "(" + (exec.argv().empty() ? "" : exec.argv()[0]) + ")";
         throw sys::SysError(static_cast<int>(failure->value), "container \"" + c.name + "\": " + what);
     }
+    Launched l;
+    l.process = std::move(report_in.process);
     if (!l.process.alive()) throw sys::SysError(ECHILD, "container \"" + c.name + "\": no process reported");
     l.stdout_read = std::move(out.read_end);
     l.stderr_read = std::move(err.read_end);

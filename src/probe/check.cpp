@@ -34,10 +34,16 @@ int http_status(const std::string& head) {
     return code;
 }
 
+namespace {
+// "127.0.0.1:8080", "[::1]:8080": an address as URLs and Host headers write it.
+std::string host_port(const std::string& ip, int port) {
+    return (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" + std::to_string(port);
+}
+}  // namespace
+
 std::string http_request(const spec::HttpGetAction& a, const std::string& ip) {
-    std::string host = ip.find(':') != std::string::npos ? "[" + ip + "]" : ip;
     // The kubelet's defaults; a header of the same name in the manifest replaces each.
-    std::vector<spec::HttpHeader> headers{{"Host", host + ":" + std::to_string(a.port)},
+    std::vector<spec::HttpHeader> headers{{"Host", host_port(ip, a.port)},
                                           {"User-Agent", "kube-probe/podrun"},
                                           {"Accept", "*/*"}};
     for (const auto& h : a.headers) {
@@ -63,7 +69,7 @@ class TcpCheck : public Check {
 public:
     TcpCheck(const spec::TcpSocketAction& a, const Target& t) {
         std::string ip = connect_ip(a.host);
-        what_ = "tcpSocket " + ip + ":" + std::to_string(a.port);
+        what_ = "tcpSocket " + host_port(ip, a.port);
         sock_ = sys::tcp_connect_start(ip, a.port, t.pod_net_pidfd, t.home_netns_fd);
         watch_fd_ = sock_.get();
         events_ = EPOLLOUT;
@@ -84,8 +90,7 @@ class HttpCheck : public Check {
 public:
     HttpCheck(const spec::HttpGetAction& a, const Target& t) {
         std::string ip = connect_ip(a.host);
-        what_ = "httpGet http://" + (ip.find(':') != std::string::npos ? "[" + ip + "]" : ip) + ":" +
-                std::to_string(a.port) + a.path;
+        what_ = "httpGet http://" + host_port(ip, a.port) + a.path;
         request_ = http_request(a, ip);
         sock_ = sys::tcp_connect_start(ip, a.port, t.pod_net_pidfd, t.home_netns_fd);
         watch_fd_ = sock_.get();

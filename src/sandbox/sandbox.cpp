@@ -160,9 +160,7 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
     auto records = sys::ReportPipe::read_all(report.read_end.get());
     for (const auto& r : records) {
         if (r.tag == sys::ReportPipe::kValueTag) continue;
-        std::string step = r.tag >= 0 ? ops.describe(static_cast<size_t>(r.tag))
-                                      : std::string(sys::child_step_name(r.tag)) +
-                                            (r.tag == sys::kStepExec ? "(" + opts.pause_path + ")" : "");
+        std::string step = ops.step_text(r.tag) + (r.tag == sys::kStepExec ? "(" + opts.pause_path + ")" : "");
         throw sys::SysError(static_cast<int>(r.value), "starting pause: " + step);
     }
     if (sb.ns.chrooted && sys::is_mount_point_listed(paths.scratch())) {

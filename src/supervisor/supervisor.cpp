@@ -1,6 +1,7 @@
 // The supervisor's loop (see supervisor.hpp).
 #include "podrun/supervisor/supervisor.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -83,7 +84,7 @@ Supervisor::Supervisor(const launcher::LaunchContext& ctx, const SupervisorOptio
     epoll_.add(ctx_.sandbox.pause.pidfd(), tag(kPause, 0), EPOLLIN);
     // httpGet and tcpSocket sockets are made in the pod's network namespace; this is the
     // way back.
-    if (ctx_.sandbox.ns.net) home_netns_ = sys::open_own_netns();
+    if (ctx_.sandbox.ns.net) home_netns_ = sys::open_file("/proc/self/ns/net", O_RDONLY);
 }
 
 // ---- starting ----

@@ -2,7 +2,6 @@
 #include "podrun/sys/net.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/socket.h>
@@ -15,12 +14,6 @@
 #include "podrun/sys/error.hpp"
 
 namespace podrun::sys {
-
-UniqueFd open_own_netns() {
-    int fd = ::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw SysError(errno, "open /proc/self/ns/net");
-    return UniqueFd(fd);
-}
 
 namespace {
 

@@ -143,6 +143,25 @@ StepFailure OpList::run(size_t begin, size_t end) const noexcept {
     return StepFailure{-1, 0};
 }
 
+std::string OpList::step_text(int tag) const {
+    if (tag >= 0) return describe(static_cast<size_t>(tag));
+    return child_step_name(tag);
+}
+
+LaunchReport read_launch_report(int read_fd) {
+    LaunchReport out;
+    for (const auto& r : ReportPipe::read_all(read_fd)) {
+        if (r.tag == ReportPipe::kValueTag) {
+            auto pid = static_cast<pid_t>(r.value);
+            out.process = ChildProcess(pid, pidfd_open(pid));
+        } else if (!out.failure) {
+            out.failure = r;
+        }
+    }
+    if (out.failure) out.process.kill_and_wait();
+    return out;
+}
+
 std::string OpList::describe(size_t i) const {
     if (i >= ops_.size()) return "step " + std::to_string(i);
     const Op& op = ops_[i];

@@ -10,10 +10,6 @@
 
 namespace podrun::sys {
 
-// Our own network namespace (/proc/self/ns/net), to come back to after a socket is made
-// in the pod's.
-UniqueFd open_own_netns();
-
 // A non-blocking TCP socket whose connect() to ip:port has been started. With
 // ns_pidfd >= 0 the socket is created in that process's network namespace (setns there,
 // socket(), setns back to home_netns_fd: a socket keeps the namespace it was born in).

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "podrun/sys/fd.hpp"
+#include "podrun/sys/process.hpp"
 
 namespace podrun::sys {
 
@@ -61,6 +62,9 @@ public:
     // errno, or -1. Async-signal-safe: raw syscalls on prepared strings only.
     StepFailure run(size_t begin, size_t end) const noexcept;
     std::string describe(size_t i) const;
+    // A reported step in words: an op's description (tag >= 0) or the name of a child step
+    // outside the list (a negative kStep* code).
+    std::string step_text(int tag) const;
 
 private:
     std::vector<Op> ops_;
@@ -85,6 +89,16 @@ struct ReportPipe {
 };
 
 class ExecPlan;
+
+// The parent's side of a start reported on a ReportPipe (a container, an exec'd program):
+// reads the report to EOF and returns the process the child reported (a kValueTag record:
+// our own unreaped CLONE_PARENT child, so its pid cannot have been recycled) and the first
+// failure. On a failure the process, if any, has already been killed and reaped.
+struct LaunchReport {
+    ChildProcess process;
+    std::optional<ReportPipe::Record> failure;
+};
+LaunchReport read_launch_report(int read_fd);
 
 // The last steps of a child podrun starts (pause, a container) once its stdio is set: the
 // parent-death signal through parent_pidfd (if >= 0: the parent is outside the child's pid

@@ -126,7 +126,7 @@ void Supervisor::start(size_t i) {
     epoll_.add(r.err->fd(), tag(kStderr, i), EPOLLIN);
     epoll_.add(r.proc.pidfd(), tag(kExit, i), EPOLLIN);
     spdlog::debug("started container {} (pid {})", r.spec->name, r.proc.pid());
-    changed();
+    changed(true);
     if (const auto& hook = r.spec->lifecycle.post_start) {
         // Kubernetes shows the container as still being created until postStart succeeds.
         r.state = CState::Waiting;
@@ -638,19 +638,33 @@ std::string Supervisor::phase() const {
     return apps_started_ ? "Running" : "Pending";
 }
 
-void Supervisor::changed() { dirty_ = true; }
+void Supervisor::changed(bool new_process) {
+    if (!dirty_) dirty_since_ms_ = sys::monotonic_ms();
+    dirty_ = true;
+    save_now_ = save_now_ || new_process;
+}
 
 void Supervisor::flush() {
     if (!dirty_) return;
     dirty_ = false;
+    save_now_ = false;
     if (opts_.on_change) opts_.on_change(runs_, phase());
+}
+
+int Supervisor::save_wait_ms() {
+    if (!dirty_ && !save_now_) return -1;
+    int64_t left = dirty_since_ms_ + opts_.save_batch_ms - sys::monotonic_ms();
+    if (left > 0 && !save_now_) return static_cast<int>(left);
+    dirty_ = true;
+    flush();
+    return -1;
 }
 
 int Supervisor::run() {
     start_next_init_or_apps();
     while (!finished()) {
-        flush();  // what this turn changed is saved before we block
-        for (const auto& ev : epoll_.wait(-1)) {
+        // A change is saved when its batch is due; the wait wakes for it.
+        for (const auto& ev : epoll_.wait(save_wait_ms())) {
             Tag t = static_cast<Tag>(ev.tag >> 32);
             size_t i = ev.tag & 0xffffffffu;
             switch (t) {

@@ -79,10 +79,16 @@ struct ContainerRun {
 
 struct SupervisorOptions {
     LogOptions logs;
-    // Called once per turn of the loop in which the state changed (state.json), before the
-    // loop blocks again, and once at the end; may be empty. Starting ten containers in one
-    // turn is one call, not ten.
+    // Called when the state changed (state.json). A turn that started a process (and the
+    // first turn, which records pause) calls it before the loop waits again: `down`, `gc`,
+    // `exec` and `tree` find every process of the pod by it. Other changes (exits, ready,
+    // restart counts) wait up to save_batch_ms, so that exits landing in separate turns are
+    // one call, and none when the pod ends first (teardown removes the file). Also right
+    // before on_running, and once at the end. May be empty.
     std::function<void(const std::vector<ContainerRun>&, const std::string& phase)> on_change;
+    // Each save is an fsync (and, on a disk, the old file's blocks freed): 1-3 ms on a /run
+    // on disk. Status may lag by this much. 0 = save every turn.
+    int64_t save_batch_ms = 100;
     // Called once, when every app container has been started.
     std::function<void()> on_running;
     // Grace period to use instead of terminationGracePeriodSeconds (`podrun down --timeout`).
@@ -145,8 +151,9 @@ private:
     bool finished() const;
     bool all_stopped() const;
     int exit_code() const;
-    void changed();  // marks the state dirty
+    void changed(bool new_process = false);  // marks the state dirty; a new process is saved this turn
     void flush();    // calls on_change if dirty
+    int save_wait_ms();  // saves if the batch is due; how long the loop may block (-1 = forever)
     std::string phase() const;
 
     const launcher::LaunchContext& ctx_;
@@ -162,6 +169,8 @@ private:
     bool killed_ = false;
     bool pause_died_ = false;
     bool dirty_ = false;
+    int64_t dirty_since_ms_ = 0;  // when the first unsaved change happened
+    bool save_now_ = true;        // a process not yet in state.json (pause, at first)
     bool reported_running_ = false;
     bool user_stop_ = false;  // SIGINT/SIGTERM received: a second one kills
     std::map<uint32_t, Pending> checks_;

@@ -29,6 +29,14 @@ void stop_processes(const state::PodState& st, int64_t grace_s) {
     }
 }
 
+// The supervisor's teardown removes the lock file before the last of the directory: a
+// `down` that saw the lock go waits for the rest, so that nothing is left when it returns.
+std::vector<std::string> wait_removed(const state::PodPaths& paths) {
+    for (int i = 0; i < 500 && sys::is_dir(paths.dir()); i++) sys::sleep_ms(10);
+    if (sys::is_dir(paths.dir())) return {paths.dir() + " is still there 5 s after its lock went: podrun gc removes it"};
+    return {};
+}
+
 }  // namespace
 
 std::vector<std::string> down(const std::string& name, int64_t timeout_s) {
@@ -42,7 +50,7 @@ std::vector<std::string> down(const std::string& name, int64_t timeout_s) {
         sys::UniqueFd roots = sys::lock_dir(paths.run_root);
         lock = sys::lock_file(paths.lock_file(), true, false);
     } catch (const std::exception&) {
-        return {};  // no lock file any more: the pod is being removed or is gone
+        return wait_removed(paths);  // no lock file any more: the pod is being removed or is gone
     }
     if (!lock) {
         // A live supervisor holds the lock: it runs the shutdown (grace period, hooks).
@@ -59,7 +67,7 @@ std::vector<std::string> down(const std::string& name, int64_t timeout_s) {
             try {
                 lock = sys::lock_file(paths.lock_file(), true, false);
             } catch (const std::exception&) {
-                return {};
+                return wait_removed(paths);
             }
             if (lock) break;
             sys::sleep_ms(50);

@@ -1,6 +1,7 @@
 // The container's filesystem as a list of ops (DESIGN.md section 5): its root (an
 // image-less tmpfs with the host's system directories read-only, or an overlay of a rootfs
-// directory), /proc, a minimal /dev, /dev/shm, /tmp, /sys, the pod's /etc files, volumes.
+// directory), /proc, a minimal /dev, the pod's /dev/shm, /tmp, /sys, the pod's /etc files,
+// volumes.
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -123,8 +124,12 @@ sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
     ops.add(mount_op("devpts", root + "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
                      "newinstance,ptmxmode=0666,mode=0620", "a private devpts instance"));
     ops.add(mkdir_op(root + "/dev/shm"));
-    ops.add(mount_op("shm", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
-                     "/dev/shm"));
+    if (ctx.sandbox.ns.ipc) {
+        ops.add(mount_op(ctx.paths.shm_dir(), root + "/dev/shm", "", MS_BIND, "",
+                         "the pod's /dev/shm, shared by its containers as containerd and CRI-O do"));
+    } else {
+        ops.add(bind_op("/dev/shm", root + "/dev/shm", "the host's /dev/shm (hostIPC)"));
+    }
     ops.add(mkdir_op(root + "/dev/mqueue"));
     ops.add(mount_op("mqueue", root + "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "",
                      "POSIX message queues of the pod's ipc namespace", true));
@@ -133,8 +138,12 @@ sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
                      "sysfs, read-only", true));
     ops.add(mount_op("cgroup2", root + "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "",
                      "cgroup2, read-only, rooted at the container's leaf by its cgroup namespace", true));
-    ops.add(mkdir_op(root + "/tmp", 01777));
-    ops.add(mount_op("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", "/tmp"));
+    if (!c.image) {
+        // /tmp is part of the container's writable root, as in an image (Kubernetes mounts
+        // nothing there); with an image, the image's own /tmp is used.
+        ops.add(mkdir_op(root + "/tmp"));
+        ops.add(Op{OpKind::Chmod, root + "/tmp", "", "", "", 0, 01777, -1, false, "/tmp: sticky, world-writable"});
+    }
     // The pod's /etc/hostname and /etc/hosts, as the kubelet bind-mounts them.
     ops.add(mkdir_op(root + "/etc"));
     for (const std::string f : {"hostname", "hosts"}) {

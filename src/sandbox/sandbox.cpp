@@ -91,6 +91,14 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/roots", "", "", "", 0, 0700, -1, false, ""});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/volumes", "", "", "", 0, 0755, -1, false, ""});
     add_etc_files(ops, pod, paths);
+    if (ns.ipc) {
+        // One /dev/shm for the pod, as containerd and CRI-O give the containers of a pod
+        // that share its IPC namespace: POSIX shared memory works between them as SysV does.
+        ops.add(Op{OpKind::Mkdir, paths.shm_dir(), "", "", "", 0, 0755, -1, false, ""});
+        ops.add(Op{OpKind::Mount, "shm", paths.shm_dir(), "tmpfs", "mode=1777,size=65536k",
+                   MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, -1, false,
+                   "the pod's /dev/shm (64 MiB, containerd's default), shared by its containers"});
+    }
     for (const auto& v : pod.volumes) {
         const auto* ed = std::get_if<spec::EmptyDirVolume>(&v.source);
         if (!ed || !ed->memory) continue;
@@ -133,7 +141,6 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
     Sandbox sb;
     sb.ns = namespaces::PodNamespaces::for_pod(pod);
     sb.ns.chrooted = !sys::root_is_mount_point();
-    sys::mkdir_p(paths.scratch(), 0700);
     sys::OpList ops = pod_setup_ops(pod, paths, sb.ns);
     sys::UniqueFd leaf = cg.make_leaf("pause");
     sys::ExecPlan exec({opts.pause_path}, {}, "");

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "podrun/sys/error.hpp"
@@ -87,6 +88,8 @@ int run_one(const Op& op) noexcept {
             return (mkdir(a, op.mode) < 0 && errno != EEXIST) ? errno : 0;
         case OpKind::MkdirP:
             return mkdir_p(a, op.mode);
+        case OpKind::Chmod:
+            return chmod(a, op.mode) < 0 ? errno : 0;
         case OpKind::Touch: {
             // O_RDONLY: an existing file on a read-only mount is fine as a bind target. (Not
             // mknod, one call fewer: open follows a symlink in an image, mknod would not.)
@@ -169,6 +172,11 @@ std::string OpList::describe(size_t i) const {
         case OpKind::Mkdir:
         case OpKind::MkdirP: return "mkdir(" + op.a + ")";
         case OpKind::Touch: return "create(" + op.a + ")";
+        case OpKind::Chmod: {
+            char m[8];
+            std::snprintf(m, sizeof m, "%04o", op.mode);
+            return "chmod(" + op.a + ", " + m + ")";
+        }
         case OpKind::Symlink: return "symlink(" + op.a + " -> " + op.b + ")";
         case OpKind::Mount: {
             if (op.flags & (MS_PRIVATE | MS_SLAVE | MS_SHARED)) {

@@ -76,7 +76,7 @@ spec:
         EXPECT_FALSE(explain_lines(r.err, tag + " mount(proc on ").empty()) << r.err;
         EXPECT_FALSE(explain_lines(r.err, tag + " mount(tmpfs on ").empty()) << r.err;
         EXPECT_FALSE(
-            explain_lines(r.err, tag + " mount(MS_BIND|MS_REC /run/podrun/it-explain/pod/etc/hostname on ").empty())
+            explain_lines(r.err, tag + " mount(MS_BIND|MS_REC /run/podrun/it-explain/etc/hostname on ").empty())
             << r.err;
         EXPECT_EQ(explain_lines(r.err, tag + " pivot_root(").size(), 1u) << r.err;
         EXPECT_EQ(explain_lines(r.err, tag + " execve(sh -c echo " + c + "-ran)").size(), 1u)

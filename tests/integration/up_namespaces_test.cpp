@@ -1,7 +1,8 @@
 // `podrun up` end to end: the pod's shared namespaces (net, ipc, uts, pid) seen from inside the
 // containers and from the host, each container's own mount and cgroup namespaces, hostname
-// and /etc files, hostNetwork / hostIPC, and shareProcessNamespace: false.
+// and /etc files, the pod's /dev/shm, hostNetwork / hostIPC, and shareProcessNamespace: false.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <string>
@@ -29,6 +30,7 @@ const char* kPrintNamespaces = R"SH(
           echo "one_$n=$(readlink /proc/1/ns/$n)"
         done
         echo "cg=$(grep '^0::' /proc/self/cgroup)"
+        echo "shmdev=$(stat -c %d /dev/shm)"
         echo "pid=$$$$"
         trap 'exit 0' TERM
         echo ready
@@ -172,8 +174,58 @@ TEST_F(UpNamespaces, HostIPCSharesTheHostIpcNamespace) {
         EXPECT_EQ(container_value(up.out(), c, "self_ipc"), ns_link(getpid(), "ipc")) << c;
         EXPECT_NE(container_value(up.out(), c, "self_net"), ns_link(getpid(), "net")) << c;
         EXPECT_EQ(container_value(up.out(), c, "self_net"), ns_link(pause, "net")) << c;
+        // The host's IPC namespace goes with the host's /dev/shm (containerd does the same).
+        struct stat host_shm;
+        ASSERT_EQ(::stat("/dev/shm", &host_shm), 0);
+        EXPECT_EQ(container_value(up.out(), c, "shmdev"), std::to_string(host_shm.st_dev)) << c;
     }
     stop(up);
+}
+
+// /dev/shm is one tmpfs for the pod (POSIX shared memory between its containers, as with
+// containerd and CRI-O); /tmp belongs to each container's root and is no mount of its own.
+TEST_F(UpNamespaces, DevShmIsThePodsAndTmpIsEachContainersOwn) {
+    PODRUN_REQUIRE_ROOT();
+    TempDir dir;
+    const std::string pod = R"YAML(apiVersion: v1
+kind: Pod
+metadata: {name: it-shm}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: one
+    command:
+    - sh
+    - -c
+    - |
+      echo from-one > /dev/shm/note
+      echo mine > /tmp/mine
+      echo "shmdev=$(stat -c %d /dev/shm)"
+      for i in $(seq 100); do [ -e /dev/shm/done ] && break; sleep 0.1; done
+  - name: two
+    command:
+    - sh
+    - -c
+    - |
+      for i in $(seq 100); do [ -e /dev/shm/note ] && break; sleep 0.1; done
+      echo "note=$(cat /dev/shm/note)"
+      echo "shmdev=$(stat -c %d /dev/shm)"
+      echo "shmfs=$(stat -f -c %T /dev/shm)"
+      echo "tmpmode=$(stat -c %a /tmp)"
+      echo "tmpmine=$(test -e /tmp/mine && echo yes || echo no)"
+      echo "tmpmount=$(grep -c ' /tmp ' /proc/self/mountinfo)"
+      touch /tmp/x && echo "tmpwrite=ok"
+      touch /dev/shm/done
+)YAML";
+    RunResult r = podrun({"up", dir.file("pod.yaml", pod)}, "", 30);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(container_value(r.out, "two", "note"), "from-one") << r.out;
+    EXPECT_EQ(container_value(r.out, "two", "shmdev"), container_value(r.out, "one", "shmdev")) << r.out;
+    EXPECT_EQ(container_value(r.out, "two", "shmfs"), "tmpfs") << r.out;
+    EXPECT_EQ(container_value(r.out, "two", "tmpmode"), "1777") << r.out;
+    EXPECT_EQ(container_value(r.out, "two", "tmpmine"), "no") << r.out;
+    EXPECT_EQ(container_value(r.out, "two", "tmpmount"), "0") << r.out;
+    EXPECT_EQ(container_value(r.out, "two", "tmpwrite"), "ok") << r.out;
 }
 
 // Prints the hostname three ways and the /etc/hosts line naming it.

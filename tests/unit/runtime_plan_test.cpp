@@ -109,7 +109,7 @@ TEST_F(PlanFixture, HostProgramsRootBindsSystemDirsReadOnly) {
     spec::Container c;
     c.name = "app";
     auto ops = plan(c);
-    const std::string root = "/run/podrun/web/pod/roots/app";
+    const std::string root = "/run/podrun/web/roots/app";
     // /usr is a real directory on Debian: bound, then remounted read-only.
     const sys::Op* usr = find(ops, sys::OpKind::Mount, root + "/usr");
     ASSERT_NE(usr, nullptr);
@@ -121,6 +121,15 @@ TEST_F(PlanFixture, HostProgramsRootBindsSystemDirsReadOnly) {
     EXPECT_NE(find(ops, sys::OpKind::Mount, root + "/proc"), nullptr);
     EXPECT_NE(find(ops, sys::OpKind::Mount, root + "/dev/pts"), nullptr);
     EXPECT_NE(find(ops, sys::OpKind::Mount, root + "/etc/hosts"), nullptr);
+    // /dev/shm is the pod's, bound; /tmp is a directory of the root, no mount of its own.
+    const sys::Op* shm = find(ops, sys::OpKind::Mount, root + "/dev/shm");
+    ASSERT_NE(shm, nullptr);
+    EXPECT_EQ(shm->a, "/run/podrun/web/shm");
+    EXPECT_TRUE(shm->flags & MS_BIND);
+    EXPECT_EQ(find(ops, sys::OpKind::Mount, root + "/tmp"), nullptr);
+    const sys::Op* tmp = find(ops, sys::OpKind::Chmod, root + "/tmp");
+    ASSERT_NE(tmp, nullptr);
+    EXPECT_EQ(tmp->mode, 01777u);
     // Ends with pivot_root into the new root.
     ASSERT_GE(ops.size(), 2u);
     EXPECT_EQ(ops.ops()[ops.size() - 2].kind, sys::OpKind::PivotRoot);
@@ -133,12 +142,25 @@ TEST_F(PlanFixture, ImageIsAnOverlayWithATmpfsUpper) {
     c.name = "app";
     c.image = "/srv/rootfs";
     auto ops = plan(c);
-    const std::string holder = "/run/podrun/web/pod/roots/app";
+    const std::string holder = "/run/podrun/web/roots/app";
     const sys::Op* ov = find(ops, sys::OpKind::Mount, holder + "/merged");
     ASSERT_NE(ov, nullptr);
     EXPECT_EQ(ov->c, "overlay");
     EXPECT_EQ(ov->d, "lowerdir=/srv/rootfs,upperdir=" + holder + "/upper,workdir=" + holder + "/work");
     EXPECT_EQ(find(ops, sys::OpKind::Mount, holder + "/merged/usr"), nullptr);
+    // The image's own /tmp, in the writable layer, as in Kubernetes.
+    EXPECT_EQ(find(ops, sys::OpKind::Mount, holder + "/merged/tmp"), nullptr);
+    EXPECT_EQ(find(ops, sys::OpKind::Chmod, holder + "/merged/tmp"), nullptr);
+}
+
+TEST_F(PlanFixture, HostIpcBindsTheHostsDevShm) {
+    sb.ns.ipc = false;
+    spec::Container c;
+    c.name = "app";
+    auto ops = plan(c);
+    const sys::Op* shm = find(ops, sys::OpKind::Mount, "/run/podrun/web/roots/app/dev/shm");
+    ASSERT_NE(shm, nullptr);
+    EXPECT_EQ(shm->a, "/dev/shm");
 }
 
 TEST_F(PlanFixture, VolumesMountParentsFirstWithSubPathAndReadOnly) {
@@ -149,7 +171,7 @@ TEST_F(PlanFixture, VolumesMountParentsFirstWithSubPathAndReadOnly) {
     c.volume_mounts.push_back({"cache", "/data/cache", "", false});
     c.volume_mounts.push_back({"data", "/data", "sub", true});
     auto ops = plan(c);
-    const std::string root = "/run/podrun/web/pod/roots/app";
+    const std::string root = "/run/podrun/web/roots/app";
     size_t data_at = 0, cache_at = 0;
     for (size_t i = 0; i < ops.size(); i++) {
         const auto& o = ops.ops()[i];
@@ -160,7 +182,7 @@ TEST_F(PlanFixture, VolumesMountParentsFirstWithSubPathAndReadOnly) {
         }
         if (o.b == root + "/data/cache") {
             cache_at = i;
-            EXPECT_EQ(o.a, "/run/podrun/web/pod/volumes/cache");  // memory emptyDir: pod scratch
+            EXPECT_EQ(o.a, "/run/podrun/web/volumes/cache");  // memory emptyDir: pod scratch
         }
     }
     ASSERT_GT(data_at, 0u);

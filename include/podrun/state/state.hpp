@@ -33,11 +33,15 @@ struct PodPaths {
     std::string supervisor_log() const { return dir() + "/supervisor.log"; }
     std::string logs_dir() const { return dir() + "/logs"; }
     std::string log_file(const std::string& c) const { return logs_dir() + "/" + c + ".log"; }
-    // Mount point, inside the pod's mount namespace only, of the pod's scratch tmpfs
-    // (container roots, memory emptyDirs, /etc files). The host sees an empty directory.
-    std::string scratch() const { return dir() + "/pod"; }
+    // The pod's scratch tmpfs (container roots, memory emptyDirs, /etc files, /dev/shm) is
+    // mounted over the pod's own directory inside the pod's mount namespace only: the host
+    // keeps seeing state.json and the logs there, and no directory is made for it (on a /run
+    // on disk each directory costs a block, and freeing it a discard: bench/RESULTS.md).
+    std::string scratch() const { return dir(); }
     // The pod's hostname and hosts files, in its scratch tmpfs (pod mount namespace only).
     std::string etc_dir() const { return scratch() + "/etc"; }
+    // The pod's /dev/shm, one tmpfs bound into every container (pod mount namespace only).
+    std::string shm_dir() const { return scratch() + "/shm"; }
     std::string lib_dir() const { return lib_root + "/" + pod; }
     std::string disk_volume(const std::string& v) const { return lib_dir() + "/volumes/" + v; }
     std::string memory_volume(const std::string& v) const { return scratch() + "/volumes/" + v; }

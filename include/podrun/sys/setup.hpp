@@ -33,6 +33,7 @@ enum class OpKind {
     Chroot,       // a
     CloseRange,   // close every fd >= flags (except those dup'd into 0..2)
     Fchdir,       // fchdir(fd); a = what the fd is, for messages
+    Chmod,        // chmod(a, mode): mkdir's mode passes through the umask
 };
 
 struct Op {

@@ -14,6 +14,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "podrun/explain.hpp"
 #include "podrun/namespaces/namespaces.hpp"
 #include "podrun/sys/error.hpp"
@@ -54,6 +56,7 @@ struct JoinPlan {
     const sys::OpList* ops = nullptr;
     const sys::ExecPlan* exec = nullptr;
     const sys::ChildStack* container_stack = nullptr;
+    const sys::StartHere* placement = nullptr;
 };
 
 // Container process: in the pod's namespaces and its own cgroup leaf, before exec. Raw
@@ -64,7 +67,7 @@ int container_main(void* arg) noexcept {
         sys::ReportPipe::send(p.report, {sys::kStepStdio, e});
         _exit(126);
     }
-    sys::child_setup_and_exec(p.report, p.supervisor_pidfd, *p.ops, *p.exec, 126);
+    sys::child_setup_and_exec(p.report, p.supervisor_pidfd, *p.ops, *p.exec, 126, p.placement);
 }
 
 // Joiner: host pid namespace, in the supervisor's memory while it waits, until _exit. Raw
@@ -121,7 +124,15 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     // returns (exec'd, exited, or running on a copy where clone3_run forks).
     static sys::ChildStack joiner_stack, container_stack;
 
+    // The joiner and the container set up on the CPU we sleep on (sys::StartHere); pinned
+    // until the joiner is gone.
+    std::optional<sys::StartHere> here(std::in_place);
     if (explaining()) {
+        if (here->active()) {
+            explain("launcher", "[" + c.name + "] sched_setaffinity(0, {CPU " + std::to_string(here->cpu()) +
+                                    "})  (the joiner and the container inherit it: they start on the CPU we "
+                                    "sleep on while they run)");
+        }
         explain("launcher", "[" + c.name + "] fork -> joiner; setns(pause pidfd " + std::to_string(ctx.sandbox.pause.pid()) +
                                 ", " + namespaces::flag_names(join) +
                                 ")  (one call joins them all; the fork is a vfork, CLONE_VM|CLONE_VFORK: the joiner "
@@ -137,6 +148,11 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
         for (size_t i = 0; i < ops.size(); i++) {
             const auto& op = ops.ops()[i];
             explain("launcher", "[" + c.name + "] " + ops.describe(i) + (op.why.empty() ? "" : "  (" + op.why + ")"));
+        }
+        if (here->active()) {
+            explain("launcher", "[" + c.name + "] sched_setaffinity(0, every CPU but " + std::to_string(here->cpu()) +
+                                    "), then sched_setaffinity(0, the supervisor's CPUs)  (off the CPU where the "
+                                    "supervisor wakes once we exec; the program gets the CPUs it would have had)");
         }
         std::string argv;
         for (auto& a : exec.argv()) argv += (argv.empty() ? "" : " ") + a;
@@ -158,7 +174,9 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     plan.ops = &ops;
     plan.exec = &exec;
     plan.container_stack = &container_stack;
+    plan.placement = &*here;
     sys::vfork_call(joiner_main, &plan, joiner_stack);
+    here.reset();
 
     // Supervisor, the joiner gone (reaped): only the container holds the write ends now.
     report.write_end.reset();

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <optional>
 
 #include "podrun/explain.hpp"
 #include "podrun/sys/error.hpp"
@@ -126,12 +127,13 @@ struct PauseSetup {
     const sys::OpList* ops;
     const sys::ExecPlan* exec;
     int report;  // write end of the report pipe
+    const sys::StartHere* placement;
 };
 
 // Child, PID 1 of the new namespaces, before exec: raw syscalls only.
 int pause_main(void* arg) noexcept {
     const PauseSetup& p = *static_cast<const PauseSetup*>(arg);
-    sys::child_setup_and_exec(p.report, p.supervisor_pidfd, *p.ops, *p.exec, 125);
+    sys::child_setup_and_exec(p.report, p.supervisor_pidfd, *p.ops, *p.exec, 125, p.placement);
 }
 
 }  // namespace
@@ -148,6 +150,11 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
     sys::UniqueFd self_pidfd = sys::pidfd_open(::getpid());
 
     uint64_t flags = sb.ns.clone_flags();
+    std::optional<sys::StartHere> here(std::in_place);  // pause sets up on the CPU we sleep on
+    if (here->active()) {
+        explain("sandbox", "sched_setaffinity(0, {CPU " + std::to_string(here->cpu()) +
+                               "})  (pause's child inherits it: it starts on the CPU we sleep on while it runs)");
+    }
     explain("sandbox", "clone3(" + namespaces::flag_names(flags | sys::kClone3RunFlags | 0x200000000ULL) +
                            ", cgroup=" + cg.leaf_dir("pause") + ")  -> pause, PID 1 of the pod" +
                            (sys::kClone3RunFlags ? " (in our memory on a stack of its own until it execs)" : ""));
@@ -155,11 +162,19 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
         explain("sandbox", "  pause, before exec: " + ops.describe(i) +
                                (ops.ops()[i].why.empty() ? "" : "  (" + ops.ops()[i].why + ")"));
     }
+    if (here->active()) {
+        explain("sandbox", "  pause, before exec: sched_setaffinity(0, every CPU but " + std::to_string(here->cpu()) +
+                               "), then sched_setaffinity(0, the supervisor's CPUs)");
+    }
     explain("sandbox", "  pause, before exec: execve(" + opts.pause_path + ")");
 
-    PauseSetup setup{opts.die_with_supervisor ? self_pidfd.get() : -1, &ops, &exec, report.write_end.get()};
     sys::ChildStack stack;
-    long pid = sys::clone3_run(flags, leaf.get(), pause_main, &setup, stack);
+    long pid;
+    {
+        PauseSetup setup{opts.die_with_supervisor ? self_pidfd.get() : -1, &ops, &exec, report.write_end.get(), &*here};
+        pid = sys::clone3_run(flags, leaf.get(), pause_main, &setup, stack);
+        here.reset();
+    }
     if (pid < 0) throw sys::SysError(static_cast<int>(-pid), "clone3(pause)");
     // Parent. pause is our unreaped child: its pid cannot have been recycled.
     sb.pause = sys::ChildProcess(static_cast<pid_t>(pid), sys::pidfd_open(static_cast<pid_t>(pid)));

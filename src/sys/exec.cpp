@@ -24,6 +24,7 @@ const char* child_step_name(int step) {
         case kStepRechroot: return "chroot(/proc/<pause>/root) after setns under a chroot";
         case kStepCtty: return "setsid + ioctl(TIOCSCTTY)";
         case kStepCloexec: return "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)";
+        case kStepAffinity: return "sched_setaffinity(the supervisor's CPUs)";
         default: return "setup step";
     }
 }

@@ -38,6 +38,32 @@ long clone3_raw(uint64_t flags, int cgroup_fd, int* pidfd_out) noexcept {
     return r < 0 ? -errno : r;
 }
 
+StartHere::StartHere() noexcept {
+    CPU_ZERO(&saved_);
+    if (::sched_getaffinity(0, sizeof saved_, &saved_) < 0 || CPU_COUNT(&saved_) < 2) return;
+    int cpu = ::sched_getcpu();
+    if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &saved_)) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    // Failing costs only the placement: the start itself does not depend on it.
+    pinned_ = ::sched_setaffinity(0, sizeof one, &one) == 0;
+    cpu_ = cpu;
+}
+
+StartHere::~StartHere() {
+    if (pinned_) ::sched_setaffinity(0, sizeof saved_, &saved_);
+}
+
+int StartHere::restore_in_child() const noexcept {
+    if (!pinned_) return 0;
+    cpu_set_t others = saved_;
+    CPU_CLR(cpu_, &others);
+    // Best effort: a cpuset may forbid the others; the mask we had is what matters.
+    ::sched_setaffinity(0, sizeof others, &others);
+    return ::sched_setaffinity(0, sizeof saved_, &saved_) < 0 ? errno : 0;
+}
+
 ChildStack::ChildStack(size_t bytes) {
     const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
     size_ = (bytes + page - 1) / page * page;

@@ -21,6 +21,7 @@
 
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/exec.hpp"
+#include "podrun/sys/process.hpp"
 
 namespace podrun::sys {
 
@@ -234,7 +235,8 @@ std::vector<ReportPipe::Record> ReportPipe::read_all(int fd) {
     return out;
 }
 
-void child_setup_and_exec(int report_fd, int parent_pidfd, const OpList& ops, const ExecPlan& exec, int fail_code) noexcept {
+void child_setup_and_exec(int report_fd, int parent_pidfd, const OpList& ops, const ExecPlan& exec, int fail_code,
+                          const StartHere* placement) noexcept {
     if (parent_pidfd >= 0) {
         if (int e = child_pdeathsig_pidfd(SIGKILL, parent_pidfd)) {
             ReportPipe::send(report_fd, {kStepPdeathsig, e});
@@ -249,6 +251,12 @@ void child_setup_and_exec(int report_fd, int parent_pidfd, const OpList& ops, co
     if (int e = child_default_signals()) {
         ReportPipe::send(report_fd, {kStepSignals, e});
         _exit(fail_code);
+    }
+    if (placement) {
+        if (int e = placement->restore_in_child()) {
+            ReportPipe::send(report_fd, {kStepAffinity, e});
+            _exit(fail_code);
+        }
     }
     int e = exec.exec();
     ReportPipe::send(report_fd, {kStepExec, e});

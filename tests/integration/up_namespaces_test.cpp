@@ -1,10 +1,12 @@
 // `podrun up` end to end: the pod's shared namespaces (net, ipc, uts, pid) seen from inside the
 // containers and from the host, each container's own mount and cgroup namespaces, hostname
 // and /etc files, the pod's /dev/shm, hostNetwork / hostIPC, and shareProcessNamespace: false.
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -226,6 +228,66 @@ spec:
     EXPECT_EQ(container_value(r.out, "two", "tmpmine"), "no") << r.out;
     EXPECT_EQ(container_value(r.out, "two", "tmpmount"), "0") << r.out;
     EXPECT_EQ(container_value(r.out, "two", "tmpwrite"), "ok") << r.out;
+}
+
+// Placement (sys::StartHere) pins podrun's children to its CPU only while they set up: the
+// programs of pause and the containers run with the CPUs podrun had, whatever they are.
+std::string cpus_of(const std::string& status_file) {
+    std::istringstream in(read_file(status_file));
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("Cpus_allowed_list:", 0) == 0) return line.substr(line.find_first_not_of(" \t", 18));
+    }
+    return "";
+}
+
+void expect_pod_keeps_our_cpus(const std::string& name) {
+    TempDir dir;
+    const std::string pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name + "}\n" + R"YAML(spec:
+  containers:
+  - name: c
+    command:
+    - sh
+    - -c
+    - |
+      echo "cpus=$(grep Cpus_allowed_list /proc/self/status | cut -f2)"
+      trap 'exit 0' TERM
+      echo ready
+      sleep 60 &
+      wait
+)YAML";
+    Background up({"up", dir.file("pod.yaml", pod)});
+    ASSERT_TRUE(up.wait_for_out("c | ready", 20)) << up.out() << up.err();
+    const std::string ours = cpus_of("/proc/self/status");
+    ASSERT_FALSE(ours.empty());
+    EXPECT_EQ(container_value(up.out(), "c", "cpus"), ours) << up.out();
+    const pid_t pause = pause_pid(name);
+    ASSERT_GT(pause, 0);
+    EXPECT_EQ(cpus_of("/proc/" + std::to_string(pause) + "/status"), ours);
+    stop(up);
+}
+
+TEST_F(UpNamespaces, PauseAndContainersRunOnTheCpusPodrunHad) {
+    PODRUN_REQUIRE_ROOT();
+    expect_pod_keeps_our_cpus("it-cpus");
+    // And with podrun limited to one CPU (taskset), they are limited alike.
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    for (int c = CPU_SETSIZE - 1; c >= 0; c--) {
+        if (CPU_ISSET(c, &all)) {
+            CPU_SET(c, &one);  // the last allowed CPU: not necessarily the one we run on
+            break;
+        }
+    }
+    ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+    struct Restore {
+        cpu_set_t m;
+        ~Restore() { sched_setaffinity(0, sizeof m, &m); }
+    } restore{all};
+    expect_pod_keeps_our_cpus("it-cpus-one");
 }
 
 // Prints the hostname three ways and the /etc/hosts line naming it.

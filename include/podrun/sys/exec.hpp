@@ -19,6 +19,7 @@ enum ChildStep : int {
     kStepRechroot = -8,
     kStepCtty = -9,
     kStepCloexec = -10,
+    kStepAffinity = -11,
 };
 const char* child_step_name(int step);
 

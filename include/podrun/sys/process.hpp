@@ -2,6 +2,7 @@
 // pidfd signalling/waiting. The only place podrun creates or waits for processes.
 #pragma once
 
+#include <sched.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -29,6 +30,34 @@ CloneResult clone3_fork(const CloneArgs& args);
 
 // Raw clone3 for use *inside a forked child*: never throws, returns -errno on failure.
 long clone3_raw(uint64_t flags, int cgroup_fd, int* pidfd_out) noexcept;
+
+// Where the child of a vfork-style start runs. While a StartHere lives, the calling thread
+// may run only on the CPU it is on now, and a child it makes inherits that: we sleep until
+// the child execs, so the child takes the CPU our sleep frees instead of queueing behind
+// whatever runs elsewhere (a container started just before). Before exec the child moves
+// off that CPU, where we wake once it has exec'd, and takes back the mask we had
+// (restore_in_child): the program it execs gets the CPUs it would have had. Left to
+// itself the scheduler places a new child by load at fork time, when our CPU still looks
+// busy (we have not slept yet), and execve's balancing keeps the program where our chain
+// of starts continues; wakeups look for an idle CPU only among CPUs sharing a cache, which
+// on a host whose CPUs share none (the 2-vCPU build machine) is no other (bench/RESULTS.md).
+// Restores our mask when destroyed. Does nothing when we may run on one CPU only.
+class StartHere {
+public:
+    StartHere() noexcept;
+    ~StartHere();
+    StartHere(const StartHere&) = delete;
+    StartHere& operator=(const StartHere&) = delete;
+    // In the child, raw syscalls: off our CPU, then the mask we had. 0 or errno.
+    int restore_in_child() const noexcept;
+    bool active() const { return pinned_; }
+    int cpu() const { return cpu_; }
+
+private:
+    cpu_set_t saved_;
+    int cpu_ = -1;
+    bool pinned_ = false;
+};
 
 // A stack for a child that shares our memory: mmap'd, with a guard page below it that turns
 // an overflow into a fault instead of a write into our memory; unmapped on scope exit.

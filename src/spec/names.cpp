@@ -5,14 +5,36 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <vector>
 
 namespace podrun::spec::detail {
 namespace {
 
-bool matches(std::string_view s, const std::regex& re) {
-    return std::regex_match(s.begin(), s.end(), re);
+// Kubernetes' name patterns, matched by hand: compiling regular expressions took longer at
+// each start than the whole validation of a pod (bench/RESULTS.md).
+bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool any_alnum(char c) { return lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
+
+// [a-z0-9]([-a-z0-9]*[a-z0-9])?
+bool is_label(std::string_view s) {
+    if (s.empty() || !lower_alnum(s.front()) || !lower_alnum(s.back())) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; });
+}
+
+// label(.label)*
+bool is_subdomain(std::string_view s) {
+    for (;;) {
+        const size_t dot = s.find('.');
+        if (!is_label(s.substr(0, dot))) return false;
+        if (dot == std::string_view::npos) return true;
+        s.remove_prefix(dot + 1);
+    }
+}
+
+// [A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?
+bool is_qualified_part(std::string_view s) {
+    if (s.empty() || !any_alnum(s.front()) || !any_alnum(s.back())) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return any_alnum(c) || c == '-' || c == '_' || c == '.'; });
 }
 
 char lower(char c) {
@@ -36,27 +58,24 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::string check_dns1123_label(std::string_view s) {
-    static const std::regex re("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     if (s.empty()) return "must not be empty";
     if (s.size() > 63) return "must be at most 63 characters";
-    if (!matches(s, re))
+    if (!is_label(s))
         return "must be a DNS-1123 label: lowercase letters, digits and '-', starting and "
                "ending with a letter or digit (e.g. \"my-name\")";
     return {};
 }
 
 std::string check_dns1123_subdomain(std::string_view s) {
-    static const std::regex re("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     if (s.empty()) return "must not be empty";
     if (s.size() > 253) return "must be at most 253 characters";
-    if (!matches(s, re))
+    if (!is_subdomain(s))
         return "must be a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', starting "
                "and ending with a letter or digit (e.g. \"example.com\")";
     return {};
 }
 
 std::string check_qualified_name(std::string_view s) {
-    static const std::regex name_re("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
     std::string_view name = s;
     const size_t slash = s.find('/');
     if (slash != std::string_view::npos) {
@@ -68,7 +87,7 @@ std::string check_qualified_name(std::string_view s) {
     }
     if (name.empty()) return "the name part must not be empty";
     if (name.size() > 63) return "the name part must be at most 63 characters";
-    if (!matches(name, name_re))
+    if (!is_qualified_part(name))
         return "must be a qualified name: an optional DNS subdomain prefix and '/', then "
                "letters, digits, '-', '_' or '.', starting and ending with a letter or digit "
                "(e.g. \"app\" or \"example.com/app\")";
@@ -76,21 +95,20 @@ std::string check_qualified_name(std::string_view s) {
 }
 
 std::string check_label_value(std::string_view s) {
-    static const std::regex re("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?");
     if (s.empty()) return {};
     if (s.size() > 63) return "a label value must be at most 63 characters";
-    if (!matches(s, re))
+    if (!is_qualified_part(s))
         return "a label value must be letters, digits, '-', '_' or '.', starting and ending "
                "with a letter or digit";
     return {};
 }
 
 std::string check_iana_svc_name(std::string_view s) {
-    static const std::regex chars("[-a-z0-9]+");
-    static const std::regex letter(".*[a-z].*");
     if (s.size() > 15) return "a port name must be at most 15 characters";
-    if (!matches(s, chars)) return "a port name may only hold lowercase letters, digits and '-'";
-    if (!matches(s, letter)) return "a port name must contain at least one letter";
+    if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return lower_alnum(c) || c == '-'; }))
+        return "a port name may only hold lowercase letters, digits and '-'";
+    if (std::none_of(s.begin(), s.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+        return "a port name must contain at least one letter";
     if (s.find("--") != std::string_view::npos) return "a port name must not contain \"--\"";
     if (s.front() == '-' || s.back() == '-') return "a port name must not begin or end with '-'";
     return {};

@@ -5,7 +5,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
-#include <regex>
 #include <set>
 #include <vector>
 
@@ -68,6 +67,42 @@ ParsedText parse_json(std::string_view text) {
     return out;
 }
 
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+// Skips the digits from i on; returns how many there were.
+size_t skip_digits(const std::string& s, size_t& i) {
+    const size_t start = i;
+    while (i < s.size() && digit(s[i])) i++;
+    return i - start;
+}
+
+// [-+]?[0-9]+
+bool is_yaml_int(const std::string& s) {
+    size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+    return skip_digits(s, i) > 0 && i == s.size();
+}
+
+// [-+]?(.[0-9]+|[0-9]+(.[0-9]*)?)([eE][-+]?[0-9]+)?
+bool is_yaml_float(const std::string& s) {
+    size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+    if (i < s.size() && s[i] == '.') {
+        i++;
+        if (skip_digits(s, i) == 0) return false;
+    } else {
+        if (skip_digits(s, i) == 0) return false;
+        if (i < s.size() && s[i] == '.') {
+            i++;
+            skip_digits(s, i);
+        }
+    }
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < s.size() && (s[i] == '-' || s[i] == '+')) i++;
+        if (skip_digits(s, i) == 0) return false;
+    }
+    return i == s.size();
+}
+
 // YAML 1.1 core schema as go-yaml v2 resolves plain scalars (the library kubectl uses).
 Json plain_scalar(const std::string& s) {
     static const std::set<std::string> nulls = {"", "~", "null", "Null", "NULL"};
@@ -78,16 +113,14 @@ Json plain_scalar(const std::string& s) {
     if (nulls.count(s)) return nullptr;
     if (trues.count(s)) return true;
     if (falses.count(s)) return false;
-    static const std::regex integer("[-+]?[0-9]+");
-    static const std::regex floating(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-    if (std::regex_match(s, integer)) {
+    if (is_yaml_int(s)) {
         int64_t v = 0;
         const char* b = s.data() + (s[0] == '+' ? 1 : 0);
         auto [p, ec] = std::from_chars(b, s.data() + s.size(), v);
         if (ec == std::errc() && p == s.data() + s.size()) return v;
         return std::stod(s);  // beyond int64: go-yaml falls back to a float as well
     }
-    if (std::regex_match(s, floating)) return std::stod(s);
+    if (is_yaml_float(s)) return std::stod(s);
     return s;
 }
 

@@ -233,6 +233,15 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
     // Step 6: stop pause; the kernel then kills whatever is left in the pod's pid namespace.
     explain("sandbox", "kill(pause, SIGTERM)  (pause exits 0; its pid namespace dies with it)");
     sb.pause.signal(SIGTERM);
+    // While pause dies (its mount namespace's teardown waits for an RCU grace period), the
+    // containers' logs go: nothing needs them once the supervisor is done, and state.json,
+    // which records what is still to be removed, stays until the rest is gone.
+    try {
+        sys::remove_tree(paths.logs_dir());
+        explain("state", "rm -r " + paths.logs_dir() + "  (while pause exits)");
+    } catch (const std::exception& e) {
+        spdlog::warn("removing {}: {}", paths.logs_dir(), e.what());  // teardown tries again
+    }
     sb.pause.wait();
     spdlog::info("pod {} ended with exit code {}", name, code);
     return code;  // Rollback removes cgroups, volumes and state.

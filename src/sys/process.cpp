@@ -57,6 +57,12 @@ StartHere::~StartHere() {
 
 int StartHere::restore_in_child() const noexcept {
     if (!pinned_) return 0;
+    // Made into a cgroup with a cpuset of its own (CLONE_INTO_CGROUP), the child was given
+    // that cpuset's CPUs by the kernel instead of our pin: that is its mask, leave it.
+    cpu_set_t now;
+    CPU_ZERO(&now);
+    if (::sched_getaffinity(0, sizeof now, &now) < 0) return errno;
+    if (CPU_COUNT(&now) != 1 || !CPU_ISSET(cpu_, &now)) return 0;
     cpu_set_t others = saved_;
     CPU_CLR(cpu_, &others);
     // Best effort: a cpuset may forbid the others; the mask we had is what matters.

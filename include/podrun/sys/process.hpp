@@ -48,7 +48,8 @@ public:
     ~StartHere();
     StartHere(const StartHere&) = delete;
     StartHere& operator=(const StartHere&) = delete;
-    // In the child, raw syscalls: off our CPU, then the mask we had. 0 or errno.
+    // In the child, raw syscalls: off our CPU, then the mask we had; nothing if the kernel
+    // already gave the child another mask (a cpuset of its own cgroup). 0 or errno.
     int restore_in_child() const noexcept;
     bool active() const { return pinned_; }
     int cpu() const { return cpu_; }

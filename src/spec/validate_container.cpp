@@ -250,8 +250,15 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
     Container c;
     if (ck.object(&v, path, Kind::Container) == nullptr) return c;
     if (auto name = ck.string(v, "name", path)) {
-        if (std::string why = check_dns1123_label(*name); !why.empty())
+        if (std::string why = check_dns1123_label(*name); !why.empty()) {
             ck.error(join(path, "name"), quote(*name) + " " + why);
+        } else if (*name == "pause") {
+            // The pod's cgroup holds one leaf per container and one for pause, named so
+            // (DESIGN.md section 4): a container of that name would share pause's leaf, and
+            // its exit (which empties its leaf) would kill pause and the pod.
+            ck.error(join(path, "name"), "\"pause\" is the name of the pod's own pause process (its cgroup is "
+                                         "<pod>/pause); name the container otherwise, e.g. \"pause-app\"");
+        }
         c.name = *name;
     } else if (member(v, "name") == nullptr) {
         ck.error(join(path, "name"), "required");

@@ -58,6 +58,11 @@ const Case kCases[] = {
      "[x]}]}\n",
      "spec.containers[0].name"},
     {pod("  initContainers: [{name: app, command: [x]}]\n"), "spec.containers[0].name"},
+    // "pause" names the pod's own cgroup leaf for pause.
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: pause, command: "
+     "[x]}]}\n",
+     "spec.containers[0].name"},
+    {pod("  initContainers: [{name: pause, command: [x]}]\n"), "spec.initContainers[0].name"},
     {ctr("    image: nginx:1.25\n"), "spec.containers[0].image"},
     {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}]}\n",
      "spec.containers[0].command"},

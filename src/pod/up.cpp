@@ -92,6 +92,20 @@ std::vector<std::string> teardown(const state::PodPaths& paths, const std::strin
     return problems;
 }
 
+namespace {
+
+// Waits for pause to exit, reaping every other child that ends meanwhile. pause, PID 1 of
+// the pod, exits only once every process of its pid namespace has been reaped, and exec
+// probes killed on a timeout are our children, reaped when they die (some may still be
+// dying): waiting for pause alone could wait for ever.
+void reap_until_exited(sys::ChildProcess& pause) {
+    const pid_t pid = pause.release();
+    for (pid_t p = sys::reap_any(); p != 0 && p != pid; p = sys::reap_any()) {
+    }
+}
+
+}  // namespace
+
 int up(const spec::Pod& pod, const UpOptions& opts) {
     check_host(pod);
     const std::string name = pod.metadata.name;
@@ -180,6 +194,19 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
     sopts.pause_path = sandbox::find_pause_binary();
     sopts.die_with_supervisor = !opts.detached;
     sandbox::Sandbox sb = sandbox::start(pod, paths, cg, sopts);
+    // If `up` fails from here on, pause is ended (before sb goes) without a deadlock.
+    struct EndPause {
+        sys::ChildProcess& pause;
+        ~EndPause() {
+            if (!pause.alive()) return;
+            pause.signal(SIGKILL);
+            try {
+                reap_until_exited(pause);
+            } catch (const std::exception& e) {
+                spdlog::error("reaping pause: {}", e.what());
+            }
+        }
+    } end_pause{sb.pause};
     // pause is recorded with the containers, in the supervisor's first save (before its loop
     // first blocks): until then it is already covered by the pod cgroup recorded in step 2,
     // which is what gc and down kill. One fsync fewer per pod (bench/RESULTS.md).
@@ -242,7 +269,7 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
     } catch (const std::exception& e) {
         spdlog::warn("removing {}: {}", paths.logs_dir(), e.what());  // teardown tries again
     }
-    sb.pause.wait();
+    reap_until_exited(sb.pause);
     spdlog::info("pod {} ended with exit code {}", name, code);
     return code;  // Rollback removes cgroups, volumes and state.
 }

@@ -1,6 +1,7 @@
 // Handlers as epoll-driven state machines (see check.hpp).
 #include "podrun/probe/check.hpp"
 
+#include <signal.h>
 #include <sys/epoll.h>
 
 #include <cstring>
@@ -182,9 +183,19 @@ public:
         message_ = st->signaled ? "killed by signal " + std::to_string(st->code) : "exit code " + std::to_string(st->code);
         return Result::Failure;
     }
-    void on_timeout() override { proc_.kill_and_wait(); }
+    // A timed-out or cancelled handler is killed, not waited for: one stuck in
+    // uninterruptible sleep must not stall the loop. Released, it is no longer tracked,
+    // and the supervisor's SIGCHLD handler reaps it once it has died (reap_untracked).
+    void on_timeout() override { abandon(); }
+    ~ExecCheck() override { abandon(); }
 
 private:
+    void abandon() {
+        if (!proc_.alive()) return;
+        proc_.signal(SIGKILL);
+        proc_.release();
+    }
+
     sys::ChildProcess proc_;
 };
 

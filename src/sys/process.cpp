@@ -275,6 +275,16 @@ int reap_untracked(bool (*is_tracked)(pid_t, void*), void* ctx) {
     return n;
 }
 
+pid_t reap_any() {
+    siginfo_t si;
+    std::memset(&si, 0, sizeof si);
+    if (retry_eintr([&] { return waitid(P_ALL, 0, &si, WEXITED); }) < 0) {
+        if (errno == ECHILD) return 0;
+        throw_errno("waitid(P_ALL)");
+    }
+    return si.si_pid;
+}
+
 std::optional<uint64_t> process_start_time(pid_t pid) {
     std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
     std::string line;

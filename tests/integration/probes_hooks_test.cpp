@@ -198,6 +198,91 @@ spec:
     EXPECT_EQ(down.exit_code, 0) << down.err;
 }
 
+// An exec probe that outlives its timeoutSeconds is killed and, no longer tracked, reaped by
+// the supervisor's SIGCHLD handler: none is left running in the container's cgroup, none is
+// left a zombie, and the loop goes on. With a probe always in flight, `down` cancels one,
+// and pause (PID 1 of the pod, which exits only once every process of its pid namespace
+// has been reaped) must still be able to exit: the supervisor reaps the cancelled probe.
+TEST_F(PodrunTest, TimedOutExecProbeIsKilledAndReaped) {
+    PODRUN_REQUIRE_ROOT();
+    TempDir dir;
+    std::string pod = with_dir(R"(apiVersion: v1
+kind: Pod
+metadata: {name: it-probe-timeout}
+spec:
+  terminationGracePeriodSeconds: 2
+  volumes: [{name: out, hostPath: {path: DIR, type: Directory}}]
+  containers:
+  - name: main
+    command: [sh, -c, "trap 'exit 0' TERM; while :; do sleep 0.1; done"]
+    volumeMounts: [{name: out, mountPath: /out}]
+    readinessProbe:
+      exec: {command: [sh, -c, "echo run >> /out/probes; exec sleep 30"]}
+      timeoutSeconds: 1
+      periodSeconds: 1
+)", dir.path());
+    auto up = t::podrun({"up", "-d", dir.file("pod.yaml", pod)});
+    ASSERT_EQ(up.exit_code, 0) << up.err;
+    ASSERT_TRUE(eventually([&] { return count_lines(dir / "probes") >= 3; }, 20));
+    auto cg = t::cgroup2_mount();
+    ASSERT_TRUE(cg);
+    const std::string leaf = *cg + "/podrun/it-probe-timeout/main/cgroup.procs";
+    auto st = json::parse(t::read_file("/run/podrun/it-probe-timeout/state.json"));
+    const pid_t sup = st["supervisor"]["pid"].get<pid_t>();
+    ASSERT_GT(sup, 0);
+    // Killed ones leave the cgroup at once; at most the probe in flight stays with main
+    // (a shell and its loop's sleep). And no zombie waits under the supervisor.
+    auto settled = [&] {
+        size_t in_leaf = count_lines(leaf);
+        std::istringstream kids(t::read_file("/proc/" + std::to_string(sup) + "/task/" + std::to_string(sup) + "/children"));
+        pid_t k;
+        while (kids >> k) {
+            if (t::proc_state(k) == 'Z') return false;
+        }
+        return in_leaf <= 3;
+    };
+    EXPECT_TRUE(eventually(settled, 6)) << t::read_file(leaf);
+    auto insp = t::podrun({"inspect", "it-probe-timeout"});
+    ASSERT_EQ(insp.exit_code, 0) << insp.err;
+    EXPECT_FALSE(json::parse(insp.out)["status"]["containerStatuses"][0]["ready"].get<bool>());
+    auto log = t::read_file("/run/podrun/it-probe-timeout/supervisor.log");
+    EXPECT_NE(log.find("timed out"), std::string::npos) << log;
+    auto down = t::podrun({"down", "it-probe-timeout"}, "", 20);
+    EXPECT_FALSE(down.timed_out);
+    EXPECT_EQ(down.exit_code, 0) << down.err;
+}
+
+// A probe cancelled by `down` that takes a while to die (it holds 256 MiB, which its exit
+// frees) is still our child when the containers have all exited: pause, which exits only
+// once every process of its pid namespace has been reaped, would wait for the supervisor,
+// and the supervisor for pause. The supervisor reaps whatever ends while it waits.
+TEST_F(PodrunTest, DownWithAProbeStillDyingEndsThePod) {
+    PODRUN_REQUIRE_ROOT();
+    TempDir dir;
+    std::string pod = with_dir(R"(apiVersion: v1
+kind: Pod
+metadata: {name: it-probe-dying}
+spec:
+  terminationGracePeriodSeconds: 2
+  volumes: [{name: out, hostPath: {path: DIR, type: Directory}}]
+  containers:
+  - name: main
+    command: [sleep, "3600"]
+    volumeMounts: [{name: out, mountPath: /out}]
+    readinessProbe:
+      exec: {command: [sh, -c, "echo run >> /out/probes; exec busybox dd if=/dev/zero of=/dev/null bs=256M count=100"]}
+      timeoutSeconds: 2
+      periodSeconds: 1
+)", dir.path());
+    auto up = t::podrun({"up", "-d", dir.file("pod.yaml", pod)});
+    ASSERT_EQ(up.exit_code, 0) << up.err;
+    ASSERT_TRUE(eventually([&] { return count_lines(dir / "probes") >= 1; }, 20));
+    t::eventually([] { return false; }, 0.5);  // the probe is in its dd now
+    auto down = t::podrun({"down", "it-probe-dying"}, "", 20);
+    EXPECT_FALSE(down.timed_out);
+    EXPECT_EQ(down.exit_code, 0) << down.err;
+}
+
 TEST_F(PodrunTest, SidecarsStartInOrderGatedByStartupProbeAndStopInReverse) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;

@@ -149,6 +149,8 @@ bool pidfd_exited(int pidfd);
 // Reaps any child that is not `keep` (a pid whose state we own elsewhere): used by a
 // subreaper to collect re-parented processes it does not track. Returns how many.
 int reap_untracked(bool (*is_tracked)(pid_t, void*), void* ctx);
+// Blocks until some child has exited and reaps it: its pid, or 0 when we have no child left.
+pid_t reap_any();
 
 // Start time of a process in clock ticks since boot (/proc/PID/stat field 22), so a
 // recorded pid is only trusted while its start time matches (crun's status.c habit).

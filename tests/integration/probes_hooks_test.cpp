@@ -189,7 +189,9 @@ spec:
 
     std::remove((dir / "alive").c_str());
     // Two failures, SIGTERM, then the first back-off (10 s) and a new start.
-    ASSERT_TRUE(eventually([&] { return count_lines(dir / "starts") == 2; }, 40));
+    ASSERT_TRUE(eventually([&] { return count_lines(dir / "starts") == 2; }, 40))
+        << t::read_file("/run/podrun/it-probe-live/supervisor.log")
+        << t::podrun({"inspect", "it-probe-live"}).out;
     t::write_file(dir / "alive", "ok\n");
     EXPECT_TRUE(eventually([] { return restarts("it-probe-live", "web") == 1; }, 10));
     auto log = t::read_file("/run/podrun/it-probe-live/supervisor.log");

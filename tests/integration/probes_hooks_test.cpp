@@ -100,6 +100,13 @@ std::string ps_ready(const std::string& pod) {
     return "";
 }
 
+// `podrun down NAME` succeeds within 20 s (a stuck supervisor would hold it much longer).
+void expect_prompt_down(const std::string& name) {
+    auto down = t::podrun({"down", name}, "", 20);
+    EXPECT_FALSE(down.timed_out) << name;
+    EXPECT_EQ(down.exit_code, 0) << down.err;
+}
+
 size_t count_lines(const std::string& path) {
     std::ifstream f(path);
     return static_cast<size_t>(std::count(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>(), '\n'));
@@ -249,9 +256,7 @@ spec:
     EXPECT_FALSE(json::parse(insp.out)["status"]["containerStatuses"][0]["ready"].get<bool>());
     auto log = t::read_file("/run/podrun/it-probe-timeout/supervisor.log");
     EXPECT_NE(log.find("timed out"), std::string::npos) << log;
-    auto down = t::podrun({"down", "it-probe-timeout"}, "", 20);
-    EXPECT_FALSE(down.timed_out);
-    EXPECT_EQ(down.exit_code, 0) << down.err;
+    expect_prompt_down("it-probe-timeout");
 }
 
 // A probe cancelled by `down` that takes a while to die (it holds 256 MiB, which its exit
@@ -280,9 +285,7 @@ spec:
     ASSERT_EQ(up.exit_code, 0) << up.err;
     ASSERT_TRUE(eventually([&] { return count_lines(dir / "probes") >= 1; }, 20));
     t::eventually([] { return false; }, 0.5);  // the probe is in its dd now
-    auto down = t::podrun({"down", "it-probe-dying"}, "", 20);
-    EXPECT_FALSE(down.timed_out);
-    EXPECT_EQ(down.exit_code, 0) << down.err;
+    expect_prompt_down("it-probe-dying");
 }
 
 TEST_F(PodrunTest, SidecarsStartInOrderGatedByStartupProbeAndStopInReverse) {

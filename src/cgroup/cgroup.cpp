@@ -53,6 +53,15 @@ sys::UniqueFd PodTree::make_leaf(const std::string& leaf, const std::vector<Cgro
     return sys::open_dir(d);
 }
 
+bool PodTree::remove_leaf(const std::string& leaf, int timeout_ms) const {
+    std::string d = leaf_dir(leaf);
+    if (!sys::exists(d)) return true;
+    if (!kill_and_wait(d, timeout_ms)) return false;
+    if (sys::rmdir_errno(d) != 0) return false;
+    explain("cgroup", "rmdir " + d + "  (the previous instance's leaf: the next one gets a new cgroup)");
+    return true;
+}
+
 void PodTree::apply(const std::string& dir, const std::vector<CgroupWrite>& writes) {
     for (const auto& w : writes) {
         explain("cgroup", "write " + dir + "/" + w.file + " = \"" + w.value + "\"  (" + w.rule + ")");

@@ -92,9 +92,18 @@ Supervisor::Supervisor(const launcher::LaunchContext& ctx, const SupervisorOptio
 void Supervisor::start(size_t i) {
     ContainerRun& r = runs_[i];
     launcher::Launched l;
-    // Read before the start: an OOM kill can happen before launch() returns.
-    r.oom_baseline = cgroup::PodTree::oom_kills(ctx_.cgroups.leaf_dir(r.spec->name));
     try {
+        // A new instance gets a new leaf, as a runtime gives each container it creates its
+        // own cgroup. It also must: once cgroup.kill was written to a cgroup (leftovers of
+        // the last instance, a grace period that ran out), this host's kernel (6.18) SIGKILLs
+        // every process later made in it with CLONE_INTO_CGROUP (its fork-versus-kill
+        // check reads the creating process's cgroup, not the target's).
+        if (r.ever_ran && !ctx_.cgroups.remove_leaf(r.spec->name, 2000)) {
+            throw sys::SysError(EBUSY, "container \"" + r.spec->name + "\": processes of its previous instance are "
+                                       "still in " + ctx_.cgroups.leaf_dir(r.spec->name) + " 2 s after cgroup.kill");
+        }
+        // Read before the start: an OOM kill can happen before launch() returns.
+        r.oom_baseline = cgroup::PodTree::oom_kills(ctx_.cgroups.leaf_dir(r.spec->name));
         l = launcher::launch(ctx_, *r.spec);
     } catch (const sys::SysError& e) {
         bool anything_ran = std::any_of(runs_.begin(), runs_.end(), [](const ContainerRun& x) { return x.ever_ran; });

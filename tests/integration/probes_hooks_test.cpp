@@ -523,6 +523,34 @@ spec:
     EXPECT_LT(s[2] - s[1], 25.0);
 }
 
+// A container that exits leaving a process in its cgroup: the leftover is killed with
+// cgroup.kill, and the restarted instance must still run. (On this host's kernel a process
+// made with CLONE_INTO_CGROUP in a cgroup that was once cgroup.kill'ed is SIGKILLed at
+// birth: each instance gets a new leaf.)
+TEST_F(PodrunTest, RestartAfterLeftoversWereKilledRuns) {
+    PODRUN_REQUIRE_ROOT();
+    TempDir dir;
+    std::string pod = with_dir(R"(apiVersion: v1
+kind: Pod
+metadata: {name: it-restart-leftover}
+spec:
+  terminationGracePeriodSeconds: 2
+  volumes: [{name: out, hostPath: {path: DIR, type: Directory}}]
+  containers:
+  - name: c
+    command: [sh, -c, "echo start >> /out/starts; sleep 1000 & exit 1"]
+    volumeMounts: [{name: out, mountPath: /out}]
+)", dir.path());
+    auto up = t::podrun({"up", "-d", dir.file("pod.yaml", pod)});
+    ASSERT_EQ(up.exit_code, 0) << up.err;
+    // The first back-off is 10 s; the second instance writes its line at once.
+    ASSERT_TRUE(eventually([&] { return count_lines(dir / "starts") == 2; }, 25))
+        << t::read_file("/run/podrun/it-restart-leftover/supervisor.log");
+    auto log = t::read_file("/run/podrun/it-restart-leftover/supervisor.log");
+    EXPECT_EQ(log.find("signal 9"), std::string::npos) << log;
+    expect_prompt_down("it-restart-leftover");
+}
+
 TEST_F(PodrunTest, InitContainerThatSucceededIsNotRestartedUnderAlways) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;

@@ -44,6 +44,10 @@ public:
     void create() const;
     // mkdir the leaf, write its resource files, open it for CLONE_INTO_CGROUP.
     sys::UniqueFd make_leaf(const std::string& leaf, const std::vector<CgroupWrite>& writes = {}) const;
+    // Removes a leaf a previous instance used (killing what is left in it, waiting up to
+    // timeout_ms for it to empty), so that the next instance gets a new one. False if it
+    // is still populated then.
+    bool remove_leaf(const std::string& leaf, int timeout_ms) const;
     // Writes each file in `dir`, narrating value and rule.
     static void apply(const std::string& dir, const std::vector<CgroupWrite>& writes);
     // memory.events "oom_kill" of a cgroup (0 without the memory controller).

@@ -184,17 +184,18 @@ public:
         return Result::Failure;
     }
     // A timed-out or cancelled handler is killed, not waited for: one stuck in
-    // uninterruptible sleep must not stall the loop. Released, it is no longer tracked,
+    // uninterruptible sleep must not stall the loop. Released when the check goes (its
+    // pidfd is out of epoll by then: closing it earlier would free the number for another
+    // fd while the supervisor still means to remove this one), it is no longer tracked,
     // and the supervisor's SIGCHLD handler reaps it once it has died (reap_untracked).
-    void on_timeout() override { abandon(); }
-    ~ExecCheck() override { abandon(); }
-
-private:
-    void abandon() {
+    void on_timeout() override { proc_.signal(SIGKILL); }
+    ~ExecCheck() override {
         if (!proc_.alive()) return;
         proc_.signal(SIGKILL);
         proc_.release();
     }
+
+private:
 
     sys::ChildProcess proc_;
 };

@@ -421,7 +421,7 @@ void Supervisor::cancel_check(uint32_t& id) {
     probe::Check& c = *it->second.check;
     epoll_.remove(c.fd());
     if (c.timer_fd() >= 0) epoll_.remove(c.timer_fd());
-    checks_.erase(it);  // an exec handler's process is killed and reaped here
+    checks_.erase(it);  // an exec handler's process is killed here, and reaped on SIGCHLD
 }
 
 void Supervisor::on_check(uint32_t id, bool deadline) {

@@ -42,6 +42,16 @@ private:
     std::string cgroup_parent_;
 };
 
+// Waits for pause to exit, reaping every other child that ends meanwhile. pause, PID 1 of
+// the pod, exits only once every process of its pid namespace has been reaped, and exec
+// probes killed on a timeout are our children, reaped when they die (some may still be
+// dying): waiting for pause alone could wait for ever.
+void reap_until_exited(sys::ChildProcess& pause) {
+    const pid_t pid = pause.release();
+    for (pid_t p = sys::reap_any(); p != 0 && p != pid; p = sys::reap_any()) {
+    }
+}
+
 }  // namespace
 
 std::set<std::string> check_controllers(const spec::Pod& pod, const std::string& mount,
@@ -91,20 +101,6 @@ std::vector<std::string> teardown(const state::PodPaths& paths, const std::strin
     // the short lock on /run/podrun right now.
     return problems;
 }
-
-namespace {
-
-// Waits for pause to exit, reaping every other child that ends meanwhile. pause, PID 1 of
-// the pod, exits only once every process of its pid namespace has been reaped, and exec
-// probes killed on a timeout are our children, reaped when they die (some may still be
-// dying): waiting for pause alone could wait for ever.
-void reap_until_exited(sys::ChildProcess& pause) {
-    const pid_t pid = pause.release();
-    for (pid_t p = sys::reap_any(); p != 0 && p != pid; p = sys::reap_any()) {
-    }
-}
-
-}  // namespace
 
 int up(const spec::Pod& pod, const UpOptions& opts) {
     check_host(pod);

@@ -661,10 +661,9 @@ void Supervisor::flush() {
 }
 
 int Supervisor::save_wait_ms() {
-    if (!dirty_ && !save_now_) return -1;
+    if (!dirty_) return -1;
     int64_t left = dirty_since_ms_ + opts_.save_batch_ms - sys::monotonic_ms();
     if (left > 0 && !save_now_) return static_cast<int>(left);
-    dirty_ = true;
     flush();
     return -1;
 }

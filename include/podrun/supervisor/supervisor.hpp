@@ -168,7 +168,7 @@ private:
     bool stopping_ = false;
     bool killed_ = false;
     bool pause_died_ = false;
-    bool dirty_ = false;
+    bool dirty_ = true;           // pause is not in state.json yet
     int64_t dirty_since_ms_ = 0;  // when the first unsaved change happened
     bool save_now_ = true;        // a process not yet in state.json (pause, at first)
     bool reported_running_ = false;

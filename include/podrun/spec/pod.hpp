@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "podrun/spec/security.hpp"
+
 namespace podrun::spec {
 
 enum class RestartPolicy { Always, OnFailure, Never };
@@ -109,6 +111,8 @@ struct Container {
     std::optional<RestartPolicy> restart_policy;
     std::optional<Probe> startup_probe, liveness_probe, readiness_probe;
     Lifecycle lifecycle;
+    // The effective securityContext (the pod's merged in; see security.hpp).
+    SecurityContext security;
 
     bool is_sidecar() const { return restart_policy == RestartPolicy::Always; }
 };
@@ -161,6 +165,7 @@ struct Pod {
     bool host_network = false;
     bool host_ipc = false;
     bool host_pid = false;
+    PodSecurity security;  // spec.securityContext: fsGroup, sysctls
     // Accepted single-node-meaningless fields whose values fieldRef can still read.
     std::string node_name;
     std::string service_account_name = "default";

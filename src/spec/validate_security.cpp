@@ -359,18 +359,23 @@ void validate_container_security(Checker& ck, const Json& v, const std::string& 
     // Kubernetes' runtimes run a privileged container without seccomp, whatever it asks for.
     if (sc.privileged) sc.seccomp = SeccompProfile{SeccompKind::Unconfined, {}};
     if (sc.run_as_non_root == true) {
+        // Without an image (host programs) or with a rootfs directory (no image config to
+        // name a user), the container runs as uid 0 unless runAsUser says otherwise.
         const Json* img = member(v, "image");
-        const bool host_programs =
-            img == nullptr || (img->is_string() && img->get<std::string>().empty());
+        const std::string image = img && img->is_string() ? img->get<std::string>() : "";
+        const bool root_by_default = image.empty() || image.front() == '/';
         if (sc.run_as_user == 0)
             ck.error(user_path, "0 (root) breaks runAsNonRoot: true (" + non_root_path +
                                     "); give a non-zero uid or remove runAsNonRoot");
-        else if (!sc.run_as_user && host_programs)
+        else if (!sc.run_as_user && root_by_default)
             ck.error(non_root_path,
-                     "true, but container " + quote(c.name) +
-                         " would run as root (no runAsUser, and without an image podrun runs "
-                         "host programs as uid 0); set runAsUser to a non-zero uid");
-        // With an image and no runAsUser, the image's user is checked when the pod starts.
+                     "true, but container " + quote(c.name) + " would run as root (no runAsUser, " +
+                         (image.empty() ? "and without an image podrun runs host programs as uid 0"
+                                        : "and a rootfs-directory image has no config naming a "
+                                          "user, so it runs as uid 0") +
+                         "); set runAsUser to a non-zero uid");
+        // With a registry image and no runAsUser, the image's user is checked when the pod
+        // starts.
     }
     c.security = std::move(sc);
 }

@@ -141,6 +141,18 @@ TEST(SpecSecurity, RunAsNonRootWithoutUserForHostPrograms) {
     expect_error(r, kCs + ".runAsNonRoot", {"would run as root", "runAsUser"});
     auto ok = load("", "{runAsNonRoot: true, runAsUser: 1000}");
     EXPECT_TRUE(ok.ok()) << all_errors(ok);
+    // A rootfs directory has no image config naming a user either.
+    auto dir = load_pod_text(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: s}
+spec:
+  securityContext: {runAsNonRoot: true}
+  containers:
+  - {name: c, image: /srv/rootfs, command: [/bin/sh]}
+)",
+                             "test");
+    expect_error(dir, "spec.securityContext.runAsNonRoot", {"\"c\"", "rootfs-directory image"});
 }
 
 TEST(SpecSecurity, EnumsAreChecked) {
@@ -348,6 +360,11 @@ TEST(SpecSecurity, UnknownFieldsSuggest) {
     expect_error(r, "spec.securityContext.runAsUsr", {"did you mean \"runAsUser\""});
     expect_error(r, kCs + ".readOnlyRootFileSystem", {"did you mean \"readOnlyRootFilesystem\""});
     expect_error(r, kCs + ".capabilities.ad", {"did you mean \"add\""});
+}
+
+TEST(SpecSecurity, NewerFieldsNotYet) {
+    auto r = load("", "{cgroupOptions: {mountMode: ReadWrite}}");
+    expect_error(r, kCs + ".cgroupOptions", {"not supported by podrun yet"});
 }
 
 TEST(SpecSecurity, TypeErrors) {

@@ -70,7 +70,7 @@ constexpr Field pod_spec[] = {
     {"activeDeadlineSeconds", N},
     {"hostAliases", N},
     {"os", N},
-    {"hostUsers", N},
+    {"hostUsers", S},  // true only, for now (validate_pod.cpp)
     {"subdomain", N},
     {"setHostnameAsFQDN", N},
     {"ephemeralContainers", N},

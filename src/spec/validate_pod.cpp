@@ -211,6 +211,11 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
             ck.error("spec.hostname", quote(*h) + " " + why);
         pod.hostname = *h;
     }
+    // true (the default) is what podrun does: containers use the host's users.
+    if (ck.boolean(*spec, "hostUsers", "spec") == false)
+        ck.error("spec.hostUsers",
+                 "false asks for a user namespace, which podrun does not support yet; remove it "
+                 "(podrun's containers use the host's uids, as with hostUsers: true)");
     const auto share = ck.boolean(*spec, "shareProcessNamespace", "spec");
     if (pod.host_pid && share.value_or(false))
         ck.error("spec.shareProcessNamespace", "may not be true together with hostPID");

@@ -172,6 +172,13 @@ TEST(SpecSecurity, ProcMountUnmaskedNeedsHostUsersFalse) {
     expect_error(r, kCs + ".procMount", {"Unmasked", "hostUsers: false", "Default"});
 }
 
+TEST(SpecSecurity, HostUsersTrueOnly) {
+    auto ok = load("", "", "  hostUsers: true\n");
+    EXPECT_TRUE(ok.ok()) << all_errors(ok);
+    auto r = load("", "", "  hostUsers: false\n");
+    expect_error(r, "spec.hostUsers", {"user namespace", "not support yet"});
+}
+
 TEST(SpecSecurity, AllowPrivilegeEscalationFalseConflicts) {
     auto r = load("", "{allowPrivilegeEscalation: false, privileged: true}");
     expect_error(r, kCs + ".allowPrivilegeEscalation", {"privileged: true", "remove one"});

@@ -182,9 +182,10 @@ int run(int argc, char** argv) {
     execc->add_flag("-t,--tty", exec_opts.tty, "Run the command on a terminal (a pty of the container's /dev/pts)");
     execc->add_flag("--explain", exec_explain, "Narrate every kernel step (setns, chroot, clone3 into the leaf)");
 
-    bool version_json = false;
-    CLI::App* versionc = app.add_subcommand("version", "Print the version, git revision and kernel features found");
-    versionc->add_flag("--json", version_json, "Print JSON");
+    bool version_as_json = false;
+    CLI::App* versionc =
+        app.add_subcommand("version", "Print the version, git revision and kernel features found");
+    versionc->add_flag("--json", version_as_json, "Print JSON");
 
     try {
         app.parse(argc, argv);
@@ -275,7 +276,8 @@ int run(int argc, char** argv) {
 
     if (*versionc) {
         auto v = pod::version_info();
-        std::printf("%s", version_json ? (pod::version_json(v).dump(2) + "\n").c_str() : pod::version_text(v).c_str());
+        std::printf("%s", version_as_json ? (pod::version_json(v).dump(2) + "\n").c_str()
+                                          : pod::version_text(v).c_str());
         return 0;
     }
     if (*doctor) {

@@ -81,8 +81,10 @@ std::string mismatch(const std::vector<std::string>& shown, const std::string& a
     // Trailing blank lines of a block are layout, not output.
     std::vector<std::vector<std::string>> segments(1);
     for (const auto& s : shown) {
-        if (s == "...") segments.emplace_back();
-        else segments.back().push_back(s);
+        if (s == "...")
+            segments.emplace_back();
+        else
+            segments.back().push_back(s);
     }
     size_t from = 0;
     for (auto& seg : segments) {
@@ -99,7 +101,10 @@ std::string mismatch(const std::vector<std::string>& shown, const std::string& a
                 from = at + k;
             }
         }
-        if (!found) return seg.front() + (seg.size() > 1 ? " (and the " + std::to_string(seg.size() - 1) + " line(s) after it)" : "");
+        if (!found)
+            return seg.front() + (seg.size() > 1 ? " (and the " + std::to_string(seg.size() - 1) +
+                                                       " line(s) after it)"
+                                                 : "");
     }
     return "";
 }
@@ -112,7 +117,7 @@ TEST(TutorialMatcher, NumbersAndBlanksVaryTheRestMustMatch) {
     EXPECT_NE(mismatch({"web Running"}, "web Failed\n"), "");
     EXPECT_NE(mismatch({"zombies now: 0"}, "zombies now: x\n"), "");
     EXPECT_EQ(mismatch({"a", "...", "c"}, "a\nb\nc\n"), "");
-    EXPECT_NE(mismatch({"a", "c"}, "a\nb\nc\n"), "");  // consecutive without "..."
+    EXPECT_NE(mismatch({"a", "c"}, "a\nb\nc\n"), "");         // consecutive without "..."
     EXPECT_NE(mismatch({"c", "...", "a"}, "a\nb\nc\n"), "");  // in order
     EXPECT_EQ(mismatch({"explain | ... clone3(...)"}, "explain | sandbox  clone3(flags=X)\n"), "");
     EXPECT_NE(mismatch({"a.b"}, "axb\n"), "");  // a dot is a dot
@@ -133,20 +138,27 @@ TEST_F(Tutorial, EveryCommandRunsAndShowsItsOutput) {
     auto steps = console_steps(read_file(source_path("docs/tutorial.md")));
     std::vector<std::string> detached;  // pods `up -d` started, downed if a step fails
     for (const auto& s : steps) {
-        std::string script = "PATH='" + dir + "':$PATH; cd '" + std::string(PODRUN_SOURCE_DIR) + "' || exit 99; " + s.command;
+        std::string script = "PATH='" + dir + "':$PATH; cd '" + std::string(PODRUN_SOURCE_DIR) +
+                             "' || exit 99; " + s.command;
         RunResult r = run({"/bin/sh", "-c", script}, "", 90);
         std::string where = "docs/tutorial.md:" + std::to_string(s.line) + ": $ " + s.command;
-        if (s.command.find("up -d ") != std::string::npos && r.exit_code == 0 && !lines_of(r.out).empty()) {
+        if (s.command.find("up -d ") != std::string::npos && r.exit_code == 0 &&
+            !lines_of(r.out).empty()) {
             detached.push_back(lines_of(r.out).back());
         }
         bool ok = !r.timed_out && r.exit_code == 0;
-        EXPECT_TRUE(ok) << where << "\nexit " << r.exit_code << (r.timed_out ? " (timed out)" : "") << "\n" << r.out << r.err;
+        EXPECT_TRUE(ok) << where << "\nexit " << r.exit_code << (r.timed_out ? " (timed out)" : "")
+                        << "\n"
+                        << r.out << r.err;
         std::string printed = r.out + (r.out.empty() || r.out.back() == '\n' ? "" : "\n") + r.err;
         std::string miss = ok ? mismatch(s.shown, printed) : "";
-        EXPECT_EQ(miss, "") << where << "\nthe tutorial shows a line it did not print:\n  " << miss << "\nit printed:\n" << printed;
+        EXPECT_EQ(miss, "") << where << "\nthe tutorial shows a line it did not print:\n  " << miss
+                            << "\nit printed:\n"
+                            << printed;
         if (!ok || !miss.empty()) break;
     }
-    for (const auto& pod : detached) podrun({"down", "--timeout", "1", pod}, "", 30);  // no-op once the tutorial downed it
+    for (const auto& pod : detached)
+        podrun({"down", "--timeout", "1", pod}, "", 30);  // no-op once the tutorial downed it
 }
 
 }  // namespace

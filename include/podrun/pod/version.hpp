@@ -2,20 +2,19 @@
 // features this host offers (the probes of `podrun doctor`, reduced to stable keys).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "podrun/pod/doctor.hpp"
 
 namespace podrun::pod {
 
 struct Feature {
-    std::string key;             // stable name, e.g. "clone3_into_cgroup"
-    std::optional<bool> found;   // nullopt: not probed (the probe needs root)
-    std::string detail;          // doctor's detail, or why it was not probed
+    std::string key;            // stable name, e.g. "clone3_into_cgroup"
+    std::optional<bool> found;  // nullopt: not probed (the probe needs root)
+    std::string detail;         // doctor's detail, or why it was not probed
 };
 
 struct VersionInfo {

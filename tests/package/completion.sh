@@ -1,7 +1,7 @@
 #!/bin/bash
 # Unit test of the shell completions (completions/): the bash one is sourced and asked
-# through COMP_WORDS/COMP_CWORD, the fish one through `complete -C`, the zsh one is
-# syntax-checked by zsh. A fake `podrun` on PATH answers `ps` and `inspect` in the real
+# through COMP_WORDS/COMP_CWORD, the fish one through `complete -C`, the zsh one through
+# compinit on a pseudo-terminal (zsh_complete.zsh). A fake `podrun` on PATH answers `ps` and `inspect` in the real
 # formats (src/cli/cli.cpp, src/pod/status.cpp); the root test Completion.* asks a real pod.
 # Usage: completion.sh SOURCE_DIR PODRUN_BINARY
 set -u
@@ -146,14 +146,28 @@ else
     fails=$((fails + 1))
 fi
 
-# zsh: the completion function parses and defines _podrun.
-if command -v zsh >/dev/null; then
-    if zsh -n "$src/completions/_podrun" && zsh -f -c "autoload -Uz compinit; compinit -u -D; fpath=('$src/completions' \$fpath); autoload -Uz _podrun; whence -w _podrun" | grep -q function; then
-        echo "ok   zsh: _podrun parses and loads"
-    else
-        echo "FAIL zsh: _podrun does not parse or load"
+# zsh: the same questions to compinit's completion system on a pseudo-terminal.
+ask_zsh() {
+    local expected=$1 line=$2 got
+    got=$(cd "$tmp/files" && PATH="$tmp:$PATH" timeout 30 zsh -f "$src/tests/package/zsh_complete.zsh" \
+        "$src/completions" "$line" | tr '\n' ' ')
+    got=${got% }
+    if [ "$got" != "$expected" ]; then
+        echo "FAIL zsh: '$line' -> '$got', expected '$expected'"
         fails=$((fails + 1))
+    else
+        echo "ok   zsh: '$line' -> '$got'"
     fi
+}
+if command -v zsh >/dev/null; then
+    ask_zsh "doctor down" "podrun do"
+    ask_zsh "batch web webapp-2" "podrun logs "
+    ask_zsh "server setup writer" "podrun logs web -c "
+    ask_zsh "writer" "podrun exec web -c w"
+    ask_zsh "pod.json pod.yaml podsdir" "podrun up po"
+    ask_zsh "linear quadratic" "podrun up --cpu-weight-formula "
+    ask_zsh "--json" "podrun version --"
+    ask_zsh "$listed" "podrun "
 else
     echo "FAIL: zsh is not installed (scripts/setup installs it)"
     fails=$((fails + 1))

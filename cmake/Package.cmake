@@ -15,11 +15,11 @@ set(CPACK_PACKAGE_NAME podrun)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "daemonless Kubernetes pod runtime for one Linux machine")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}
- podrun up reads a Kubernetes v1 Pod (JSON or YAML), starts a tiny static pause as PID 1
- of fresh pid/net/ipc/uts/mount namespaces, joins every container to them, runs init
- containers, streams their output, applies the restart policy, and leaves nothing behind.
- No cluster, no daemon: ps, logs, exec, inspect, tree and down read the pod's state.")
+# The summary is the Description's first line; CPack indents the rest as Debian wants.
+set(CPACK_PACKAGE_DESCRIPTION "podrun up reads a Kubernetes v1 Pod (JSON or YAML), starts a tiny static pause as
+PID 1 of fresh pid/net/ipc/uts/mount namespaces, joins every container to them, runs init
+containers, streams their output, applies the restart policy, and leaves nothing behind.
+No cluster, no daemon: ps, logs, exec, inspect, tree and down read the pod's state.")
 if(NOT CPACK_DEBIAN_PACKAGE_MAINTAINER)
   set(CPACK_DEBIAN_PACKAGE_MAINTAINER "podrun maintainers <maintainers@users.noreply.r-seed-a4d2704a.example>")
 endif()
@@ -27,8 +27,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # podrun_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # The runtime libraries, found by dpkg-shlibdeps: none for the default -static-pie podrun
-# (and podrun-pause is static musl); libc6, libstdc++6, libyaml-cpp0.7, libfmt9 ... for
-# -DPODRUN_STATIC=OFF. Nothing is declared by hand, so the list cannot go stale.
+# (and podrun-pause is static musl); with -DPODRUN_STATIC=OFF the packages of libc,
+# libstdc++, spdlog, fmt and yaml-cpp. Nothing is declared by hand, so the list cannot go stale.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # passt gives pods outbound network (pasta mode); containers-common ships the seccomp
 # profile RuntimeDefault uses (/usr/share/containers/seccomp.json). podrun runs without

@@ -35,7 +35,7 @@ trap cleanup EXIT
 cleanup
 
 step "building the .deb with CPack"
-cmake --build "$build" >/dev/null
+cmake --build "$build"
 mkdir -p "$work"
 (cd "$build" && cpack -G DEB -B "$work/deb" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; exit 1; }
 deb=$(ls "$work"/deb/podrun_*.deb)

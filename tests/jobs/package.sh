@@ -84,6 +84,10 @@ for f in /usr/bin/podrun /usr/libexec/podrun/podrun-pause /usr/share/man/man1/po
     grep -qx "$f" "$work/files" || fail "the package does not install $f"
 done
 
+# The installed bash completion, where bash-completion would load it from.
+got=$(in_root bash --norc -c 'source /usr/share/bash-completion/completions/podrun; COMP_WORDS=(podrun vers); COMP_CWORD=1; _podrun; echo "${COMPREPLY[*]}"')
+[ "$got" = version ] || fail "the installed bash completion offers '$got' for 'podrun vers'"
+
 step "podrun version"
 in_root podrun version || fail "podrun version"
 step "podrun doctor"

@@ -99,6 +99,15 @@ else
     fail "podrun doctor exited non-zero"
 fi
 step "podrun up /usr/share/doc/podrun/examples/hello.json"
+# The pod must live in the chroot: what it leaves on the host (its state and scratch
+# directories, its cgroup) is a failure, and removed here so that one run does not spoil
+# the next. Only paths that did not exist before the pod started are looked at.
+cg=$(findmnt -rn -t cgroup2 -o TARGET | head -n 1)
+host_paths="/run/podrun/hello /var/lib/podrun/hello ${cg:+$cg/podrun/hello}"
+new_on_host=""
+for p in $host_paths; do [ -e "$p" ] || new_on_host="$new_on_host $p"; done
+made_run_podrun=0
+[ -e /run/podrun ] || made_run_podrun=1
 if in_root podrun up /usr/share/doc/podrun/examples/hello.json >"$work/up" 2>&1; then
     cat "$work/up"
     grep -q "^hello | hello from hello on hello, I am pid 2 in the pod$" "$work/up" || fail "podrun up: no greeting from the pod"
@@ -110,6 +119,15 @@ fi
 in_root podrun ps | awk 'NR > 1 { print "package: FAIL: a pod is left: " $0 }' | grep . && fails=$((fails + 1))
 left=$(ls -A "$root/run/podrun" 2>/dev/null || true)
 [ -z "$left" ] || fail "state left in the chroot's /run/podrun: $left"
+for p in $new_on_host; do
+    [ -e "$p" ] || continue
+    fail "the pod in the chroot left $p on the host: $(find "$p" | head -n 5 | tr '\n' ' ')"
+    case "$p" in
+        "$cg"/*) find "$p" -depth -type d -exec rmdir {} + 2>/dev/null ;;
+        *) findmnt -rn -o TARGET | grep -q "^$p" || rm -rf --one-file-system "$p" ;;
+    esac
+done
+[ "$made_run_podrun" -eq 1 ] && rmdir /run/podrun 2>/dev/null
 
 step "dpkg -r podrun"
 in_root dpkg -r podrun || fail "dpkg -r podrun"

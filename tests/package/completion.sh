@@ -121,6 +121,16 @@ if [ -z "$listed" ]; then
 fi
 ask_bash "$listed" podrun ""
 
+# Every option of every subcommand's --help (and of podrun's own) is offered by bash.
+for sub in "" $listed; do
+    for flag in $("$real_podrun" $sub --help | awk '/^Options:/ { on = 1; next } /^[A-Za-z]+:/ { on = 0 }
+            on && /^  -/ { n = split($1, a, ","); for (i = 1; i <= n; i++) print a[i] }'); do
+        offered=$(PATH="$tmp:$PATH" bash --norc --noprofile -c 'source "$0"; COMP_WORDS=(podrun $1 "$2"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _podrun; printf "%s\n" "${COMPREPLY[@]}"' \
+            "$src/completions/podrun.bash" "$sub" "$flag")
+        echo "$offered" | grep -qx -- "$flag" || { echo "FAIL bash: 'podrun $sub $flag' is not completed"; fails=$((fails + 1)); }
+    done
+done
+
 # fish: the same questions through `complete -C`.
 ask_fish() {
     local expected=$1 line=$2 got

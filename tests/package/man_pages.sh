@@ -1,7 +1,8 @@
 #!/bin/sh
 # Unit test of the man pages (docs/man): podrun(1) and one page per subcommand that
 # `podrun --help` lists, each rendered by man-db's man(1) without a single troff or man
-# warning, each with its NAME section naming itself.
+# warning, each with its NAME section naming itself and documenting every option that
+# the command's --help lists.
 # Usage: man_pages.sh MAN_BUILD_DIR PODRUN_BINARY
 set -u
 dir=$1
@@ -26,6 +27,14 @@ for p in $pages; do
     text=$(MANWIDTH=80 man -l "$f" 2>/dev/null)
     echo "$text" | grep -q "^NAME" || fail "$p: no NAME section"
     echo "$text" | grep -q "^ *$p  *- " || fail "$p: NAME does not name $p"
+    # Every option `podrun SUB --help` lists is documented on SUB's page.
+    sub=${p#podrun}
+    sub=${sub#-}
+    for flag in $("$podrun" $sub --help | awk '/^Options:/ { on = 1; next } /^[A-Za-z]+:/ { on = 0 }
+            on && /^  -/ { n = split($1, a, ","); for (i = 1; i <= n; i++) print a[i] }'); do
+        case "$flag" in -h | --help) continue ;; esac
+        zcat "$f" | grep -qE -- "(^|[^a-z-])$flag([^a-z-]|\$)" || fail "$p: does not document $flag"
+    done
     [ "$fails" -eq 0 ] && echo "ok   $p"
 done
 # And no page for a subcommand podrun does not have.

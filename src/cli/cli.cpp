@@ -14,6 +14,7 @@
 #include "podrun/pod/logs.hpp"
 #include "podrun/pod/status.hpp"
 #include "podrun/pod/tree.hpp"
+#include "podrun/pod/version.hpp"
 #include "podrun/pod/pod.hpp"
 #include "podrun/spec/bundle.hpp"
 #include "podrun/sys/error.hpp"
@@ -194,6 +195,11 @@ int run(int argc, char** argv) {
     execc->add_flag("-t,--tty", exec_opts.tty, "Run the command on a terminal (a pty of the container's /dev/pts)");
     execc->add_flag("--explain", exec_explain, "Narrate every kernel step (setns, chroot, clone3 into the leaf)");
 
+    bool version_as_json = false;
+    CLI::App* versionc =
+        app.add_subcommand("version", "Print the version, git revision and kernel features found");
+    versionc->add_flag("--json", version_as_json, "Print JSON");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -281,6 +287,12 @@ int run(int argc, char** argv) {
         return 1;
     }
 
+    if (*versionc) {
+        auto v = pod::version_info();
+        std::printf("%s", version_as_json ? (pod::version_json(v).dump(2) + "\n").c_str()
+                                          : pod::version_text(v).c_str());
+        return 0;
+    }
     if (*doctor) {
         auto rep = pod::doctor();
         std::printf("podrun %s on this host:\n", PODRUN_VERSION);

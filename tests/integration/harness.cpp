@@ -324,7 +324,7 @@ bool suite_pod(const std::string& name) {
     for (const std::string p : {"it-", "bad-"}) {
         if (name.rfind(p, 0) == 0) return true;
     }
-    for (const std::string e : {"hello", "init-demo", "zombies", "web", "probes-demo"}) {  // examples/
+    for (const std::string e : {"hello", "init-demo", "zombies", "web", "probes-demo", "logging-demo"}) {  // examples/, docs/tutorial/
         if (name == e) return true;
     }
     return false;

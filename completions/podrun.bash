@@ -24,6 +24,7 @@ _podrun_flags() {
         logs) echo "-c --container -f --follow --tail --timestamps -p --previous" ;;
         exec) echo "-c --container -i --stdin -t --tty --explain" ;;
         inspect) echo "--ns" ;;
+        validate) echo "-f --filename" ;;
     esac
     echo "-h --help"
 }
@@ -32,6 +33,7 @@ _podrun_flags() {
 _podrun_takes_value() {
     case "$1:$2" in
         *:--log-level | up:--cgroup-parent | up:--pids-max | up:--cpu-weight-formula) return 0 ;;
+        validate:-f | validate:--filename) return 0 ;;
         down:--timeout | logs:--tail | logs:-c | logs:--container | exec:-c | exec:--container) return 0 ;;
     esac
     return 1
@@ -79,6 +81,11 @@ _podrun() {
             fi ;;
         --pids-max | --timeout | --tail)
             return 0 ;;
+        -f | --filename)
+            if [ "$sub" = validate ]; then
+                compopt -o filenames 2>/dev/null
+                COMPREPLY=($(compgen -f -- "$cur")); return 0
+            fi ;;
     esac
 
     if [ -z "$sub" ]; then
@@ -94,7 +101,10 @@ _podrun() {
         return 0
     fi
     case "$sub" in
-        up | validate)
+        validate)
+            compopt -o filenames 2>/dev/null
+            COMPREPLY=($(compgen -f -- "$cur")) ;;
+        up)
             if [ -z "$pos" ]; then
                 compopt -o filenames 2>/dev/null
                 COMPREPLY=($(compgen -f -- "$cur"))

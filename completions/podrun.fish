@@ -88,6 +88,7 @@ complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a v
 complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a doctor -d "What this host offers"
 complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a version -d "Version and kernel features"
 
+complete -c podrun -n "__fish_seen_subcommand_from validate" -s f -l filename -r -F -d "Another manifest file or directory"
 # Files for up and validate.
 complete -c podrun -n "__fish_seen_subcommand_from up validate" -F
 complete -c podrun -n "__fish_seen_subcommand_from up" -s d -l detach -d "Start in the background"

@@ -77,8 +77,8 @@ class Loader {
 
     bool unique(const Origin& o, const std::string& kind, const Metadata& md) {
         if (md.name.empty()) return true;  // its own error already
-        const std::string key = kind == "Pod" ? "Pod/" + md.name
-                                              : kind + "/" + md.namespace_ + "/" + md.name;
+        const std::string key =
+            kind == "Pod" ? "Pod/" + md.name : kind + "/" + md.namespace_ + "/" + md.name;
         auto [it, fresh] = names_.emplace(key, o.source + ", " + o.document);
         if (!fresh)
             fail(o, "metadata.name",
@@ -94,16 +94,20 @@ class Loader {
         if (const Json* k = detail::member(doc, "kind"); k != nullptr && k->is_string())
             kind = k->get<std::string>();
         const std::string name = name_of(doc);
-        Origin o{source, where + (kind.empty() ? "" : " (" + kind + (name.empty() ? "" : " " + name) + ")")};
+        Origin o{
+            source,
+            where + (kind.empty() ? "" : " (" + kind + (name.empty() ? "" : " " + name) + ")")};
         if (!doc.is_object()) {
-            fail(o, "", "expected a Kubernetes object (apiVersion, kind, metadata, ...), got " +
-                            detail::describe(doc));
+            fail(o, "",
+                 "expected a Kubernetes object (apiVersion, kind, metadata, ...), got " +
+                     detail::describe(doc));
             return;
         }
         if (kind.empty()) {
-            fail(o, "kind", detail::member(doc, "kind") == nullptr
-                                ? "required (Pod, ConfigMap, Secret, PersistentVolumeClaim, ...)"
-                                : "expected a string, got " + detail::describe(doc["kind"]));
+            fail(o, "kind",
+                 detail::member(doc, "kind") == nullptr
+                     ? "required (Pod, ConfigMap, Secret, PersistentVolumeClaim, ...)"
+                     : "expected a string, got " + detail::describe(doc["kind"]));
             return;
         }
         detail::Checker ck;
@@ -178,8 +182,8 @@ bool read(Loader& l, const std::string& path, std::string& out) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         const int err = errno;  // capture before anything else can change it
-        l.result.errors.push_back(
-            BundleProblem{{path, ""}, Problem{"", std::string("cannot read: ") + std::strerror(err)}});
+        l.result.errors.push_back(BundleProblem{
+            {path, ""}, Problem{"", std::string("cannot read: ") + std::strerror(err)}});
         return false;
     }
     buf << in.rdbuf();

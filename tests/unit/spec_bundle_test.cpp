@@ -194,13 +194,15 @@ metadata: {name: db}
 spec: {selector: {matchLabels: {a: b}}}
 )",
                               "w.yaml");
-    EXPECT_TRUE(contains(error_at(r, "document 1 (Deployment web)", "spec.template.metadata.labels"),
-                         "selector does not match"));
+    EXPECT_TRUE(
+        contains(error_at(r, "document 1 (Deployment web)", "spec.template.metadata.labels"),
+                 "selector does not match"));
     error_at(r, "document 1 (Deployment web)", "spec.template.spec.containers[0].name");
     EXPECT_TRUE(contains(error_at(r, "document 2 (Job once)", "spec.template.spec.restartPolicy"),
                          "Never or OnFailure"));
-    EXPECT_TRUE(contains(error_at(r, "document 3 (DaemonSet old)", "kind"),
-                         "not a kind of apiVersion \"extensions/v1beta1\"; use apiVersion: apps/v1"));
+    EXPECT_TRUE(
+        contains(error_at(r, "document 3 (DaemonSet old)", "kind"),
+                 "not a kind of apiVersion \"extensions/v1beta1\"; use apiVersion: apps/v1"));
     error_at(r, "document 4 (StatefulSet db)", "spec.template");
 }
 
@@ -219,8 +221,9 @@ metadata: {name: in}
     ASSERT_TRUE(r.ok()) << all_errors(r);
     EXPECT_EQ(r.bundle->pods.size(), 1u);
     const std::string w = all_warnings(r);
-    EXPECT_TRUE(contains(w, "skipping objects podrun does not run: Service web (s.yaml, document "
-                            "2), Ingress in (s.yaml, document 3)"))
+    EXPECT_TRUE(contains(w,
+                         "skipping objects podrun does not run: Service web (s.yaml, document "
+                         "2), Ingress in (s.yaml, document 3)"))
         << w;
 }
 
@@ -251,7 +254,8 @@ kind: Pod
 )",
                               "o.yaml");
     const std::string cm = "document 1 (ConfigMap c)";
-    EXPECT_TRUE(contains(error_at(r, cm, "data[..x]"), "must not start with '..'")) << all_errors(r);
+    EXPECT_TRUE(contains(error_at(r, cm, "data[..x]"), "must not start with '..'"))
+        << all_errors(r);
     EXPECT_TRUE(contains(error_at(r, cm, "binaryData[k]"), "also in data"));
     EXPECT_TRUE(contains(error_at(r, cm, "binaryData[b]"), "not base64"));
     EXPECT_TRUE(contains(error_at(r, "document 2 (Secret t)", "data"), "tls.key"));
@@ -292,7 +296,8 @@ class SpecBundleFiles : public ::testing::Test {
 };
 
 TEST_F(SpecBundleFiles, DirectoriesAndSeveralFiles) {
-    write("more/b.yaml", std::string(kPodA).replace(std::string(kPodA).find("name: a"), 7, "name: b"));
+    write("more/b.yaml",
+          std::string(kPodA).replace(std::string(kPodA).find("name: a"), 7, "name: b"));
     write("more/a.json", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"m"}})");
     write("more/notes.txt", "not a manifest");
     write("one.yml", kPodA);

@@ -262,6 +262,19 @@ void common_fields(Checker& ck, const Json& sc, const std::string& path, Securit
     windows(ck, sc, path);
 }
 
+// A field written at the wrong level is a common slip: say where it belongs instead of only
+// "unknown field" (the error the table check recorded for it).
+void hint_level(Checker& ck, const Json& sc, const std::string& path,
+                std::initializer_list<const char*> keys, const std::string& where) {
+    for (const char* key : keys) {
+        if (!sc.contains(key)) continue;
+        const std::string p = join(path, key);
+        for (Problem& e : ck.errors)
+            if (e.path == p)
+                e.message = "unknown field here: " + std::string(key) + " is a field of " + where;
+    }
+}
+
 template <typename Enum>
 std::optional<Enum> enum_field(Checker& ck, const Json& obj, std::string_view key,
                                const std::string& path,
@@ -285,6 +298,10 @@ PodSecurityDefaults validate_pod_security(Checker& ck, const Json& spec, bool ho
     const std::string path = "spec.securityContext";
     const Json* psc = ck.object(member(spec, "securityContext"), path, Kind::PodSecurityContext);
     if (psc == nullptr) return d;
+    hint_level(ck, *psc, path,
+               {"capabilities", "privileged", "allowPrivilegeEscalation", "readOnlyRootFilesystem",
+                "procMount"},
+               "each container's securityContext (spec.containers[*].securityContext)");
     common_fields(ck, *psc, path, d.base, d.run_as_user_path, d.run_as_non_root_path);
     if (const Json* arr = ck.array(*psc, "supplementalGroups", path)) {
         const std::string p = join(path, "supplementalGroups");
@@ -324,6 +341,10 @@ void validate_container_security(Checker& ck, const Json& v, const std::string& 
     std::string user_path = pod.run_as_user_path, non_root_path = pod.run_as_non_root_path;
     const std::string path = join(cpath, "securityContext");
     if (const Json* o = ck.object(member(v, "securityContext"), path, Kind::SecurityContext)) {
+        hint_level(ck, *o, path,
+                   {"fsGroup", "fsGroupChangePolicy", "supplementalGroups",
+                    "supplementalGroupsPolicy", "sysctls", "seLinuxChangePolicy"},
+                   "the pod's securityContext (spec.securityContext)");
         common_fields(ck, *o, path, sc, user_path, non_root_path);
         sc.privileged = ck.boolean(*o, "privileged", path).value_or(false);
         sc.read_only_root_filesystem =

@@ -384,6 +384,16 @@ TEST(SpecSecurity, NewerFieldsNotYet) {
     expect_error(r, kCs + ".cgroupOptions", {"not supported by podrun yet"});
 }
 
+TEST(SpecSecurity, FieldsAtTheWrongLevelSayWhereTheyBelong) {
+    auto r =
+        load("{capabilities: {drop: [ALL]}, privileged: true}", "{fsGroup: 2000, sysctls: []}");
+    expect_error(r, "spec.securityContext.capabilities",
+                 {"unknown field here", "spec.containers[*].securityContext"});
+    expect_error(r, "spec.securityContext.privileged", {"each container's securityContext"});
+    expect_error(r, kCs + ".fsGroup", {"unknown field here", "spec.securityContext"});
+    expect_error(r, kCs + ".sysctls", {"the pod's securityContext"});
+}
+
 TEST(SpecSecurity, TypeErrors) {
     auto r = load("{runAsNonRoot: 'yes', sysctls: {}}", "{privileged: 1, capabilities: []}");
     expect_error(r, "spec.securityContext.runAsNonRoot", {"boolean"});

@@ -9,10 +9,9 @@
 #include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 
 #include "bundle_objects.hpp"
-#include "parse_text.hpp"
+#include "documents.hpp"
 #include "validate.hpp"
 
 namespace podrun::spec {
@@ -171,12 +170,19 @@ bool manifest_name(const std::filesystem::path& p) {
     return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
+// At most one byte more than parse_documents takes, so that /dev/zero or a pipe that never
+// ends is refused by its size instead of filling memory.
+std::string read_capped(std::istream& in) {
+    std::string text(detail::kMaxFileBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+    return text;
+}
+
 // Reads `path` into `out`; false (with a problem recorded) when it cannot be read.
 bool read(Loader& l, const std::string& path, std::string& out) {
-    std::ostringstream buf;
     if (path == "-") {
-        buf << std::cin.rdbuf();
-        out = buf.str();
+        out = read_capped(std::cin);
         return true;
     }
     std::ifstream in(path, std::ios::binary);
@@ -186,8 +192,7 @@ bool read(Loader& l, const std::string& path, std::string& out) {
             {path, ""}, Problem{"", std::string("cannot read: ") + std::strerror(err)}});
         return false;
     }
-    buf << in.rdbuf();
-    out = buf.str();
+    out = read_capped(in);
     return true;
 }
 

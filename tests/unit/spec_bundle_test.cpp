@@ -281,6 +281,47 @@ TEST(SpecBundle, SyntaxErrorsAndEmptyInput) {
     error_at(k, "document 1", "kind");
 }
 
+TEST(SpecBundle, DocumentsSplitAsKubectlSplitsThem) {
+    // "--- # comment" separates; comment-only parts are dropped; a block scalar's indented
+    // "---" is content.
+    auto r = load_bundle_text(std::string("# leading comment\n--- # first\n") + kPodA + R"(--- 
+# only a comment
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: m}
+data:
+  doc: |
+    ---
+    not a separator
+)",
+                              "k.yaml");
+    ASSERT_TRUE(r.ok()) << all_errors(r);
+    EXPECT_EQ(r.bundle->pods.size(), 1u);
+    ASSERT_EQ(r.bundle->config_maps.size(), 1u);
+    EXPECT_EQ(r.bundle->config_maps[0].data.at("doc"), "---\nnot a separator\n");
+    EXPECT_EQ(r.bundle->config_maps[0].origin.document, "document 2 (ConfigMap m)");
+}
+
+TEST(SpecBundle, SyntaxErrorLinesCountInTheWholeFile) {
+    auto r = load_bundle_text(std::string(kPodA) + "---\napiVersion: v1\nkind: [\n", "l.yaml");
+    ASSERT_EQ(r.errors.size(), 1u);
+    // kPodA has 5 lines, the separator is line 6, "kind: [" line 8; the error is at its end.
+    EXPECT_EQ(r.errors[0].problem.message.rfind("line 9, column 1: YAML syntax error", 0), 0u)
+        << r.errors[0].problem.message;
+    auto sep = load_bundle_text(std::string(kPodA) + "--- apiVersion: v1\n", "s.yaml");
+    ASSERT_EQ(sep.errors.size(), 1u);
+    EXPECT_TRUE(contains(sep.errors[0].problem.message, "line 6: a document separator"))
+        << sep.errors[0].problem.message;
+}
+
+TEST(SpecBundle, SizeIsCapped) {
+    std::string big(std::string(kPodA) + "---\n# " + std::string(3 * 1024 * 1024, 'x') + "\n");
+    auto r = load_bundle_text(big, "big.yaml");
+    ASSERT_EQ(r.errors.size(), 1u);
+    EXPECT_TRUE(contains(r.errors[0].problem.message, "larger than")) << r.errors[0].to_string();
+}
+
 class SpecBundleFiles : public ::testing::Test {
   protected:
     std::filesystem::path dir;

@@ -145,9 +145,9 @@ int run(int argc, char** argv) {
         ->check(CLI::IsMember({"quadratic", "linear"}));
 
     CLI::App* validate = app.add_subcommand("validate", "Check manifests; print every problem; create nothing");
-    std::vector<std::string> validate_files;
+    std::vector<std::string> validate_files, validate_f;  // two vectors: CLI11 would let one option overwrite the other
     validate->add_option("file", validate_files, "Manifest files or directories (JSON or YAML, several objects each), - for standard input");
-    validate->add_option("-f,--filename", validate_files, "Another manifest file or directory (repeatable)");
+    validate->add_option("-f,--filename", validate_f, "Another manifest file or directory (repeatable)");
 
     CLI::App* doctor = app.add_subcommand("doctor", "Show what podrun finds on this host and what will work");
 
@@ -302,6 +302,7 @@ int run(int argc, char** argv) {
         return 0;
     }
     if (*validate) {
+        validate_files.insert(validate_files.end(), validate_f.begin(), validate_f.end());
         if (validate_files.empty()) {
             std::fprintf(stderr, "podrun validate: give a manifest file, a directory or - (standard input)\n");
             return pod::kExitInvalid;

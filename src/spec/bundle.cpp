@@ -9,10 +9,9 @@
 #include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 
 #include "bundle_objects.hpp"
-#include "parse_text.hpp"
+#include "documents.hpp"
 #include "validate.hpp"
 
 namespace podrun::spec {
@@ -77,8 +76,8 @@ class Loader {
 
     bool unique(const Origin& o, const std::string& kind, const Metadata& md) {
         if (md.name.empty()) return true;  // its own error already
-        const std::string key = kind == "Pod" ? "Pod/" + md.name
-                                              : kind + "/" + md.namespace_ + "/" + md.name;
+        const std::string key =
+            kind == "Pod" ? "Pod/" + md.name : kind + "/" + md.namespace_ + "/" + md.name;
         auto [it, fresh] = names_.emplace(key, o.source + ", " + o.document);
         if (!fresh)
             fail(o, "metadata.name",
@@ -94,16 +93,20 @@ class Loader {
         if (const Json* k = detail::member(doc, "kind"); k != nullptr && k->is_string())
             kind = k->get<std::string>();
         const std::string name = name_of(doc);
-        Origin o{source, where + (kind.empty() ? "" : " (" + kind + (name.empty() ? "" : " " + name) + ")")};
+        Origin o{
+            source,
+            where + (kind.empty() ? "" : " (" + kind + (name.empty() ? "" : " " + name) + ")")};
         if (!doc.is_object()) {
-            fail(o, "", "expected a Kubernetes object (apiVersion, kind, metadata, ...), got " +
-                            detail::describe(doc));
+            fail(o, "",
+                 "expected a Kubernetes object (apiVersion, kind, metadata, ...), got " +
+                     detail::describe(doc));
             return;
         }
         if (kind.empty()) {
-            fail(o, "kind", detail::member(doc, "kind") == nullptr
-                                ? "required (Pod, ConfigMap, Secret, PersistentVolumeClaim, ...)"
-                                : "expected a string, got " + detail::describe(doc["kind"]));
+            fail(o, "kind",
+                 detail::member(doc, "kind") == nullptr
+                     ? "required (Pod, ConfigMap, Secret, PersistentVolumeClaim, ...)"
+                     : "expected a string, got " + detail::describe(doc["kind"]));
             return;
         }
         detail::Checker ck;
@@ -167,23 +170,29 @@ bool manifest_name(const std::filesystem::path& p) {
     return ext == ".yaml" || ext == ".yml" || ext == ".json";
 }
 
+// At most one byte more than parse_documents takes, so that /dev/zero or a pipe that never
+// ends is refused by its size instead of filling memory.
+std::string read_capped(std::istream& in) {
+    std::string text(detail::kMaxFileBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+    return text;
+}
+
 // Reads `path` into `out`; false (with a problem recorded) when it cannot be read.
 bool read(Loader& l, const std::string& path, std::string& out) {
-    std::ostringstream buf;
     if (path == "-") {
-        buf << std::cin.rdbuf();
-        out = buf.str();
+        out = read_capped(std::cin);
         return true;
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         const int err = errno;  // capture before anything else can change it
-        l.result.errors.push_back(
-            BundleProblem{{path, ""}, Problem{"", std::string("cannot read: ") + std::strerror(err)}});
+        l.result.errors.push_back(BundleProblem{
+            {path, ""}, Problem{"", std::string("cannot read: ") + std::strerror(err)}});
         return false;
     }
-    buf << in.rdbuf();
-    out = buf.str();
+    out = read_capped(in);
     return true;
 }
 

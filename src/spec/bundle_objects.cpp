@@ -137,8 +137,8 @@ void validate_secret(Checker& ck, const Json& doc, Secret& out) {
     auto need = [&](std::initializer_list<const char*> keys) {
         for (const char* k : keys)
             if (!out.data.count(k))
-                ck.error("data", "a Secret of type " + quote(out.type) + " must have the key " +
-                                     quote(k));
+                ck.error("data",
+                         "a Secret of type " + quote(out.type) + " must have the key " + quote(k));
     };
     if (out.type == "kubernetes.io/tls") need({"tls.crt", "tls.key"});
     if (out.type == "kubernetes.io/dockerconfigjson") need({".dockerconfigjson"});
@@ -156,15 +156,17 @@ void validate_claim(Checker& ck, const Json& doc, PersistentVolumeClaim& out) {
     }
     out.access_modes = ck.strings(*spec, "accessModes", "spec");
     if (out.access_modes.empty() && member(*spec, "accessModes") == nullptr)
-        ck.error("spec.accessModes", "required: at least one of ReadWriteOnce, ReadOnlyMany, "
-                                     "ReadWriteMany, ReadWriteOncePod");
+        ck.error("spec.accessModes",
+                 "required: at least one of ReadWriteOnce, ReadOnlyMany, "
+                 "ReadWriteMany, ReadWriteOncePod");
     for (size_t i = 0; i < out.access_modes.size(); ++i) {
         const std::string& m = out.access_modes[i];
         if (m != "ReadWriteOnce" && m != "ReadOnlyMany" && m != "ReadWriteMany" &&
             m != "ReadWriteOncePod")
             ck.error(index("spec.accessModes", i),
-                     quote(m) + " must be ReadWriteOnce, ReadOnlyMany, ReadWriteMany or "
-                                "ReadWriteOncePod");
+                     quote(m) +
+                         " must be ReadWriteOnce, ReadOnlyMany, ReadWriteMany or "
+                         "ReadWriteOncePod");
         else if (m == "ReadWriteOncePod" && out.access_modes.size() > 1)
             ck.error(index("spec.accessModes", i),
                      "ReadWriteOncePod may not be combined with other access modes");
@@ -172,7 +174,8 @@ void validate_claim(Checker& ck, const Json& doc, PersistentVolumeClaim& out) {
     const std::string rp = "spec.resources";
     const Json* res = ck.object(member(*spec, "resources"), rp, Kind::VolumeResourceRequirements);
     const Json* requests = res ? member(*res, "requests") : nullptr;
-    const Json* storage = requests && requests->is_object() ? member(*requests, "storage") : nullptr;
+    const Json* storage =
+        requests && requests->is_object() ? member(*requests, "storage") : nullptr;
     if (storage == nullptr) {
         ck.error(join(rp, "requests.storage"), "required (the claim's size, e.g. \"1Gi\")");
     } else {
@@ -186,8 +189,9 @@ void validate_claim(Checker& ck, const Json& doc, PersistentVolumeClaim& out) {
     }
     if (auto mode = ck.string(*spec, "volumeMode", "spec")) {
         if (*mode == "Block")
-            ck.error("spec.volumeMode", "\"Block\": podrun's volumes are directories; use "
-                                        "Filesystem (the default)");
+            ck.error("spec.volumeMode",
+                     "\"Block\": podrun's volumes are directories; use "
+                     "Filesystem (the default)");
         else if (*mode != "Filesystem")
             ck.error("spec.volumeMode", quote(*mode) + " must be Filesystem or Block");
     }
@@ -253,8 +257,10 @@ void validate_workload(Checker& ck, const Json& doc, std::string_view kind, Pod&
     pd["apiVersion"] = "v1";
     pd["kind"] = "Pod";
     Json meta = Json::object();
-    if (const Json* tm = member(*tpl, "metadata"); tm != nullptr && tm->is_object()) meta = *tm;
-    else if (tm != nullptr) ck.type_error("spec.template.metadata", "an object", *tm);
+    if (const Json* tm = member(*tpl, "metadata"); tm != nullptr && tm->is_object())
+        meta = *tm;
+    else if (tm != nullptr)
+        ck.type_error("spec.template.metadata", "an object", *tm);
     meta.erase("name");
     meta.erase("namespace");
     meta.erase("generateName");

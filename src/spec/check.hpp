@@ -26,9 +26,6 @@ std::string describe(const Json& v);                                  // `string
 // The member `key` of `obj`, or nullptr when absent or null (Kubernetes treats both alike).
 const Json* member(const Json& obj, std::string_view key);
 
-// True when one of the '/'-separated elements of `p` is "..".
-bool has_dotdot_element(std::string_view p);
-
 class Checker {
   public:
     std::vector<Problem> errors;
@@ -60,6 +57,9 @@ class Checker {
     // `text` receives the quantity as written, for messages.
     std::optional<Quantity> quantity(const Json& v, const std::string& path, std::string* text);
 };
+
+// True when one of the '/'-separated elements of `p` is "..".
+bool has_dotdot_element(std::string_view p);
 
 // The warnings of a finished check: one naming every ignored field, one per note reason.
 std::vector<std::string> checker_warnings(const Checker& ck);

@@ -163,14 +163,17 @@ Json convert(const YAML::Node& node) {
     return nullptr;
 }
 
-// Every document of a YAML stream; empty documents (a stray "---") are dropped, as kubectl
-// drops them.
-ParsedDocs parse_yaml_all(std::string_view text) {
-    ParsedDocs out;
+ParsedText parse_yaml(std::string_view text) {
+    ParsedText out;
     try {
-        for (const YAML::Node& d : YAML::LoadAll(std::string(text))) {
-            Json j = convert(d);
-            if (!j.is_null()) out.docs.push_back(std::move(j));
+        std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+        if (docs.empty()) {
+            out.error = "the manifest is empty";
+        } else if (docs.size() > 1) {
+            out.error = "the manifest holds " + std::to_string(docs.size()) +
+                        " YAML documents; podrun runs one Pod per file";
+        } else {
+            out.doc = convert(docs[0]);
         }
     } catch (const YAML::ParserException& e) {
         out.error =
@@ -182,41 +185,18 @@ ParsedDocs parse_yaml_all(std::string_view text) {
     return out;
 }
 
-bool looks_like_json(std::string_view text) {
+}  // namespace
+
+ParsedText parse_text(std::string_view text) {
     const size_t first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos || text[first] != '{') return false;
+    if (first == std::string_view::npos || text[first] != '{') return parse_yaml(text);
     // JSON keys are quoted; a whole-document YAML flow mapping ({apiVersion: v1, ...}) also
     // starts with '{' but its keys usually are not. Everything else stays strict JSON, so a
     // JSON typo gets a JSON error.
     const size_t next = text.find_first_not_of(" \t\r\n", first + 1);
-    return next == std::string_view::npos || text[next] == '"' || text[next] == '}';
-}
-
-}  // namespace
-
-ParsedText parse_text(std::string_view text) {
-    if (looks_like_json(text)) return parse_json(text);
-    ParsedDocs docs = parse_yaml_all(text);
-    ParsedText out;
-    if (!docs.error.empty())
-        out.error = docs.error;
-    else if (docs.docs.empty())
-        out.error = "the manifest is empty";
-    else if (docs.docs.size() > 1)
-        out.error = "the manifest holds " + std::to_string(docs.docs.size()) +
-                    " YAML documents; podrun runs one Pod per file";
-    else
-        out.doc = std::move(docs.docs[0]);
-    return out;
-}
-
-ParsedDocs parse_documents(std::string_view text) {
-    if (!looks_like_json(text)) return parse_yaml_all(text);
-    ParsedText one = parse_json(text);
-    ParsedDocs out;
-    out.error = std::move(one.error);
-    if (out.error.empty()) out.docs.push_back(std::move(one.doc));
-    return out;
+    if (next != std::string_view::npos && text[next] != '"' && text[next] != '}')
+        return parse_yaml(text);
+    return parse_json(text);
 }
 
 }  // namespace podrun::spec::detail

@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace podrun::spec::detail {
 
@@ -19,13 +18,5 @@ struct ParsedText {
 // JSON when the text starts with '{' and a quoted key (or '}'), YAML otherwise (including a
 // whole-document flow mapping such as {apiVersion: v1, ...}).
 ParsedText parse_text(std::string_view text);
-
-struct ParsedDocs {
-    std::vector<Json> docs;  // non-empty documents, in order
-    std::string error;       // as ParsedText::error
-};
-
-// Every document: a YAML stream of any number of documents ("---"), or one JSON value.
-ParsedDocs parse_documents(std::string_view text);
 
 }  // namespace podrun::spec::detail

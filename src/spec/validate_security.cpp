@@ -62,8 +62,9 @@ std::optional<std::string> profile(Checker& ck, const Json& sc, std::string_view
     }
     if (lp && (lp->front() == '/' || has_dotdot_element(*lp))) {
         ck.error(join(p, "localhostProfile"),
-                 quote(*lp) + " must be a relative path without '..' (it names a file below "
-                              "the profile directory)");
+                 quote(*lp) +
+                     " must be a relative path without '..' (it names a file below "
+                     "the profile directory)");
         result.reset();
     }
     if (localhost != nullptr && lp) *localhost = *lp;
@@ -261,6 +262,19 @@ void common_fields(Checker& ck, const Json& sc, const std::string& path, Securit
     windows(ck, sc, path);
 }
 
+// A field written at the wrong level is a common slip: say where it belongs instead of only
+// "unknown field" (the error the table check recorded for it).
+void hint_level(Checker& ck, const Json& sc, const std::string& path,
+                std::initializer_list<const char*> keys, const std::string& where) {
+    for (const char* key : keys) {
+        if (!sc.contains(key)) continue;
+        const std::string p = join(path, key);
+        for (Problem& e : ck.errors)
+            if (e.path == p)
+                e.message = "unknown field here: " + std::string(key) + " is a field of " + where;
+    }
+}
+
 template <typename Enum>
 std::optional<Enum> enum_field(Checker& ck, const Json& obj, std::string_view key,
                                const std::string& path,
@@ -284,6 +298,10 @@ PodSecurityDefaults validate_pod_security(Checker& ck, const Json& spec, bool ho
     const std::string path = "spec.securityContext";
     const Json* psc = ck.object(member(spec, "securityContext"), path, Kind::PodSecurityContext);
     if (psc == nullptr) return d;
+    hint_level(ck, *psc, path,
+               {"capabilities", "privileged", "allowPrivilegeEscalation", "readOnlyRootFilesystem",
+                "procMount"},
+               "each container's securityContext (spec.containers[*].securityContext)");
     common_fields(ck, *psc, path, d.base, d.run_as_user_path, d.run_as_non_root_path);
     if (const Json* arr = ck.array(*psc, "supplementalGroups", path)) {
         const std::string p = join(path, "supplementalGroups");
@@ -292,16 +310,17 @@ PodSecurityDefaults validate_pod_security(Checker& ck, const Json& spec, bool ho
             if (!g.is_number_integer())
                 ck.type_error(index(p, i), "an integer (a gid)", g);
             else if (g.get<int64_t>() < 0 || g.get<int64_t>() > kMaxId)
-                ck.error(index(p, i), g.dump() + " must be between 0 and 2147483647 (a gid, as "
-                                                 "Kubernetes allows)");
+                ck.error(index(p, i), g.dump() +
+                                          " must be between 0 and 2147483647 (a gid, as "
+                                          "Kubernetes allows)");
             else
                 d.base.supplemental_groups.push_back(g.get<int64_t>());
         }
     }
-    if (auto pol = enum_field<SupplementalGroupsPolicy>(
-            ck, *psc, "supplementalGroupsPolicy", path,
-            {{"Merge", SupplementalGroupsPolicy::Merge},
-             {"Strict", SupplementalGroupsPolicy::Strict}}))
+    if (auto pol =
+            enum_field<SupplementalGroupsPolicy>(ck, *psc, "supplementalGroupsPolicy", path,
+                                                 {{"Merge", SupplementalGroupsPolicy::Merge},
+                                                  {"Strict", SupplementalGroupsPolicy::Strict}}))
         d.base.supplemental_groups_policy = *pol;
     if (auto fs = id_field(ck, *psc, "fsGroup", path, "gid")) {
         d.base.fs_group = fs;
@@ -322,6 +341,10 @@ void validate_container_security(Checker& ck, const Json& v, const std::string& 
     std::string user_path = pod.run_as_user_path, non_root_path = pod.run_as_non_root_path;
     const std::string path = join(cpath, "securityContext");
     if (const Json* o = ck.object(member(v, "securityContext"), path, Kind::SecurityContext)) {
+        hint_level(ck, *o, path,
+                   {"fsGroup", "fsGroupChangePolicy", "supplementalGroups",
+                    "supplementalGroupsPolicy", "sysctls", "seLinuxChangePolicy"},
+                   "the pod's securityContext (spec.securityContext)");
         common_fields(ck, *o, path, sc, user_path, non_root_path);
         sc.privileged = ck.boolean(*o, "privileged", path).value_or(false);
         sc.read_only_root_filesystem =
@@ -348,8 +371,7 @@ void validate_container_security(Checker& ck, const Json& v, const std::string& 
                          "false cannot be combined with privileged: true (a privileged "
                          "container can always gain privileges; Kubernetes refuses it too); "
                          "remove one of them");
-            if (std::count(sc.capabilities.add.begin(), sc.capabilities.add.end(),
-                           "CAP_SYS_ADMIN"))
+            if (std::count(sc.capabilities.add.begin(), sc.capabilities.add.end(), "CAP_SYS_ADMIN"))
                 ck.error(ap,
                          "false cannot be combined with capabilities.add CAP_SYS_ADMIN (such a "
                          "container can always gain privileges; Kubernetes refuses it too); "
@@ -390,9 +412,10 @@ void validate_security_annotations(Checker& ck, const Pod& pod) {
     for (const auto& [key, value] : pod.metadata.annotations) {
         const std::string p = key_path("metadata.annotations", key);
         if (key == seccomp_pod || key.rfind(seccomp_prefix, 0) == 0) {
-            ck.note("seccomp annotations have had no effect since Kubernetes v1.25 and have "
-                    "none in podrun; use securityContext.seccompProfile",
-                    p);
+            ck.note(
+                "seccomp annotations have had no effect since Kubernetes v1.25 and have "
+                "none in podrun; use securityContext.seccompProfile",
+                p);
         } else if (key.rfind(apparmor_prefix, 0) == 0) {
             const std::string name = key.substr(apparmor_prefix.size());
             if (!names.count(name))

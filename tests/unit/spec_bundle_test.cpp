@@ -194,13 +194,15 @@ metadata: {name: db}
 spec: {selector: {matchLabels: {a: b}}}
 )",
                               "w.yaml");
-    EXPECT_TRUE(contains(error_at(r, "document 1 (Deployment web)", "spec.template.metadata.labels"),
-                         "selector does not match"));
+    EXPECT_TRUE(
+        contains(error_at(r, "document 1 (Deployment web)", "spec.template.metadata.labels"),
+                 "selector does not match"));
     error_at(r, "document 1 (Deployment web)", "spec.template.spec.containers[0].name");
     EXPECT_TRUE(contains(error_at(r, "document 2 (Job once)", "spec.template.spec.restartPolicy"),
                          "Never or OnFailure"));
-    EXPECT_TRUE(contains(error_at(r, "document 3 (DaemonSet old)", "kind"),
-                         "not a kind of apiVersion \"extensions/v1beta1\"; use apiVersion: apps/v1"));
+    EXPECT_TRUE(
+        contains(error_at(r, "document 3 (DaemonSet old)", "kind"),
+                 "not a kind of apiVersion \"extensions/v1beta1\"; use apiVersion: apps/v1"));
     error_at(r, "document 4 (StatefulSet db)", "spec.template");
 }
 
@@ -219,8 +221,9 @@ metadata: {name: in}
     ASSERT_TRUE(r.ok()) << all_errors(r);
     EXPECT_EQ(r.bundle->pods.size(), 1u);
     const std::string w = all_warnings(r);
-    EXPECT_TRUE(contains(w, "skipping objects podrun does not run: Service web (s.yaml, document "
-                            "2), Ingress in (s.yaml, document 3)"))
+    EXPECT_TRUE(contains(w,
+                         "skipping objects podrun does not run: Service web (s.yaml, document "
+                         "2), Ingress in (s.yaml, document 3)"))
         << w;
 }
 
@@ -251,7 +254,8 @@ kind: Pod
 )",
                               "o.yaml");
     const std::string cm = "document 1 (ConfigMap c)";
-    EXPECT_TRUE(contains(error_at(r, cm, "data[..x]"), "must not start with '..'")) << all_errors(r);
+    EXPECT_TRUE(contains(error_at(r, cm, "data[..x]"), "must not start with '..'"))
+        << all_errors(r);
     EXPECT_TRUE(contains(error_at(r, cm, "binaryData[k]"), "also in data"));
     EXPECT_TRUE(contains(error_at(r, cm, "binaryData[b]"), "not base64"));
     EXPECT_TRUE(contains(error_at(r, "document 2 (Secret t)", "data"), "tls.key"));
@@ -277,6 +281,47 @@ TEST(SpecBundle, SyntaxErrorsAndEmptyInput) {
     error_at(k, "document 1", "kind");
 }
 
+TEST(SpecBundle, DocumentsSplitAsKubectlSplitsThem) {
+    // "--- # comment" separates; comment-only parts are dropped; a block scalar's indented
+    // "---" is content.
+    auto r = load_bundle_text(std::string("# leading comment\n--- # first\n") + kPodA + R"(--- 
+# only a comment
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: m}
+data:
+  doc: |
+    ---
+    not a separator
+)",
+                              "k.yaml");
+    ASSERT_TRUE(r.ok()) << all_errors(r);
+    EXPECT_EQ(r.bundle->pods.size(), 1u);
+    ASSERT_EQ(r.bundle->config_maps.size(), 1u);
+    EXPECT_EQ(r.bundle->config_maps[0].data.at("doc"), "---\nnot a separator\n");
+    EXPECT_EQ(r.bundle->config_maps[0].origin.document, "document 2 (ConfigMap m)");
+}
+
+TEST(SpecBundle, SyntaxErrorLinesCountInTheWholeFile) {
+    auto r = load_bundle_text(std::string(kPodA) + "---\napiVersion: v1\nkind: [\n", "l.yaml");
+    ASSERT_EQ(r.errors.size(), 1u);
+    // kPodA has 5 lines, the separator is line 6, "kind: [" line 8; the error is at its end.
+    EXPECT_EQ(r.errors[0].problem.message.rfind("line 9, column 1: YAML syntax error", 0), 0u)
+        << r.errors[0].problem.message;
+    auto sep = load_bundle_text(std::string(kPodA) + "--- apiVersion: v1\n", "s.yaml");
+    ASSERT_EQ(sep.errors.size(), 1u);
+    EXPECT_TRUE(contains(sep.errors[0].problem.message, "line 6: a document separator"))
+        << sep.errors[0].problem.message;
+}
+
+TEST(SpecBundle, SizeIsCapped) {
+    std::string big(std::string(kPodA) + "---\n# " + std::string(3 * 1024 * 1024, 'x') + "\n");
+    auto r = load_bundle_text(big, "big.yaml");
+    ASSERT_EQ(r.errors.size(), 1u);
+    EXPECT_TRUE(contains(r.errors[0].problem.message, "larger than")) << r.errors[0].to_string();
+}
+
 class SpecBundleFiles : public ::testing::Test {
   protected:
     std::filesystem::path dir;
@@ -292,7 +337,8 @@ class SpecBundleFiles : public ::testing::Test {
 };
 
 TEST_F(SpecBundleFiles, DirectoriesAndSeveralFiles) {
-    write("more/b.yaml", std::string(kPodA).replace(std::string(kPodA).find("name: a"), 7, "name: b"));
+    write("more/b.yaml",
+          std::string(kPodA).replace(std::string(kPodA).find("name: a"), 7, "name: b"));
     write("more/a.json", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"m"}})");
     write("more/notes.txt", "not a manifest");
     write("one.yml", kPodA);

@@ -70,11 +70,12 @@ TEST(SpecSecurity, EmptyContextGivesDefaults) {
 }
 
 TEST(SpecSecurity, ContainerWinsOverPod) {
-    auto r = load("{runAsUser: 1000, runAsGroup: 2000, runAsNonRoot: true, fsGroup: 3000, "
-                  "supplementalGroups: [4000, 4001], supplementalGroupsPolicy: Strict, "
-                  "seccompProfile: {type: Unconfined}}",
-                  "{runAsUser: 1001, seccompProfile: {type: Localhost, localhostProfile: "
-                  "profiles/deny-mkdir.json}}");
+    auto r = load(
+        "{runAsUser: 1000, runAsGroup: 2000, runAsNonRoot: true, fsGroup: 3000, "
+        "supplementalGroups: [4000, 4001], supplementalGroupsPolicy: Strict, "
+        "seccompProfile: {type: Unconfined}}",
+        "{runAsUser: 1001, seccompProfile: {type: Localhost, localhostProfile: "
+        "profiles/deny-mkdir.json}}");
     ASSERT_TRUE(r.ok()) << all_errors(r);
     const SecurityContext& sc = r.pod->containers[0].security;
     EXPECT_EQ(sc.run_as_user, 1001);
@@ -109,9 +110,10 @@ spec:
 }
 
 TEST(SpecSecurity, IdRanges) {
-    auto r = load("{runAsUser: -1, runAsGroup: 2147483648, fsGroup: -5, "
-                  "supplementalGroups: [1, -2, x]}",
-                  "{runAsUser: 4294967296}");
+    auto r = load(
+        "{runAsUser: -1, runAsGroup: 2147483648, fsGroup: -5, "
+        "supplementalGroups: [1, -2, x]}",
+        "{runAsUser: 4294967296}");
     expect_error(r, "spec.securityContext.runAsUser", {"-1", "between 0 and 2147483647"});
     expect_error(r, "spec.securityContext.runAsGroup", {"2147483648", "gid"});
     expect_error(r, "spec.securityContext.fsGroup", {"-5"});
@@ -158,7 +160,8 @@ spec:
 TEST(SpecSecurity, EnumsAreChecked) {
     auto r = load("{supplementalGroupsPolicy: merge, fsGroupChangePolicy: Sometimes}",
                   "{procMount: Masked}");
-    expect_error(r, "spec.securityContext.supplementalGroupsPolicy", {"\"merge\"", "Merge or Strict"});
+    expect_error(r, "spec.securityContext.supplementalGroupsPolicy",
+                 {"\"merge\"", "Merge or Strict"});
     expect_error(r, "spec.securityContext.fsGroupChangePolicy",
                  {"\"Sometimes\"", "Always or OnRootMismatch"});
     expect_error(r, kCs + ".procMount", {"\"Masked\"", "Default or Unmasked"});
@@ -194,17 +197,19 @@ TEST(SpecSecurity, AllowPrivilegeEscalationFalseConflicts) {
 }
 
 TEST(SpecSecurity, CapabilitiesNormalised) {
-    auto r = load("", "{capabilities: {add: [NET_ADMIN, cap_sys_time, Cap_Net_Raw, all], "
-                      "drop: [ALL, CAP_CHOWN, checkpoint_restore]}}");
+    auto r = load("",
+                  "{capabilities: {add: [NET_ADMIN, cap_sys_time, Cap_Net_Raw, all], "
+                  "drop: [ALL, CAP_CHOWN, checkpoint_restore]}}");
     ASSERT_TRUE(r.ok()) << all_errors(r);
     const auto& c = r.pod->containers[0].security.capabilities;
-    EXPECT_EQ(c.add, (std::vector<std::string>{"CAP_NET_ADMIN", "CAP_SYS_TIME", "CAP_NET_RAW",
-                                               "ALL"}));
+    EXPECT_EQ(c.add,
+              (std::vector<std::string>{"CAP_NET_ADMIN", "CAP_SYS_TIME", "CAP_NET_RAW", "ALL"}));
     EXPECT_EQ(c.drop, (std::vector<std::string>{"ALL", "CAP_CHOWN", "CAP_CHECKPOINT_RESTORE"}));
 }
 
 TEST(SpecSecurity, UnknownCapabilityHasSuggestion) {
-    auto r = load("", "{capabilities: {add: [NET_ADMN, 7], drop: [CAP_ALL, frobnicate_everything]}}");
+    auto r =
+        load("", "{capabilities: {add: [NET_ADMN, 7], drop: [CAP_ALL, frobnicate_everything]}}");
     expect_error(r, kCs + ".capabilities.add[0]",
                  {"\"NET_ADMN\"", "not a Linux capability", "did you mean \"NET_ADMIN\""});
     expect_error(r, kCs + ".capabilities.add[1]", {"capability name"});
@@ -232,8 +237,8 @@ TEST(SpecSecurity, PrivilegedIsUnconfinedSeccomp) {
 }
 
 TEST(SpecSecurity, SeccompConsistency) {
-    auto r = load("{seccompProfile: {localhostProfile: a.json}}",
-                  "{seccompProfile: {type: Localhost}}");
+    auto r =
+        load("{seccompProfile: {localhostProfile: a.json}}", "{seccompProfile: {type: Localhost}}");
     expect_error(r, "spec.securityContext.seccompProfile.type", {"required", "RuntimeDefault"});
     expect_error(r, kCs + ".seccompProfile.localhostProfile", {"required when type is Localhost"});
     auto r2 = load("{seccompProfile: {type: RuntimeDefault, localhostProfile: a.json}}",
@@ -252,13 +257,14 @@ TEST(SpecSecurity, SeccompConsistency) {
 }
 
 TEST(SpecSecurity, SysctlsNamespacedOnly) {
-    auto r = load("{sysctls: [{name: kernel.shm_rmid_forced, value: '1'}, "
-                  "{name: net.ipv4.ip_unprivileged_port_start, value: '0'}, "
-                  "{name: kernel.sem, value: '250 32000 32 128'}, "
-                  "{name: fs.mqueue.msg_max, value: '20'}, "
-                  "{name: kernel.msgmax, value: '8192'}, "
-                  "{name: net/ipv4/conf/eth0.100/rp_filter, value: '1'}]}",
-                  "");
+    auto r = load(
+        "{sysctls: [{name: kernel.shm_rmid_forced, value: '1'}, "
+        "{name: net.ipv4.ip_unprivileged_port_start, value: '0'}, "
+        "{name: kernel.sem, value: '250 32000 32 128'}, "
+        "{name: fs.mqueue.msg_max, value: '20'}, "
+        "{name: kernel.msgmax, value: '8192'}, "
+        "{name: net/ipv4/conf/eth0.100/rp_filter, value: '1'}]}",
+        "");
     ASSERT_TRUE(r.ok()) << all_errors(r);
     const auto& s = r.pod->security.sysctls;
     ASSERT_EQ(s.size(), 6u);
@@ -272,10 +278,11 @@ TEST(SpecSecurity, SysctlsNamespacedOnly) {
 }
 
 TEST(SpecSecurity, SysctlsRefused) {
-    auto r = load("{sysctls: [{name: vm.swappiness, value: '1'}, {name: Net.ipv4.x, value: '1'}, "
-                  "{name: kernel.sem, value: '1'}, {name: kernel.sem, value: '2'}, "
-                  "{name: net.core.somaxconn}, {value: '1'}, {name: kernel.hostname, value: x}]}",
-                  "");
+    auto r = load(
+        "{sysctls: [{name: vm.swappiness, value: '1'}, {name: Net.ipv4.x, value: '1'}, "
+        "{name: kernel.sem, value: '1'}, {name: kernel.sem, value: '2'}, "
+        "{name: net.core.somaxconn}, {value: '1'}, {name: kernel.hostname, value: x}]}",
+        "");
     const std::string p = "spec.securityContext.sysctls";
     expect_error(r, p + "[0].name", {"\"vm.swappiness\"", "not a namespaced sysctl", "net.*"});
     expect_error(r, p + "[1].name", {"\"Net.ipv4.x\"", "lowercase"});
@@ -286,9 +293,10 @@ TEST(SpecSecurity, SysctlsRefused) {
 }
 
 TEST(SpecSecurity, SysctlsWithHostNamespaces) {
-    auto r = load("{sysctls: [{name: net.ipv4.tcp_syncookies, value: '1'}, "
-                  "{name: kernel.shmmax, value: '1'}, {name: fs.mqueue.queues_max, value: '1'}]}",
-                  "", "  hostNetwork: true\n  hostIPC: true\n");
+    auto r = load(
+        "{sysctls: [{name: net.ipv4.tcp_syncookies, value: '1'}, "
+        "{name: kernel.shmmax, value: '1'}, {name: fs.mqueue.queues_max, value: '1'}]}",
+        "", "  hostNetwork: true\n  hostIPC: true\n");
     const std::string p = "spec.securityContext.sysctls";
     expect_error(r, p + "[0].name", {"hostNetwork"});
     expect_error(r, p + "[1].name", {"hostIPC"});
@@ -296,9 +304,10 @@ TEST(SpecSecurity, SysctlsWithHostNamespaces) {
 }
 
 TEST(SpecSecurity, DefaultOnlyOptionsWarned) {
-    auto r = load("{seLinuxOptions: {}, seLinuxChangePolicy: Recursive, "
-                  "windowsOptions: {hostProcess: false}, appArmorProfile: {type: RuntimeDefault}}",
-                  "{seLinuxOptions: {level: ''}, appArmorProfile: {type: Unconfined}}");
+    auto r = load(
+        "{seLinuxOptions: {}, seLinuxChangePolicy: Recursive, "
+        "windowsOptions: {hostProcess: false}, appArmorProfile: {type: RuntimeDefault}}",
+        "{seLinuxOptions: {level: ''}, appArmorProfile: {type: Unconfined}}");
     ASSERT_TRUE(r.ok()) << all_errors(r);
     const std::string w = all_warnings(r);
     EXPECT_NE(w.find("no AppArmor profile"), std::string::npos) << w;
@@ -311,10 +320,11 @@ TEST(SpecSecurity, DefaultOnlyOptionsWarned) {
 }
 
 TEST(SpecSecurity, NonDefaultOptionsRefused) {
-    auto r = load("{seLinuxOptions: {level: 's0:c123,c456'}, windowsOptions: {runAsUserName: "
-                  "ContainerUser}}",
-                  "{appArmorProfile: {type: Localhost, localhostProfile: k8s-deny-write}, "
-                  "windowsOptions: {hostProcess: true}}");
+    auto r = load(
+        "{seLinuxOptions: {level: 's0:c123,c456'}, windowsOptions: {runAsUserName: "
+        "ContainerUser}}",
+        "{appArmorProfile: {type: Localhost, localhostProfile: k8s-deny-write}, "
+        "windowsOptions: {hostProcess: true}}");
     expect_error(r, "spec.securityContext.seLinuxOptions.level",
                  {"s0:c123,c456", "no SELinux labels", "remove seLinuxOptions"});
     expect_error(r, "spec.securityContext.windowsOptions.runAsUserName", {"Windows-only"});
@@ -372,6 +382,16 @@ TEST(SpecSecurity, UnknownFieldsSuggest) {
 TEST(SpecSecurity, NewerFieldsNotYet) {
     auto r = load("", "{cgroupOptions: {mountMode: ReadWrite}}");
     expect_error(r, kCs + ".cgroupOptions", {"not supported by podrun yet"});
+}
+
+TEST(SpecSecurity, FieldsAtTheWrongLevelSayWhereTheyBelong) {
+    auto r =
+        load("{capabilities: {drop: [ALL]}, privileged: true}", "{fsGroup: 2000, sysctls: []}");
+    expect_error(r, "spec.securityContext.capabilities",
+                 {"unknown field here", "spec.containers[*].securityContext"});
+    expect_error(r, "spec.securityContext.privileged", {"each container's securityContext"});
+    expect_error(r, kCs + ".fsGroup", {"unknown field here", "spec.securityContext"});
+    expect_error(r, kCs + ".sysctls", {"the pod's securityContext"});
 }
 
 TEST(SpecSecurity, TypeErrors) {

@@ -134,7 +134,8 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
         explain("launcher", "[" + c.name + "] joiner: setns(the pod's mount namespace, CLONE_NEWNS)  (held by us: "
                                 "pause lives in a mount namespace of its own)");
         if (chrooted) {
-            explain("launcher", "[" + c.name + "] joiner: fchdir(our root); chroot(\".\")  (setns left the chroot)");
+            explain("launcher", "[" + c.name + "] joiner: fchdir(our root)  (setns left the chroot; the container "
+                                    "chroots there, and pivot_roots from the real root at the end)");
         }
         explain("launcher", "[" + c.name + "] joiner: clone3(" +
                                 namespaces::flag_names(clone_flags | sys::kClone3RunFlags | 0x200000000ULL) +

@@ -25,7 +25,7 @@ using sys::OpKind;
 namespace {
 
 // Slots of the container's ops: its root, a volume, a subPath inside it.
-constexpr int kRoot = 0, kVolume = 1, kSubPath = 2;
+constexpr int kRoot = 0, kVolume = 1, kSubPath = 2, kRealRoot = 3;
 
 using sys::kCloneNewcgroup;
 using sys::kCloneNewns;
@@ -267,14 +267,30 @@ sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
     const spec::SecurityContext& sec = c.security;
     sys::OpList ops;
     const std::string holder = ctx.paths.scratch() + "/roots/" + c.name;
+    // Under a chroot the joiner left us at the mount namespace's real root, our cwd at
+    // podrun's root: nothing may be made before we chroot there (below).
+    const bool chrooted = ctx.sandbox.ns.chrooted;
     Op mk = plain(OpKind::MkdirP, holder);
     mk.mode = 0700;
-    ops.add(mk);
+    if (!chrooted) ops.add(mk);
     Op unshare = plain(OpKind::Unshare, "CLONE_NEWNS|CLONE_NEWCGROUP",
                        "the container's own mount namespace, and a cgroup namespace rooted at its leaf (as runc and "
                        "crun do)");
     unshare.flags = kCloneNewns | kCloneNewcgroup;
     ops.add(unshare);
+    if (chrooted) {
+        // pivot_root from inside a chroot would leave the host's tree above the new root
+        // (the chroot directory has a parent, and /proc/PID/root/.. climbs there). Keep
+        // the namespace's real root to pivot from, at the end.
+        Op real = plain(OpKind::Open, "/", "the mount namespace's real root, to pivot_root from at the end");
+        real.flags = O_PATH | O_DIRECTORY;
+        real.out = kRealRoot;
+        ops.add(real);
+        ops.add(plain(OpKind::Chroot, ".", "into podrun's own root (our cwd) while the container's root is built"));
+        ops.add(mk);
+    } else if (ctx.sandbox.no_pivot) {
+        sys::add_root_mount(ops);  // an initramfs: "/" made a mount pivot_root accepts
+    }
     ops.add(Op{OpKind::Mount, "tmpfs", holder, "tmpfs", "mode=0755", kMsNosuid | kMsNodev, 0, -1, false,
                "the container's root tmpfs (nodev); its writes vanish with the container"});
     std::string root = holder;
@@ -327,14 +343,21 @@ sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
         ro.attr = sys::kAttrRdonly;
         ops.add(ro);
     }
-    ops.add(plain(OpKind::Chdir, root));
-    const bool no_pivot = ctx.sandbox.no_pivot;
-    Op enter = plain(OpKind::PivotRoot, root,
-                     no_pivot ? "no pivot_root here (a chroot or an initramfs): the root moved over \"/\" and chroot'ed "
-                                "into, as runc's --no-pivot"
-                              : "pivot_root(\".\", \".\") then detach the old root: the container sees only its tree");
-    enter.flags = no_pivot ? 1 : 0;
-    ops.add(enter);
+    if (chrooted) {
+        Op real = in_root(OpKind::Fchdir, "the real root");
+        real.in = kRealRoot;
+        real.in_name = "the mount namespace's real root";
+        ops.add(real);
+        ops.add(plain(OpKind::Chroot, ".", "back at the real root: pivot_root detaches everything but the new root"));
+        Op cwd = in_root(OpKind::Fchdir, root);
+        cwd.in_name = root;
+        ops.add(cwd);
+    } else {
+        ops.add(plain(OpKind::Chdir, root));
+    }
+    ops.add(plain(OpKind::PivotRoot, root,
+                  "pivot_root(\".\", \".\") then detach the old root: the container sees only its tree (where the "
+                  "kernel still refuses it, EINVAL: mount(MS_MOVE) + chroot, as runc's --no-pivot)"));
     ops.add(plain(OpKind::Chdir, c.working_dir.empty() ? "/" : c.working_dir, "workingDir"));
     return ops;
 }

@@ -170,15 +170,25 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
     ops.add(Op{OpKind::Mkdir, pause_root, "", "", "", 0, 0555, -1, false, ""});
     ops.add(Op{OpKind::Unshare, "CLONE_NEWNS", "", "", "", CLONE_NEWNS, 0, -1, false,
                "pause's own mount namespace (a copy; the pod's stays with the supervisor)"});
+    const uint64_t ro = sys::kAttrRdonly | sys::kAttrNosuid | sys::kAttrNodev | sys::kAttrNoexec;
+    if (no_pivot) {
+        // A chroot or an initramfs: pivot_root would leave the host's tree above pause's
+        // root (a chroot directory has a parent). A detached copy has none.
+        Op tree{OpKind::ChrootTree, pause_root, "", "", "", 0, 0, -1, false,
+                "pause's root: a detached read-only copy of an empty directory of the pod's scratch (no "
+                "pivot_root here: a chroot or an initramfs); nothing is above it, so /proc/1/root/.. stays there"};
+        tree.attr = ro;
+        ops.add(tree);
+        return ops;
+    }
     Op self{OpKind::Bind, pause_root, pause_root, "", "", 0, 0, -1, false,
             "pause's root: an empty directory of the pod's scratch, read-only, as Kubernetes' pause runs in "
             "its own tiny image"};
-    self.attr = sys::kAttrRdonly | sys::kAttrNosuid | sys::kAttrNodev | sys::kAttrNoexec;
+    self.attr = ro;
     ops.add(self);
     ops.add(Op{OpKind::Chdir, pause_root, "", "", "", 0, 0, -1, false, ""});
-    ops.add(Op{OpKind::PivotRoot, pause_root, "", "", "", no_pivot ? 1UL : 0UL, 0, -1, false,
-               no_pivot ? "\"/\" cannot be pivoted (a chroot or an initramfs): MS_MOVE + chroot, as runc's --no-pivot"
-                        : "the host's tree is detached from pause's namespace: /proc/1/root shows an empty directory"});
+    ops.add(Op{OpKind::PivotRoot, pause_root, "", "", "", 0, 0, -1, false,
+               "the host's tree is detached from pause's namespace: /proc/1/root shows an empty directory"});
     return ops;
 }
 
@@ -211,7 +221,13 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
         explain("sandbox", std::string("no pivot_root: ") +
                                (sb.ns.chrooted ? "\"/\" is not a mount point (podrun runs in a chroot)"
                                                : "\"/\" is the initial rootfs (an initramfs)") +
-                               "; roots are entered with mount(MS_MOVE) + chroot, as runc's --no-pivot");
+                               (sb.ns.chrooted ? "; containers pivot_root from the mount namespace's real root "
+                                                 "(kept as an fd), pause chroots into a detached copy of its root"
+                                               : "; \"/\" is bound onto itself in each container's mount namespace "
+                                                 "so that pivot_root works, pause chroots into a detached copy of its "
+                                                 "root") +
+                               " (a pivot_root that still fails with EINVAL: mount(MS_MOVE) + chroot, as runc's "
+                               "--no-pivot)");
     }
     sys::SocketPair chan = sys::make_socketpair();
     sys::OpList ops = pod_setup_ops(pod, paths, sb.ns, sb.no_pivot, chan.b.get());

@@ -26,7 +26,7 @@ static_assert(kResolveInRoot == RESOLVE_IN_ROOT && kResolveBeneath == RESOLVE_BE
 static_assert(kAttrRdonly == MOUNT_ATTR_RDONLY && kAttrNosuid == MOUNT_ATTR_NOSUID && kAttrNodev == MOUNT_ATTR_NODEV &&
               kAttrNoexec == MOUNT_ATTR_NOEXEC && kAttrStrictatime == MOUNT_ATTR_STRICTATIME);
 
-static_assert(kMsNosuid == MS_NOSUID && kMsNodev == MS_NODEV && kMsRec == MS_REC && kMsPrivate == MS_PRIVATE);
+static_assert(kMsNosuid == MS_NOSUID && kMsNodev == MS_NODEV && kMsBind == MS_BIND && kMsRec == MS_REC && kMsPrivate == MS_PRIVATE);
 static_assert(kCloneNewns == CLONE_NEWNS && kCloneNewcgroup == CLONE_NEWCGROUP);
 
 std::string attr_names(uint64_t attr) {
@@ -256,8 +256,17 @@ int enter_root(bool no_pivot) noexcept {
 int join_pod(int pause_pidfd, uint64_t flags, int mnt_ns, int root) noexcept {
     if (flags && ::setns(pause_pidfd, static_cast<int>(flags)) < 0) return errno;
     if (mnt_ns >= 0 && ::setns(mnt_ns, CLONE_NEWNS) < 0) return errno;
-    if (root >= 0 && (::fchdir(root) < 0 || ::chroot(".") < 0 || ::chdir("/") < 0)) return -errno;
+    if (root >= 0 && ::fchdir(root) < 0) return -errno;
     return 0;
+}
+
+int chroot_tree(const char* path, uint64_t attr) noexcept {
+    int t = ::open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (t < 0) return errno;
+    int e = attr ? set_attr(t, attr, true) : 0;
+    if (e == 0 && (::fchdir(t) < 0 || ::chroot(".") < 0 || ::chdir("/") < 0)) e = errno;
+    ::close(t);  // the root keeps the detached mount alive
+    return e;
 }
 
 int send_fd(int sock, int fd) noexcept {

@@ -201,7 +201,9 @@ int run_one(const Op& op, int* slots) noexcept {
         case OpKind::CloseRange:
             return syscall(SYS_close_range, static_cast<unsigned>(op.flags), ~0U, 0) < 0 ? errno : 0;
         case OpKind::Fchdir:
-            return fchdir(op.fd) < 0 ? errno : 0;
+            return fchdir(in ? base : op.fd) < 0 ? errno : 0;
+        case OpKind::ChrootTree:
+            return chroot_tree(a, op.attr);
         case OpKind::Open: {
             if (op.out < 0 || op.out >= kSlots) return EBADF;
             int fd = open_in(base, a, static_cast<int>(op.flags), resolve_of(op));
@@ -282,6 +284,19 @@ StepFailure OpList::run(size_t begin, size_t end) const noexcept {
     return f;
 }
 
+void add_root_mount(sys::OpList& ops) {
+    // pivot_root(2) needs "/" to be a mount with a parent: not so in a chroot (a directory)
+    // or on an initramfs (the rootfs has no parent). A recursive bind of "/" onto itself,
+    // entered through "/.." (a ".." at the root lands on the root's dentry and crosses into
+    // the mount now stacked there), gives one; pivot_root then detaches the rest as usual,
+    // so /proc/PID/root/.. cannot climb out (which a plain MS_MOVE + chroot would allow).
+    ops.add(Op{OpKind::Mount, "/", "/", "", "", MS_BIND | MS_REC, 0, -1, false,
+               "no pivot_root from here (a chroot or an initramfs): \"/\" bound onto itself, recursively, "
+               "so it becomes a mount of its own"});
+    ops.add(Op{OpKind::Chdir, "/..", "", "", "", 0, 0, -1, false, "onto that new mount (\"..\" of the root lands on it)"});
+    ops.add(Op{OpKind::Chroot, ".", "", "", "", 0, 0, -1, false, "the new mount becomes our root: pivot_root works now"});
+}
+
 std::string OpList::hint(int tag, int err) const {
     if (tag < 0 || static_cast<size_t>(tag) >= ops_.size()) return "";
     const Op& op = ops_[static_cast<size_t>(tag)];
@@ -350,7 +365,7 @@ std::string OpList::describe(size_t i) const {
         case OpKind::CreateFile: return "create(" + op.a + ", " + std::to_string(op.d.size()) + " bytes)";
         case OpKind::Chroot: return "chroot(" + op.a + ")";
         case OpKind::CloseRange: return "close_range(" + std::to_string(op.flags) + ", ~0)";
-        case OpKind::Fchdir: return "fchdir(" + op.a + ")";
+        case OpKind::Fchdir: return "fchdir(" + (op.in >= 0 ? op.in_name : op.a) + ")";
         case OpKind::Open:
             if (op.make_target) {
                 return "mkdir(" + at(op.a) + ") if missing, then open it" + how + " -> slot " + std::to_string(op.out);
@@ -379,6 +394,9 @@ std::string OpList::describe(size_t i) const {
                    "move_mount(onto itself)";
         case OpKind::Mknod: return "mknod(" + at(op.a) + how + ")";
         case OpKind::SendFd: return "open(" + op.a + "), sendmsg(SCM_RIGHTS) to the supervisor";
+        case OpKind::ChrootTree:
+            return "open_tree(" + op.a + ", OPEN_TREE_CLONE), mount_setattr(" + attr_names(op.attr) +
+                   "), fchdir, chroot(.)";
     }
     return "?";
 }

@@ -59,6 +59,32 @@ TEST_F(ConfineFs, PauseRootShowsNothingOfTheHost) {
     EXPECT_FALSE(fs::exists("/" + mark));
 }
 
+// Another container's root, reached through /proc/PID/root (a shared pid namespace), is a
+// root nothing is above: ".." does not climb out of it to the host (which a chroot left
+// below the pivot, or a plain MS_MOVE + chroot, would allow).
+TEST_F(ConfineFs, AnotherContainersRootDoesNotClimbToTheHost) {
+    PODRUN_REQUIRE_ROOT();
+    TempDir dir;
+    const std::string pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-conf-climb}\nspec:\n  restartPolicy: Never\n"
+        "  terminationGracePeriodSeconds: 3\n  containers:\n"
+        "  - {name: a, command: [sh, -c, 'exec sleep 3']}\n"
+        "  - name: b\n    command:\n    - sh\n    - -c\n    - |\n"
+        "      sleep 0.5\n"
+        "      p=$(for d in /proc/[0-9]*; do [ \"$(cat $d/comm 2>/dev/null)\" = sleep ] && echo ${d#/proc/}; done | head -1)\n"
+        "      echo \"found=${p:+yes}\"\n"
+        "      echo \"up=$(ls -A /proc/$p/root/../.. | tr '\\n' ' ')\"\n"
+        "      echo \"own=$(ls -A / | tr '\\n' ' ')\"\n";
+    RunResult r = podrun({"up", dir.file("pod.yaml", pod)});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(container_value(r.out, "b", "found"), "yes") << r.out;
+    const std::string up = container_value(r.out, "b", "up");
+    EXPECT_FALSE(up.empty()) << r.out;
+    // Both are image-less roots of the same shape; the host's "/" has a var, they do not.
+    EXPECT_EQ(up, container_value(r.out, "b", "own")) << r.out;
+    EXPECT_EQ(up.find("var"), std::string::npos) << r.out;
+}
+
 TEST_F(ConfineFs, CallerFdsDoNotCrossIntoTheContainer) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;

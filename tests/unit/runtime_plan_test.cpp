@@ -293,13 +293,23 @@ TEST_F(PlanFixture, ReadOnlyRootFilesystemSetsTheRootMountOnly) {
     EXPECT_FALSE(ro->flags & MS_REC);  // volumes keep their own mode
 }
 
-TEST_F(PlanFixture, NoPivotMovesTheRoot) {
+TEST_F(PlanFixture, NoPivotMakesRootAMountFirst) {
     sb.no_pivot = true;
     spec::Container c;
     c.name = "app";
     auto ops = plan(c);
-    ASSERT_GE(ops.size(), 2u);
+    // Right after the unshare: "/" bound onto itself, entered through "/..", chroot'ed into.
+    ASSERT_GE(ops.size(), 5u);
+    EXPECT_EQ(ops.ops()[1].kind, sys::OpKind::Unshare);
+    EXPECT_EQ(ops.ops()[2].kind, sys::OpKind::Mount);
+    EXPECT_EQ(ops.ops()[2].a, "/");
+    EXPECT_EQ(ops.ops()[2].b, "/");
+    EXPECT_EQ(ops.ops()[2].flags, uint64_t(MS_BIND | MS_REC));
+    EXPECT_EQ(ops.ops()[3].kind, sys::OpKind::Chdir);
+    EXPECT_EQ(ops.ops()[3].a, "/..");
+    EXPECT_EQ(ops.ops()[4].kind, sys::OpKind::Chroot);
+    // Then pivot_root as anywhere else (with the MS_MOVE fallback on EINVAL).
     EXPECT_EQ(ops.ops()[ops.size() - 2].kind, sys::OpKind::PivotRoot);
-    EXPECT_EQ(ops.ops()[ops.size() - 2].flags, 1u);
+    EXPECT_EQ(ops.ops()[ops.size() - 2].flags, 0u);
     EXPECT_NE(ops.describe(ops.size() - 2).find("MS_MOVE"), std::string::npos);
 }

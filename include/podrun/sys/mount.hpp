@@ -33,7 +33,8 @@ inline constexpr uint64_t kAttrNoexec = 0x08;
 inline constexpr uint64_t kAttrStrictatime = 0x20;
 std::string attr_names(uint64_t attr);
 // mount(2) and clone(2) flags the op lists use (only sys/ includes the kernel's headers).
-inline constexpr unsigned long kMsNosuid = 0x2, kMsNodev = 0x4, kMsRec = 0x4000, kMsPrivate = 1UL << 18;
+inline constexpr unsigned long kMsNosuid = 0x2, kMsNodev = 0x4, kMsBind = 0x1000, kMsRec = 0x4000,
+                               kMsPrivate = 1UL << 18;
 inline constexpr unsigned long kCloneNewns = 0x00020000, kCloneNewcgroup = 0x02000000;  // "RDONLY|NOSUID", for narration (parent side)
 
 // openat2(base, rel, flags|O_CLOEXEC, resolve); base < 0: a plain open(rel). fd or -errno.
@@ -69,9 +70,16 @@ int enter_root(bool no_pivot) noexcept;
 
 // A joiner's entry into a pod (raw syscalls, for a child): setns(pause_pidfd, flags) for
 // every namespace but the mount one, setns(mnt_ns) for the pod's mount namespace, and, if
-// root >= 0 (podrun in a chroot), fchdir(root) + chroot(".") back into podrun's root. 0, an
-// errno of the setns calls, or -errno of the chroot.
+// root >= 0 (podrun in a chroot), fchdir(root): the cwd is podrun's root, the root still
+// the namespace's real one (the container keeps an fd of it to pivot_root from there, then
+// chroots into its cwd). 0, an errno of the setns calls, or -errno of the fchdir.
 int join_pod(int pause_pidfd, uint64_t flags, int mnt_ns, int root) noexcept;
+
+// A root of a mount of its own that nothing is above: a detached copy of path
+// (open_tree(OPEN_TREE_CLONE)), attr set on it, then fchdir + chroot into it. ".." cannot
+// leave it, even through /proc/PID/root; the process may not mount (it is not in its mount
+// namespace's tree), which pause never does.
+int chroot_tree(const char* path, uint64_t attr) noexcept;
 
 // Sends fd over a unix socket (SCM_RIGHTS), and receives one (parent side; -errno).
 int send_fd(int sock, int fd) noexcept;

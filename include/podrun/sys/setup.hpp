@@ -33,7 +33,7 @@ enum class OpKind {
     CreateFile,   // create a new file a (mode) holding d
     Chroot,       // a
     CloseRange,   // close every fd >= flags (except those dup'd into 0..2)
-    Fchdir,       // fchdir(fd); a = what the fd is, for messages
+    Fchdir,       // fchdir(fd, or slot[in]); a = what the fd is, for messages
     Chmod,        // chmod(a, mode): mkdir's mode passes through the umask
     // fd-based steps (sys/mount.hpp). A path of an op whose `in` is a slot is resolved in
     // the directory that slot holds: a root (RESOLVE_IN_ROOT) or a volume (RESOLVE_BENEATH).
@@ -46,6 +46,7 @@ enum class OpKind {
     ReadOnlySelf, // b bound onto itself read-only (recursively); absent: fine
     Mknod,        // mknod(a, mode, flags = dev)
     SendFd,       // open(a, flags) and send it over the unix socket fd (SCM_RIGHTS)
+    ChrootTree,   // chroot into a detached copy of a (attr set on it): nothing above it
 };
 
 struct Op {
@@ -120,6 +121,10 @@ struct ReportPipe {
     static constexpr int32_t kValueTag = -1000;
     static std::vector<Record> read_all(int fd);
 };
+
+// Where "/" cannot be pivoted away from (a chroot, an initramfs): the ops, right after an
+// unshare(CLONE_NEWNS), that make "/" a mount pivot_root accepts (containers and pause).
+void add_root_mount(OpList& ops);
 
 class ExecPlan;
 

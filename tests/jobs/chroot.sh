@@ -17,10 +17,11 @@ root=$cache/bookworm
 
 bins="$build/podrun $build/podrun-pause $build/tests/podrun_root_tests"
 # The packages of the libraries the binaries load, so the chroot can run them.
-libs=$(for b in $bins; do ldd "$b" | awk '$3 ~ /^\// {print $3}'; done | sort -u | while read -r l; do
+libs=$(for b in $bins; do ldd "$b" 2>/dev/null | awk '$3 ~ /^\// {print $3}'; done | sort -u | while read -r l; do
          dpkg -S "$l" 2>/dev/null || dpkg -S "$(readlink -f "$l")" 2>/dev/null || true
        done | cut -d: -f1 | sort -u | tr '\n' ',')
-want="busybox,${libs%,}"
+# busybox-static: the tests copy /bin/busybox into image roots, which have no libc.
+want="busybox-static,${libs%,}"
 if [ ! -f "$root/.podrun-packages" ] || [ "$(cat "$root/.podrun-packages")" != "$want" ]; then
   start=$(date +%s)
   rm -rf "$root" "$root.tmp"
@@ -54,5 +55,10 @@ unshare --mount --propagation private sh -eu -c '
 ' chroot.sh "$root" "$build/tests/podrun_root_tests" --gtest_filter="$filter"
 rc=$?
 set -e
+# Every path podrun creates lives under the root it runs in: nothing of the chroot's pods
+# in the host's /run/podrun (issue 14 found container roots there).
+for d in /run/podrun/*/roots; do
+  if [ -e "$d" ]; then echo "chroot.sh: left on the host: $d" >&2; rc=1; fi
+done
 echo "chroot.sh: tests took $(( $(date +%s) - start )) s, exit $rc" >&2
 exit $rc

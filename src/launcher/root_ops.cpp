@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -70,16 +69,6 @@ Op mask_in(const std::string& rel, const std::string& why) {
 
 constexpr uint64_t kNoSuidDevExec = sys::kAttrNosuid | sys::kAttrNodev | sys::kAttrNoexec;
 
-bool is_symlink(const std::string& p, std::string* target) {
-    struct stat st;
-    if (::lstat(p.c_str(), &st) < 0 || !S_ISLNK(st.st_mode)) return false;
-    char buf[4096];
-    ssize_t n = ::readlink(p.c_str(), buf, sizeof buf - 1);
-    if (n < 0) return false;
-    target->assign(buf, static_cast<size_t>(n));
-    return true;
-}
-
 size_t depth(const std::string& p) { return static_cast<size_t>(std::count(p.begin(), p.end(), '/')); }
 
 // overlayfs is what makes the host's system directories read-only for good (below).
@@ -111,17 +100,16 @@ bool add_host_dirs(sys::OpList& ops, const LaunchContext& ctx, const std::string
     const std::string empty = ctx.paths.scratch() + sandbox::kPauseRoot;
     for (const std::string d : {"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc"}) {
         const std::string host = "/" + d;
-        std::string target;
-        if (is_symlink(host, &target)) {
+        if (auto target = sys::symlink_target(host)) {
             // merged-/usr Debian: /bin -> usr/bin; keep the same shape.
             Op op = in_root(OpKind::Symlink, d);
-            op.b = target;
+            op.b = *target;
             ops.add(op);
             continue;
         }
         if (!sys::is_dir(host)) continue;
         ops.add(mkdir_in(d));
-        if (host == "/etc" && (::access("/etc/hostname", F_OK) != 0 || ::access("/etc/hosts", F_OK) != 0)) {
+        if (host == "/etc" && (!sys::exists("/etc/hostname") || !sys::exists("/etc/hosts"))) {
             // A bare root (a fresh debootstrap) lacks /etc/hosts: no file to mount the pod's
             // over. The host's /etc below a throw-away upper layer gives the mount points;
             // it is made read-only once they are bound.

@@ -2,9 +2,7 @@
 #include "podrun/sandbox/sandbox.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -21,10 +19,7 @@ namespace podrun::sandbox {
 
 std::string find_pause_binary() {
     if (const char* p = std::getenv("PODRUN_PAUSE"); p && *p) return p;
-    char buf[4096];
-    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n > 0) {
-        std::string self(buf, static_cast<size_t>(n));
+    if (const std::string self = sys::self_exe(); !self.empty()) {
         std::string dir = self.substr(0, self.rfind('/'));
         for (const std::string& c : {dir + "/podrun-pause", dir + "/../libexec/podrun/podrun-pause"}) {
             if (::access(c.c_str(), X_OK) == 0) return c;
@@ -108,18 +103,18 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
         // its propagation. Make every visible mount private instead; up() then checks that
         // nothing leaked through the invisible mount above "/".
         for (const auto& top : sys::top_mount_points()) {
-            ops.add(Op{OpKind::Mount, "", top, "", "", MS_REC | MS_PRIVATE, 0, -1, false,
+            ops.add(Op{OpKind::Mount, "", top, "", "", sys::kMsRec | sys::kMsPrivate, 0, -1, false,
                        "\"/\" is not a mount point (chroot): make each visible mount private instead"});
         }
     } else {
-        ops.add(Op{OpKind::Mount, "", "/", "", "", MS_REC | MS_PRIVATE, 0, -1, false,
+        ops.add(Op{OpKind::Mount, "", "/", "", "", sys::kMsRec | sys::kMsPrivate, 0, -1, false,
                    "make the pod's mount tree private, recursively, so no mount leaks to the host"});
     }
     if (ns.pid) {
-        ops.add(Op{OpKind::Mount, "proc", "/proc", "proc", "", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, -1, false,
+        ops.add(Op{OpKind::Mount, "proc", "/proc", "proc", "", sys::kMsNosuid | sys::kMsNodev | sys::kMsNoexec, 0, -1, false,
                    "a /proc of the pod's pid namespace"});
     }
-    ops.add(Op{OpKind::Mount, "tmpfs", paths.scratch(), "tmpfs", "mode=0700", MS_NOSUID | MS_NODEV, 0, -1, false,
+    ops.add(Op{OpKind::Mount, "tmpfs", paths.scratch(), "tmpfs", "mode=0700", sys::kMsNosuid | sys::kMsNodev, 0, -1, false,
                "the pod's scratch tmpfs: container roots and memory emptyDirs, gone with the pod"});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/roots", "", "", "", 0, 0700, -1, false, ""});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/volumes", "", "", "", 0, 0755, -1, false, ""});
@@ -129,7 +124,7 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
         // that share its IPC namespace: POSIX shared memory works between them as SysV does.
         ops.add(Op{OpKind::Mkdir, paths.shm_dir(), "", "", "", 0, 0755, -1, false, ""});
         ops.add(Op{OpKind::Mount, "shm", paths.shm_dir(), "tmpfs", "mode=1777,size=65536k",
-                   MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, -1, false,
+                   sys::kMsNosuid | sys::kMsNodev | sys::kMsNoexec, 0, -1, false,
                    "the pod's /dev/shm (64 MiB, containerd's default), shared by its containers"});
     }
     const auto& fs_group = pod.security.fs_group;
@@ -142,7 +137,7 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
         // group too (the kubelet's SetVolumeOwnership).
         std::string data = fs_group ? "mode=2777,gid=" + std::to_string(*fs_group) : "mode=1777";
         if (ed->size_limit_bytes) data += ",size=" + std::to_string(*ed->size_limit_bytes);
-        ops.add(Op{OpKind::Mount, "tmpfs", dir, "tmpfs", data, MS_NOSUID | MS_NODEV, 0, -1, false,
+        ops.add(Op{OpKind::Mount, "tmpfs", dir, "tmpfs", data, sys::kMsNosuid | sys::kMsNodev, 0, -1, false,
                    "emptyDir \"" + v.name + "\" (medium: Memory) as its own tmpfs" +
                        (fs_group ? "; fsGroup " + std::to_string(*fs_group) + ": its group, g+rwx, setgid" : "")});
     }
@@ -168,7 +163,7 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
     }
     const std::string pause_root = paths.scratch() + kPauseRoot;
     ops.add(Op{OpKind::Mkdir, pause_root, "", "", "", 0, 0555, -1, false, ""});
-    ops.add(Op{OpKind::Unshare, "CLONE_NEWNS", "", "", "", CLONE_NEWNS, 0, -1, false,
+    ops.add(Op{OpKind::Unshare, "CLONE_NEWNS", "", "", "", sys::kCloneNewns, 0, -1, false,
                "pause's own mount namespace (a copy; the pod's stays with the supervisor)"});
     const uint64_t ro = sys::kAttrRdonly | sys::kAttrNosuid | sys::kAttrNodev | sys::kAttrNoexec;
     if (no_pivot) {

@@ -16,13 +16,13 @@ namespace podrun::sys {
 
 const char* child_step_name(int step) {
     switch (step) {
-        case kStepSetns: return "setns(pause pidfd)";
+        case kStepSetns: return "setns(pause pidfd; the pod's mount namespace)";
         case kStepClone: return "clone3(into the pod)";
         case kStepExec: return "execve";
         case kStepStdio: return "dup2(stdio)";
         case kStepSignals: return "sigprocmask(unblock)";
         case kStepPdeathsig: return "prctl(PR_SET_PDEATHSIG)";
-        case kStepRechroot: return "chroot(/proc/<pause>/root) after setns under a chroot";
+        case kStepRechroot: return "fchdir(podrun's root) after setns under a chroot";
         case kStepCtty: return "setsid + ioctl(TIOCSCTTY)";
         case kStepCloexec: return "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)";
         case kStepAffinity: return "sched_setaffinity(the supervisor's CPUs)";

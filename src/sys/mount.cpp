@@ -26,7 +26,7 @@ static_assert(kResolveInRoot == RESOLVE_IN_ROOT && kResolveBeneath == RESOLVE_BE
 static_assert(kAttrRdonly == MOUNT_ATTR_RDONLY && kAttrNosuid == MOUNT_ATTR_NOSUID && kAttrNodev == MOUNT_ATTR_NODEV &&
               kAttrNoexec == MOUNT_ATTR_NOEXEC && kAttrStrictatime == MOUNT_ATTR_STRICTATIME);
 
-static_assert(kMsNosuid == MS_NOSUID && kMsNodev == MS_NODEV && kMsBind == MS_BIND && kMsRec == MS_REC && kMsPrivate == MS_PRIVATE);
+static_assert(kMsNosuid == MS_NOSUID && kMsNodev == MS_NODEV && kMsNoexec == MS_NOEXEC && kMsBind == MS_BIND && kMsRec == MS_REC && kMsPrivate == MS_PRIVATE);
 static_assert(kCloneNewns == CLONE_NEWNS && kCloneNewcgroup == CLONE_NEWCGROUP);
 
 std::string attr_names(uint64_t attr) {
@@ -318,6 +318,21 @@ UniqueFd receive_fd(int sock, const std::string& what) {
     int fd = recv_fd(sock);
     if (fd < 0) throw SysError(-fd, "recvmsg(" + what + ")");
     return UniqueFd(fd);
+}
+
+std::optional<std::string> symlink_target(const std::string& path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) < 0 || !S_ISLNK(st.st_mode)) return std::nullopt;
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+    if (n < 0) return std::nullopt;
+    return std::string(buf, static_cast<size_t>(n));
+}
+
+std::string self_exe() {
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
 void set_volume_group(const std::string& path, int64_t gid, unsigned mode) {

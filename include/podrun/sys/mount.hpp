@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,7 +34,7 @@ inline constexpr uint64_t kAttrNoexec = 0x08;
 inline constexpr uint64_t kAttrStrictatime = 0x20;
 std::string attr_names(uint64_t attr);
 // mount(2) and clone(2) flags the op lists use (only sys/ includes the kernel's headers).
-inline constexpr unsigned long kMsNosuid = 0x2, kMsNodev = 0x4, kMsBind = 0x1000, kMsRec = 0x4000,
+inline constexpr unsigned long kMsNosuid = 0x2, kMsNodev = 0x4, kMsNoexec = 0x8, kMsBind = 0x1000, kMsRec = 0x4000,
                                kMsPrivate = 1UL << 18;
 inline constexpr unsigned long kCloneNewns = 0x00020000, kCloneNewcgroup = 0x02000000;  // "RDONLY|NOSUID", for narration (parent side)
 
@@ -91,6 +92,11 @@ struct SocketPair {
 };
 SocketPair make_socketpair();
 UniqueFd receive_fd(int sock, const std::string& what);
+
+// Parent side: the target of path if it is a symlink (lstat + readlink), else nullopt.
+std::optional<std::string> symlink_target(const std::string& path);
+// Parent side: the path of our own executable (/proc/self/exe), "" if unknown.
+std::string self_exe();
 
 // fsGroup on a volume directory (parent side): chown(path, -1, gid) and chmod(mode). Throws.
 void set_volume_group(const std::string& path, int64_t gid, unsigned mode);

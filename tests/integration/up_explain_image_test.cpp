@@ -89,6 +89,14 @@ spec:
             .empty())
         << r.err;
     EXPECT_FALSE(explain_lines(r.err, "sethostname(it-explain)").empty()) << r.err;
+    // Confinement steps are narrated too: sessions, fds, masks, pause's own root.
+    for (const std::string step : {"[alpha] setsid()", "[alpha] close_range(3, ~0, CLOSE_RANGE_CLOEXEC)",
+                                   "[alpha] mask(<root>/proc/keys", "[alpha] open_tree(<root>/proc/sys",
+                                   "[alpha] open(/run/podrun/it-explain/roots/alpha) -> slot 0",
+                                   "pause, before exec: setsid()", "pause, before exec: unshare(CLONE_NEWNS)",
+                                   "pause, before exec: execveat("}) {
+        EXPECT_FALSE(explain_lines(r.err, step).empty()) << step << "\n" << r.err;
+    }
     EXPECT_FALSE(explain_lines(r.err, "cgroup.kill").empty() &&
                  explain_lines(r.err, "rmdir ").empty())
         << r.err;

@@ -80,7 +80,7 @@ TEST_F(ConfineContext, PrivilegedHasNoMasksWritableSysAndHostDevices) {
                          "echo \"devs=$(ls /dev | wc -l)\""));
     SKIP_IF_UNSUPPORTED();
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    EXPECT_EQ(container_value(r.out, "c", "keys_type"), "regular file") << r.out;
+    EXPECT_EQ(container_value(r.out, "c", "keys_type").rfind("regular", 0), 0u) << r.out;
     EXPECT_EQ(container_value(r.out, "c", "sysopts").rfind("rw,", 0), 0u) << r.out;
     // The host's /dev: far more than the dozen entries of the minimal one.
     EXPECT_GT(std::stoi("0" + container_value(r.out, "c", "devs")), 20) << r.out;

@@ -149,8 +149,12 @@ sys::ChildProcess enter(const EnterTarget& t, const EnterRequest& r) {
         for (size_t i = joiner_end; i < ops.size(); i++) {
             explain("launcher", tag + ops.describe(i) + "  (" + ops.ops()[i].why + ")");
         }
-        if (r.controlling_tty)
+        if (r.controlling_tty) {
             explain("launcher", tag + "setsid(); ioctl(0, TIOCSCTTY)  (the terminal becomes its controlling tty)");
+        } else {
+            explain("launcher", tag + "setsid()  (a session of its own: a terminal's signals reach only podrun)");
+        }
+        explain("launcher", tag + "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)  (only stdin, stdout and stderr cross)");
         std::string argv;
         for (auto& a : exec.argv()) argv += (argv.empty() ? "" : " ") + a;
         explain("launcher", tag + "execve(" + argv + ")");
@@ -194,6 +198,11 @@ sys::ChildProcess enter(const EnterTarget& t, const EnterRequest& r) {
                 sys::ReportPipe::send(report_fd, {sys::kStepCtty, e});
                 _exit(126);
             }
+        } else if (int e = sys::child_new_session()) {
+            // A session of its own, as every child podrun starts: a terminal's signals
+            // reach only podrun (exec probes and hooks included).
+            sys::ReportPipe::send(report_fd, {sys::kStepSetsid, e});
+            _exit(126);
         }
         if (int e = sys::child_cloexec_from(3)) {
             sys::ReportPipe::send(report_fd, {sys::kStepCloexec, e});

@@ -20,6 +20,7 @@
 #include "podrun/namespaces/namespaces.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/io.hpp"
+#include "podrun/sys/mount.hpp"
 
 namespace podrun::launcher {
 
@@ -45,9 +46,9 @@ namespace {
 // and only read it: they report on the pipe.
 struct JoinPlan {
     int pause_pidfd = -1;
-    uint64_t join = 0;  // setns flags
-    bool chrooted = false;
-    const char* pause_root = nullptr;
+    uint64_t join = 0;  // setns flags, for pause's pidfd (all but the mount namespace)
+    int mnt_ns = -1;    // the pod's mount namespace (pause has one of its own)
+    int root = -1;      // >= 0: podrun's root (a chroot) in that namespace
     uint64_t clone_flags = 0;
     int leaf = -1;  // the container's cgroup leaf, for CLONE_INTO_CGROUP
     int devnull = -1, out = -1, err = -1;
@@ -74,14 +75,8 @@ int container_main(void* arg) noexcept {
 // syscalls only.
 int joiner_main(void* arg) noexcept {
     JoinPlan& p = *static_cast<JoinPlan*>(arg);
-    if (::setns(p.pause_pidfd, static_cast<int>(p.join)) < 0) {
-        sys::ReportPipe::send(p.report, {sys::kStepSetns, errno});
-        _exit(1);
-    }
-    // setns(CLONE_NEWNS) puts us at the namespace's real root; under a chroot, go back
-    // to pause's root (the same directory the supervisor sees as "/").
-    if (p.chrooted && (::chroot(p.pause_root) < 0 || ::chdir("/") < 0)) {
-        sys::ReportPipe::send(p.report, {sys::kStepRechroot, errno});
+    if (int e = sys::join_pod(p.pause_pidfd, p.join, p.mnt_ns, p.root)) {
+        sys::ReportPipe::send(p.report, {e > 0 ? sys::kStepSetns : sys::kStepRechroot, e > 0 ? e : -e});
         _exit(1);
     }
     long pid = sys::clone3_run(p.clone_flags, p.leaf, container_main, &p, *p.container_stack);
@@ -108,10 +103,9 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     sys::ExecPlan exec(spec::container_argv(c, env), env_strings, path_var);
 
     const bool share_pid = ctx.pod.share_process_namespace && ctx.sandbox.ns.pid;
-    const uint64_t join = ctx.sandbox.ns.join_flags(share_pid);
+    const uint64_t join = ctx.sandbox.ns.join_flags(share_pid) & ~static_cast<uint64_t>(CLONE_NEWNS);
     const uint64_t clone_flags = CLONE_PARENT | ((ctx.sandbox.ns.pid && !share_pid) ? CLONE_NEWPID : 0);
-    const bool chrooted = ctx.sandbox.ns.chrooted;
-    const std::string pause_root = "/proc/" + std::to_string(ctx.sandbox.pause.pid()) + "/root";
+    const bool chrooted = ctx.sandbox.root.get() >= 0;
     sys::UniqueFd leaf = ctx.cgroups.make_leaf(
         c.name, cgroup::container_writes(c.resources, ctx.cgroups.formula(), ctx.cgroups.controllers()));
     sys::UniqueFd devnull = sys::open_file("/dev/null", O_RDONLY);
@@ -137,7 +131,12 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
                                 ", " + namespaces::flag_names(join) +
                                 ")  (one call joins them all; the fork is a vfork, CLONE_VM|CLONE_VFORK: the joiner "
                                 "runs in our memory while we wait)");
-        if (chrooted) explain("launcher", "[" + c.name + "] joiner: chroot(" + pause_root + ")  (setns left the chroot)");
+        explain("launcher", "[" + c.name + "] joiner: setns(the pod's mount namespace, CLONE_NEWNS)  (held by us: "
+                                "pause lives in a mount namespace of its own)");
+        if (chrooted) {
+            explain("launcher", "[" + c.name + "] joiner: fchdir(our root)  (setns left the chroot; the container "
+                                    "chroots there, and pivot_roots from the real root at the end)");
+        }
         explain("launcher", "[" + c.name + "] joiner: clone3(" +
                                 namespaces::flag_names(clone_flags | sys::kClone3RunFlags | 0x200000000ULL) +
                                 ", cgroup=" + ctx.cgroups.leaf_dir(c.name) +
@@ -145,6 +144,8 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
                                 (sys::kClone3RunFlags ? "; it runs in our memory on a stack of its own until it execs"
                                                       : "") +
                                 ")");
+        explain("launcher", "[" + c.name + "] setsid()  (a session of its own: a terminal's Ctrl-C reaches only "
+                                "podrun, which runs the grace protocol)");
         for (size_t i = 0; i < ops.size(); i++) {
             const auto& op = ops.ops()[i];
             explain("launcher", "[" + c.name + "] " + ops.describe(i) + (op.why.empty() ? "" : "  (" + op.why + ")"));
@@ -156,14 +157,16 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
         }
         std::string argv;
         for (auto& a : exec.argv()) argv += (argv.empty() ? "" : " ") + a;
+        explain("launcher", "[" + c.name + "] close_range(3, ~0, CLOSE_RANGE_CLOEXEC)  (only stdin, stdout and "
+                                "stderr cross into the container)");
         explain("launcher", "[" + c.name + "] execve(" + argv + ")");
     }
 
     JoinPlan plan;
     plan.pause_pidfd = ctx.sandbox.pause.pidfd();
     plan.join = join;
-    plan.chrooted = chrooted;
-    plan.pause_root = pause_root.c_str();
+    plan.mnt_ns = ctx.sandbox.mnt_ns.get();
+    plan.root = ctx.sandbox.root.get();
     plan.clone_flags = clone_flags;
     plan.leaf = leaf.get();
     plan.devnull = devnull.get();
@@ -188,6 +191,8 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     if (const auto& failure = report_in.failure) {
         std::string what = ops.step_text(failure->tag);
         if (failure->tag == sys::kStepExec) what += "(" + (exec.argv().empty() ? "" : exec.argv()[0]) + ")";
+        const std::string hint = ops.hint(failure->tag, static_cast<int>(failure->value));
+        if (!hint.empty()) what += " [" + hint + "]";
         throw sys::SysError(static_cast<int>(failure->value), "container \"" + c.name + "\": " + what);
     }
     Launched l;

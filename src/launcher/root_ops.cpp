@@ -1,15 +1,20 @@
 // The container's filesystem as a list of ops (DESIGN.md section 5): its root (an
 // image-less tmpfs with the host's system directories read-only, or an overlay of a rootfs
-// directory), /proc, a minimal /dev, the pod's /dev/shm, /tmp, /sys, the pod's /etc files,
-// volumes.
-#include <sched.h>
-#include <sys/mount.h>
+// directory), /proc with its masks, a minimal /dev, the pod's /dev/shm, /tmp, /sys, the
+// pod's /etc files, volumes. Every path inside the root is resolved with the root as "/"
+// (slot kRoot, RESOLVE_IN_ROOT) and a subPath beneath its volume (RESOLVE_BENEATH), and
+// every mount is made through an fd (sys/mount.hpp): a symlink in an image or a volume
+// cannot send a mount, or a file podrun creates, outside.
+#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "podrun/launcher/launcher.hpp"
+#include "podrun/sys/io.hpp"
+#include "podrun/sys/mount.hpp"
 
 namespace podrun::launcher {
 
@@ -18,38 +23,224 @@ using sys::OpKind;
 
 namespace {
 
-Op mkdir_op(const std::string& path, unsigned mode = 0755) {
-    return Op{OpKind::MkdirP, path, "", "", "", 0, mode, -1, false, ""};
+// Slots of the container's ops: its root, a volume, a subPath inside it.
+constexpr int kRoot = 0, kVolume = 1, kSubPath = 2, kRealRoot = 3;
+
+using sys::kCloneNewcgroup;
+using sys::kCloneNewns;
+using sys::kMsNodev;
+using sys::kMsNosuid;
+constexpr unsigned long kRec = sys::kMsRec;  // for Bind and SetAttr ops: recursive
+
+Op plain(OpKind k, const std::string& a, const std::string& why = "") {
+    return Op{k, a, "", "", "", 0, 0755, -1, false, why};
 }
-Op touch_op(const std::string& path) { return Op{OpKind::Touch, path, "", "", "", 0, 0644, -1, false, ""}; }
-Op mount_op(const std::string& src, const std::string& dst, const std::string& type, unsigned long flags,
-            const std::string& data, const std::string& why, bool optional = false) {
-    return Op{OpKind::Mount, src, dst, type, data, flags, 0, -1, optional, why};
+Op in_root(OpKind k, const std::string& a, unsigned mode = 0755, const std::string& why = "") {
+    Op op{k, a, "", "", "", 0, mode, -1, false, why};
+    op.in = kRoot;
+    op.in_name = "<root>";
+    return op;
 }
-Op bind_op(const std::string& src, const std::string& dst, const std::string& why) {
-    return mount_op(src, dst, "", MS_BIND | MS_REC, "", why);
+Op mkdir_in(const std::string& rel, unsigned mode = 0755) { return in_root(OpKind::MkdirP, rel, mode); }
+Op new_mount(const std::string& fstype, const std::string& rel, uint64_t attr,
+             std::vector<std::pair<std::string, std::string>> options, const std::string& why) {
+    Op op = in_root(OpKind::NewMount, "", 0, why);
+    op.c = fstype;
+    op.b = rel;
+    op.attr = attr;
+    op.options = std::move(options);
+    return op;
 }
-Op readonly_op(const std::string& dst) {
-    // A bind mount becomes read-only only by remounting it (mount(2), MS_REMOUNT|MS_BIND).
-    return mount_op("", dst, "", MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, "", "read-only");
+// A bind of the host path src (a podrun path, or one the manifest names) onto rel, made
+// first as a file or a directory like the source.
+Op bind_in(const std::string& src, const std::string& rel, bool recursive, uint64_t attr, const std::string& why) {
+    Op op = in_root(OpKind::Bind, src, 0, why);
+    op.b = rel;
+    op.flags = recursive ? kRec : 0;
+    op.attr = attr;
+    op.make_target = true;
+    return op;
+}
+Op mask_in(const std::string& rel, const std::string& why) {
+    Op op = in_root(OpKind::Mask, "", 0, why);
+    op.b = rel;
+    return op;
 }
 
-bool is_symlink(const std::string& p, std::string* target) {
-    struct stat st;
-    if (::lstat(p.c_str(), &st) < 0 || !S_ISLNK(st.st_mode)) return false;
-    char buf[4096];
-    ssize_t n = ::readlink(p.c_str(), buf, sizeof buf - 1);
-    if (n < 0) return false;
-    target->assign(buf, static_cast<size_t>(n));
-    return true;
-}
-
-bool is_regular_or_special_file(const std::string& p) {
-    struct stat st;
-    return ::stat(p.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
-}
+constexpr uint64_t kNoSuidDevExec = sys::kAttrNosuid | sys::kAttrNodev | sys::kAttrNoexec;
 
 size_t depth(const std::string& p) { return static_cast<size_t>(std::count(p.begin(), p.end(), '/')); }
+
+// overlayfs is what makes the host's system directories read-only for good (below).
+bool overlay_available() {
+    static const bool yes = sys::try_read_file("/proc/filesystems").value_or("").find("\toverlay\n") != std::string::npos;
+    return yes;
+}
+
+// The host's secrets an image-less container would otherwise read through /etc.
+std::vector<std::string> host_secrets() {
+    std::vector<std::string> out{"/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-"};
+    if (sys::is_dir("/etc/ssh")) {
+        for (const auto& n : sys::list_dir("/etc/ssh")) {
+            if (n.rfind("ssh_host_", 0) == 0) out.push_back("/etc/ssh/" + n);
+        }
+    }
+    return out;
+}
+
+// Image-less: the host's /usr, /bin, /sbin, /lib*, /etc, read-only for good: an overlay
+// whose only layers are the host directory and an empty one has a read-only superblock, so
+// even `mount -o remount,bind,rw` (with CAP_SYS_ADMIN) cannot make a write reach the host.
+// Without overlayfs, a recursive read-only bind (mount_setattr). Returns whether /etc got a
+// throw-away upper layer (the host lacks /etc/hostname or /etc/hosts to mount over).
+bool add_host_dirs(sys::OpList& ops, const LaunchContext& ctx, const std::string& holder) {
+    bool etc_upper = false;
+    const bool overlay = overlay_available();
+    // The second, empty layer: pause's root, an empty directory of the pod's scratch.
+    const std::string empty = ctx.paths.scratch() + sandbox::kPauseRoot;
+    for (const std::string d : {"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc"}) {
+        const std::string host = "/" + d;
+        if (auto target = sys::symlink_target(host)) {
+            // merged-/usr Debian: /bin -> usr/bin; keep the same shape.
+            Op op = in_root(OpKind::Symlink, d);
+            op.b = *target;
+            ops.add(op);
+            continue;
+        }
+        if (!sys::is_dir(host)) continue;
+        ops.add(mkdir_in(d));
+        if (host == "/etc" && (!sys::exists("/etc/hostname") || !sys::exists("/etc/hosts"))) {
+            // A bare root (a fresh debootstrap) lacks /etc/hosts: no file to mount the pod's
+            // over. The host's /etc below a throw-away upper layer gives the mount points;
+            // it is made read-only once they are bound.
+            etc_upper = true;
+            ops.add(plain(OpKind::MkdirP, holder + "/.etc-upper"));
+            ops.add(plain(OpKind::MkdirP, holder + "/.etc-work"));
+            ops.add(new_mount("overlay", d, sys::kAttrNodev,
+                              {{"lowerdir", "/etc"}, {"upperdir", holder + "/.etc-upper"}, {"workdir", holder + "/.etc-work"}},
+                              "host /etc below a throw-away upper layer (the host lacks /etc/hosts or /etc/hostname)"));
+        } else if (overlay) {
+            ops.add(new_mount("overlay", d, sys::kAttrRdonly | sys::kAttrNodev, {{"lowerdir", host + ":" + empty}},
+                              "host " + host + " for host programs: an overlay without an upper layer is read-only "
+                              "whatever the mount flags say (a remount,rw cannot reach the host)"));
+        } else {
+            ops.add(bind_in(host, d, true, sys::kAttrRdonly | sys::kAttrNodev,
+                            "host " + host + " for host programs, read-only recursively (no overlayfs here)"));
+        }
+    }
+    return etc_upper;
+}
+
+void add_dev(sys::OpList& ops, const LaunchContext& ctx, bool privileged) {
+    ops.add(mkdir_in("dev"));
+    if (privileged) {
+        ops.add(bind_in("/dev", "dev", true, 0, "privileged: the host's devices"));
+    } else {
+        // A minimal /dev, as the OCI runtime spec lists it.
+        ops.add(new_mount("tmpfs", "dev", sys::kAttrNosuid | sys::kAttrStrictatime, {{"mode", "755"}, {"size", "65536k"}},
+                          "/dev"));
+        for (const std::string d : {"null", "zero", "full", "random", "urandom"}) {
+            ops.add(bind_in("/dev/" + d, "dev/" + d, false, 0, "device /dev/" + d + " from the host"));
+        }
+        // A node of its own, not the host's /dev/tty: it names the opener's controlling
+        // terminal, which a container (its own session) has only under `exec -t`.
+        Op tty = in_root(OpKind::Mknod, "dev/tty", S_IFCHR | 0666, "/dev/tty (5:0), the process's own terminal");
+        tty.flags = makedev(5, 0);
+        ops.add(tty);
+        for (const auto& [name, target] : std::vector<std::pair<std::string, std::string>>{{"fd", "/proc/self/fd"},
+                                                                                           {"stdin", "/proc/self/fd/0"},
+                                                                                           {"stdout", "/proc/self/fd/1"},
+                                                                                           {"stderr", "/proc/self/fd/2"},
+                                                                                           {"ptmx", "pts/ptmx"}}) {
+            Op op = in_root(OpKind::Symlink, "dev/" + name);
+            op.b = target;
+            ops.add(op);
+        }
+    }
+    ops.add(mkdir_in("dev/pts"));
+    ops.add(new_mount("devpts", "dev/pts", sys::kAttrNosuid | sys::kAttrNoexec,
+                      {{"newinstance", ""}, {"ptmxmode", "0666"}, {"mode", "0620"}}, "a private devpts instance"));
+    ops.add(mkdir_in("dev/shm"));
+    if (ctx.sandbox.ns.ipc) {
+        ops.add(bind_in(ctx.paths.shm_dir(), "dev/shm", false, 0,
+                        "the pod's /dev/shm, shared by its containers as containerd and CRI-O do"));
+    } else {
+        ops.add(bind_in("/dev/shm", "dev/shm", true, 0, "the host's /dev/shm (hostIPC)"));
+    }
+    ops.add(mkdir_in("dev/mqueue"));
+    Op mq = new_mount("mqueue", "dev/mqueue", kNoSuidDevExec, {}, "POSIX message queues of the pod's ipc namespace");
+    mq.optional = true;  // kernels without CONFIG_POSIX_MQUEUE
+    ops.add(mq);
+}
+
+// /proc and /sys with the masks of containerd and CRI-O (DESIGN.md section 9).
+void add_proc_sys(sys::OpList& ops, const spec::SecurityContext& sec) {
+    const bool mask_proc = !sec.privileged && sec.proc_mount == spec::ProcMount::Default;
+    ops.add(mkdir_in("proc"));
+    ops.add(new_mount("proc", "proc", kNoSuidDevExec, {}, "procfs"));
+    if (mask_proc) {
+        for (const std::string p : {"acpi", "asound", "kcore", "keys", "latency_stats", "timer_list", "timer_stats",
+                                    "sched_debug", "scsi"}) {
+            ops.add(mask_in("proc/" + p, "masked, as containerd and CRI-O do (procMount: Unmasked lifts it)"));
+        }
+        for (const std::string p : {"bus", "fs", "irq", "sys", "sysrq-trigger"}) {
+            Op op = in_root(OpKind::ReadOnlySelf, "", 0, "read-only: the host's settings are not the container's");
+            op.b = "proc/" + p;
+            ops.add(op);
+        }
+    }
+    const uint64_t ro = sec.privileged ? 0 : sys::kAttrRdonly;
+    ops.add(mkdir_in("sys"));
+    ops.add(new_mount("sysfs", "sys", kNoSuidDevExec | ro, {}, sec.privileged ? "sysfs (privileged: writable)" : "sysfs, read-only"));
+    ops.add(new_mount("cgroup2", "sys/fs/cgroup", kNoSuidDevExec | ro, {},
+                      "cgroup2, rooted at the container's leaf by its cgroup namespace" +
+                          std::string(sec.privileged ? " (privileged: writable)" : ", read-only")));
+    if (!sec.privileged) {
+        ops.add(mask_in("sys/firmware", "masked, as containerd and CRI-O do"));
+        ops.add(mask_in("sys/devices/virtual/powercap", "masked (RAPL energy counters leak what other tenants run)"));
+    }
+}
+
+void add_volumes(sys::OpList& ops, const LaunchContext& ctx, const spec::Container& c) {
+    // Parents before children.
+    std::vector<spec::VolumeMount> mounts = c.volume_mounts;
+    std::stable_sort(mounts.begin(), mounts.end(),
+                     [](const auto& a, const auto& b) { return depth(a.mount_path) < depth(b.mount_path); });
+    for (const auto& m : mounts) {
+        auto v = std::find_if(ctx.pod.volumes.begin(), ctx.pod.volumes.end(),
+                              [&](const spec::Volume& x) { return x.name == m.name; });
+        if (v == ctx.pod.volumes.end()) continue;  // the validator rejects this
+        const std::string src = volume_source(ctx, *v);
+        const bool empty_dir = std::holds_alternative<spec::EmptyDirVolume>(v->source);
+        uint64_t attr = (m.read_only ? sys::kAttrRdonly : 0) | (empty_dir ? sys::kAttrNodev : 0);
+        const std::string what = "volume \"" + m.name + "\" at " + m.mount_path + (m.read_only ? " (readOnly)" : "");
+        if (m.sub_path.empty()) {
+            ops.add(bind_in(src, m.mount_path, true, attr, what + (attr ? ", " + sys::attr_names(attr) : "")));
+            continue;
+        }
+        // The subPath is opened beneath its volume: a symlink in it that points out (an
+        // init container's `ln -s / /data/evil`, CVE-2017-1002101) fails with EXDEV.
+        Op vol = plain(OpKind::Open, src);
+        vol.flags = O_PATH | O_DIRECTORY;
+        vol.out = kVolume;
+        ops.add(vol);
+        Op sub = plain(OpKind::Open, m.sub_path, "subPath, made as a directory if missing (as the kubelet does)");
+        sub.in = kVolume;
+        sub.in_name = src;
+        sub.resolve = sys::kBeneath;
+        sub.flags = O_PATH;
+        sub.out = kSubPath;
+        sub.mode = 0777;
+        sub.make_target = true;
+        sub.hint = "subPath \"" + m.sub_path + "\" of volume \"" + m.name +
+                   "\" must resolve inside the volume; a symlink in it points outside";
+        sub.hint_errno = EXDEV;
+        ops.add(sub);
+        Op b = bind_in(src + "/" + m.sub_path, m.mount_path, true, attr, what + " (subPath " + m.sub_path + ")");
+        b.src = kSubPath;
+        ops.add(b);
+    }
+}
 
 }  // namespace
 
@@ -61,125 +252,101 @@ std::string volume_source(const LaunchContext& ctx, const spec::Volume& v) {
 }
 
 sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
+    const spec::SecurityContext& sec = c.security;
     sys::OpList ops;
     const std::string holder = ctx.paths.scratch() + "/roots/" + c.name;
-    ops.add(mkdir_op(holder, 0700));
-    ops.add(Op{OpKind::Unshare, "CLONE_NEWNS|CLONE_NEWCGROUP", "", "", "", CLONE_NEWNS | CLONE_NEWCGROUP, 0, -1, false,
-               "the container's own mount namespace, and a cgroup namespace rooted at its leaf (as runc and crun do)"});
-    ops.add(mount_op("tmpfs", holder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755",
-                     "the container's root tmpfs; its writes vanish with the container"));
+    // Under a chroot the joiner left us at the mount namespace's real root, our cwd at
+    // podrun's root: nothing may be made before we chroot there (below).
+    const bool chrooted = ctx.sandbox.ns.chrooted;
+    Op mk = plain(OpKind::MkdirP, holder);
+    mk.mode = 0700;
+    if (!chrooted) ops.add(mk);
+    Op unshare = plain(OpKind::Unshare, "CLONE_NEWNS|CLONE_NEWCGROUP",
+                       "the container's own mount namespace, and a cgroup namespace rooted at its leaf (as runc and "
+                       "crun do)");
+    unshare.flags = kCloneNewns | kCloneNewcgroup;
+    ops.add(unshare);
+    if (chrooted) {
+        // pivot_root from inside a chroot would leave the host's tree above the new root
+        // (the chroot directory has a parent, and /proc/PID/root/.. climbs there). Keep
+        // the namespace's real root to pivot from, at the end.
+        Op real = plain(OpKind::Open, "/", "the mount namespace's real root, to pivot_root from at the end");
+        real.flags = O_PATH | O_DIRECTORY;
+        real.out = kRealRoot;
+        ops.add(real);
+        ops.add(plain(OpKind::Chroot, ".", "into podrun's own root (our cwd) while the container's root is built"));
+        ops.add(mk);
+    } else if (ctx.sandbox.no_pivot) {
+        sys::add_root_mount(ops);  // an initramfs: "/" made a mount pivot_root accepts
+    }
+    ops.add(Op{OpKind::Mount, "tmpfs", holder, "tmpfs", "mode=0755", kMsNosuid | kMsNodev, 0, -1, false,
+               "the container's root tmpfs (nodev); its writes vanish with the container"});
     std::string root = holder;
-    bool etc_overlay = false;
     if (c.image) {
         // A rootfs directory is the read-only lower layer; the upper layer lives on the
         // container's own tmpfs, so writes vanish with this container instance.
-        ops.add(mkdir_op(holder + "/upper"));
-        ops.add(mkdir_op(holder + "/work"));
-        ops.add(mkdir_op(holder + "/merged"));
+        ops.add(plain(OpKind::MkdirP, holder + "/upper"));
+        ops.add(plain(OpKind::MkdirP, holder + "/work"));
+        ops.add(plain(OpKind::MkdirP, holder + "/merged"));
         root = holder + "/merged";
-        ops.add(mount_op("overlay", root, "overlay", 0,
-                         "lowerdir=" + *c.image + ",upperdir=" + holder + "/upper,workdir=" + holder + "/work",
-                         "overlay: image " + *c.image + " read-only below, a tmpfs upper above"));
-    } else {
-        for (const std::string d : {"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc"}) {
-            std::string host = "/" + d;
-            std::string target;
-            if (is_symlink(host, &target)) {
-                // merged-/usr Debian: /bin -> usr/bin; keep the same shape.
-                ops.add(Op{OpKind::Symlink, root + host, target, "", "", 0, 0, -1, false, ""});
-            } else if (host == "/etc" && (::access("/etc/hostname", F_OK) != 0 || ::access("/etc/hosts", F_OK) != 0)) {
-                // A bare root (e.g. a fresh debootstrap) lacks /etc/hosts: a read-only bind
-                // would leave no file to mount the pod's over. An overlay with the host's /etc
-                // below gives the mount points; it is made read-only after they are bound.
-                etc_overlay = true;
-                ops.add(mkdir_op(holder + "/.etc-upper"));
-                ops.add(mkdir_op(holder + "/.etc-work"));
-                ops.add(mkdir_op(root + host));
-                ops.add(mount_op("overlay", root + host, "overlay", 0,
-                                 "lowerdir=/etc,upperdir=" + holder + "/.etc-upper,workdir=" + holder + "/.etc-work",
-                                 "host /etc below a throw-away upper layer (the host lacks /etc/hosts or /etc/hostname)"));
-            } else if (::access(host.c_str(), F_OK) == 0) {
-                ops.add(mkdir_op(root + host));
-                ops.add(bind_op(host, root + host, "host " + host + " for host programs"));
-                ops.add(readonly_op(root + host));
-            }
-        }
+        ops.add(Op{OpKind::Mount, "overlay", root, "overlay", "lowerdir=" + *c.image + ",upperdir=" + holder + "/upper,workdir=" + holder + "/work",
+                   kMsNodev, 0, -1, false, "overlay (nodev): image " + *c.image + " read-only below, a tmpfs upper above"});
     }
-    // /proc of the pod's (or the container's own) pid namespace.
-    ops.add(mkdir_op(root + "/proc"));
-    ops.add(mount_op("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", "procfs"));
-    // A minimal /dev, as the OCI runtime spec lists it.
-    ops.add(mkdir_op(root + "/dev"));
-    ops.add(mount_op("tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", "/dev"));
-    for (const std::string d : {"null", "zero", "full", "random", "urandom", "tty"}) {
-        ops.add(touch_op(root + "/dev/" + d));
-        ops.add(bind_op("/dev/" + d, root + "/dev/" + d, "device /dev/" + d + " from the host"));
-    }
-    ops.add(Op{OpKind::Symlink, root + "/dev/fd", "/proc/self/fd", "", "", 0, 0, -1, false, ""});
-    ops.add(Op{OpKind::Symlink, root + "/dev/stdin", "/proc/self/fd/0", "", "", 0, 0, -1, false, ""});
-    ops.add(Op{OpKind::Symlink, root + "/dev/stdout", "/proc/self/fd/1", "", "", 0, 0, -1, false, ""});
-    ops.add(Op{OpKind::Symlink, root + "/dev/stderr", "/proc/self/fd/2", "", "", 0, 0, -1, false, ""});
-    ops.add(Op{OpKind::Symlink, root + "/dev/ptmx", "pts/ptmx", "", "", 0, 0, -1, false, ""});
-    ops.add(mkdir_op(root + "/dev/pts"));
-    ops.add(mount_op("devpts", root + "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
-                     "newinstance,ptmxmode=0666,mode=0620", "a private devpts instance"));
-    ops.add(mkdir_op(root + "/dev/shm"));
-    if (ctx.sandbox.ns.ipc) {
-        ops.add(mount_op(ctx.paths.shm_dir(), root + "/dev/shm", "", MS_BIND, "",
-                         "the pod's /dev/shm, shared by its containers as containerd and CRI-O do"));
-    } else {
-        ops.add(bind_op("/dev/shm", root + "/dev/shm", "the host's /dev/shm (hostIPC)"));
-    }
-    ops.add(mkdir_op(root + "/dev/mqueue"));
-    ops.add(mount_op("mqueue", root + "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, "",
-                     "POSIX message queues of the pod's ipc namespace", true));
-    ops.add(mkdir_op(root + "/sys"));
-    ops.add(mount_op("sysfs", root + "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "",
-                     "sysfs, read-only", true));
-    ops.add(mount_op("cgroup2", root + "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "",
-                     "cgroup2, read-only, rooted at the container's leaf by its cgroup namespace", true));
+    Op open_root = plain(OpKind::Open, root,
+                         "the root, opened once: every path below is resolved in it (openat2 RESOLVE_IN_ROOT|"
+                         "RESOLVE_NO_MAGICLINKS) and mounted on through an fd (move_mount)");
+    open_root.flags = O_PATH | O_DIRECTORY;
+    open_root.out = kRoot;
+    ops.add(open_root);
+    const bool etc_upper = c.image ? false : add_host_dirs(ops, ctx, holder);
+    add_proc_sys(ops, sec);
+    add_dev(ops, ctx, sec.privileged);
     if (!c.image) {
         // /tmp is part of the container's writable root, as in an image (Kubernetes mounts
         // nothing there); with an image, the image's own /tmp is used.
-        ops.add(mkdir_op(root + "/tmp"));
-        ops.add(Op{OpKind::Chmod, root + "/tmp", "", "", "", 0, 01777, -1, false, "/tmp: sticky, world-writable"});
+        ops.add(mkdir_in("tmp"));
+        ops.add(in_root(OpKind::Chmod, "tmp", 01777, "/tmp: sticky, world-writable"));
     }
     // The pod's /etc/hostname and /etc/hosts, as the kubelet bind-mounts them.
-    ops.add(mkdir_op(root + "/etc"));
+    ops.add(mkdir_in("etc"));
     for (const std::string f : {"hostname", "hosts"}) {
-        ops.add(touch_op(root + "/etc/" + f));
-        ops.add(bind_op(ctx.paths.etc_dir() + "/" + f, root + "/etc/" + f, "the pod's /etc/" + f));
+        ops.add(bind_in(ctx.paths.etc_dir() + "/" + f, "etc/" + f, false, 0, "the pod's /etc/" + f));
     }
-    if (etc_overlay) ops.add(readonly_op(root + "/etc"));
-    // Volumes, parents before children.
-    std::vector<spec::VolumeMount> mounts = c.volume_mounts;
-    std::stable_sort(mounts.begin(), mounts.end(),
-                     [](const auto& a, const auto& b) { return depth(a.mount_path) < depth(b.mount_path); });
-    for (const auto& m : mounts) {
-        auto v = std::find_if(ctx.pod.volumes.begin(), ctx.pod.volumes.end(),
-                              [&](const spec::Volume& x) { return x.name == m.name; });
-        if (v == ctx.pod.volumes.end()) continue;  // the validator rejects this
-        std::string src = volume_source(ctx, *v);
-        if (!m.sub_path.empty()) {
-            src += "/" + m.sub_path;
-            // Kubernetes creates a missing subPath as a directory.
-            if (!is_regular_or_special_file(src)) ops.add(mkdir_op(src, 0777));
+    if (etc_upper) {
+        Op ro = in_root(OpKind::SetAttr, "", 0, "the host's /etc (with its upper layer) read-only");
+        ro.b = "etc";
+        ro.attr = sys::kAttrRdonly;
+        ops.add(ro);
+    }
+    if (!c.image && !sec.privileged) {
+        for (const auto& s : host_secrets()) {
+            ops.add(mask_in(s.substr(1), "the host's secrets are not the container's (image-less containers)"));
         }
-        std::string dst = root + m.mount_path;
-        ops.add(is_regular_or_special_file(src) ? touch_op(dst) : mkdir_op(dst));
-        ops.add(bind_op(src, dst, "volume \"" + m.name + "\" at " + m.mount_path + (m.read_only ? " (readOnly)" : "")));
-        if (m.read_only) ops.add(readonly_op(dst));
     }
-    if (!c.working_dir.empty()) ops.add(mkdir_op(root + c.working_dir));
-    ops.add(Op{OpKind::Chdir, root, "", "", "", 0, 0, -1, false, ""});
-    if (ctx.sandbox.ns.chrooted) {
-        ops.add(Op{OpKind::Chroot, ".", "", "", "", 0, 0, -1, false,
-                   "\"/\" is not a mount point (podrun runs in a chroot), so pivot_root(2) cannot be used"});
+    add_volumes(ops, ctx, c);
+    if (!c.working_dir.empty()) ops.add(mkdir_in(c.working_dir));
+    if (sec.read_only_root_filesystem) {
+        Op ro = in_root(OpKind::SetAttr, "", 0,
+                        "readOnlyRootFilesystem: the root mount only (volumes, /dev, /proc keep their own mode)");
+        ro.attr = sys::kAttrRdonly;
+        ops.add(ro);
+    }
+    if (chrooted) {
+        Op real = in_root(OpKind::Fchdir, "the real root");
+        real.in = kRealRoot;
+        real.in_name = "the mount namespace's real root";
+        ops.add(real);
+        ops.add(plain(OpKind::Chroot, ".", "back at the real root: pivot_root detaches everything but the new root"));
+        Op cwd = in_root(OpKind::Fchdir, root);
+        cwd.in_name = root;
+        ops.add(cwd);
     } else {
-        ops.add(Op{OpKind::PivotRoot, root, "", "", "", 0, 0, -1, false,
-                   "pivot_root(\".\", \".\") then detach the old root: the container sees only its tree"});
+        ops.add(plain(OpKind::Chdir, root));
     }
-    ops.add(Op{OpKind::Chdir, c.working_dir.empty() ? "/" : c.working_dir, "", "", "", 0, 0, -1, false, "workingDir"});
+    ops.add(plain(OpKind::PivotRoot, root,
+                  "pivot_root(\".\", \".\") then detach the old root: the container sees only its tree (where the "
+                  "kernel still refuses it, EINVAL: mount(MS_MOVE) + chroot, as runc's --no-pivot)"));
+    ops.add(plain(OpKind::Chdir, c.working_dir.empty() ? "/" : c.working_dir, "workingDir"));
     return ops;
 }
 

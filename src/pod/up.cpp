@@ -13,6 +13,7 @@
 #include "podrun/supervisor/supervisor.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/io.hpp"
+#include "podrun/sys/mount.hpp"
 #include "podrun/sys/process.hpp"
 
 namespace podrun::pod {
@@ -172,6 +173,14 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
             sys::mkdir_p(paths.disk_volume(v.name), 0755);
             sys::change_mode(paths.disk_volume(v.name), 0777);  // emptyDir is world-writable, as the kubelet makes it
             explain("pod", "mkdir " + paths.disk_volume(v.name) + " (emptyDir \"" + v.name + "\" on disk)");
+            if (const auto& g = pod.security.fs_group) {
+                // fsGroup: the kubelet's SetVolumeOwnership - the group, g+rwx and setgid, so
+                // files made in it get the group. The volume is new and empty, so
+                // fsGroupChangePolicy (Always, OnRootMismatch) makes no difference here.
+                sys::set_volume_group(paths.disk_volume(v.name), *g, 02777);
+                explain("pod", "chown(" + paths.disk_volume(v.name) + ", -1, " + std::to_string(*g) +
+                                   "); chmod(02777)  (fsGroup: the volume's group, g+rwx, setgid)");
+            }
         }
     }
 

@@ -1,9 +1,8 @@
 // Starting pause in the pod's namespaces (see sandbox.hpp).
 #include "podrun/sandbox/sandbox.hpp"
 
-#include <sched.h>
+#include <fcntl.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,16 +12,14 @@
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/exec.hpp"
 #include "podrun/sys/io.hpp"
+#include "podrun/sys/mount.hpp"
 #include "podrun/sys/setup.hpp"
 
 namespace podrun::sandbox {
 
 std::string find_pause_binary() {
     if (const char* p = std::getenv("PODRUN_PAUSE"); p && *p) return p;
-    char buf[4096];
-    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n > 0) {
-        std::string self(buf, static_cast<size_t>(n));
+    if (const std::string self = sys::self_exe(); !self.empty()) {
         std::string dir = self.substr(0, self.rfind('/'));
         for (const std::string& c : {dir + "/podrun-pause", dir + "/../libexec/podrun/podrun-pause"}) {
             if (::access(c.c_str(), X_OK) == 0) return c;
@@ -66,8 +63,38 @@ void add_etc_files(sys::OpList& ops, const spec::Pod& pod, const state::PodPaths
                "the pod's /etc/hosts (the kubelet's), bound into each container"});
 }
 
-// The pod-wide steps pause's child takes before exec, in order.
-sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, const namespaces::PodNamespaces& ns) {
+// /proc/sys/<name with dots as slashes>, as the kubelet's runtime writes a sysctl.
+std::string sysctl_path(const std::string& name) {
+    std::string p = "/proc/sys/" + name;
+    for (size_t i = 10; i < p.size(); i++) {
+        if (p[i] == '.') p[i] = '/';
+    }
+    return p;
+}
+
+// The namespace a namespaced sysctl belongs to; refused when the pod shares the host's,
+// where writing it would change the host (the validator checks the names, not the
+// namespaces the pod ends up with).
+void check_sysctls(const spec::Pod& pod, const namespaces::PodNamespaces& ns) {
+    for (const auto& sc : pod.security.sysctls) {
+        const bool net = sc.name.rfind("net.", 0) == 0;
+        if (net && !ns.net) {
+            throw sys::SysError(EINVAL, "spec.securityContext.sysctls: \"" + sc.name +
+                                            "\" would change the host's network namespace (hostNetwork: true); "
+                                            "remove it or hostNetwork");
+        }
+        if (!net && !ns.ipc) {
+            throw sys::SysError(EINVAL, "spec.securityContext.sysctls: \"" + sc.name +
+                                            "\" would change the host's IPC namespace (hostIPC: true); remove it "
+                                            "or hostIPC");
+        }
+    }
+}
+
+// The pod-wide steps pause's child takes before exec, in order. sock: the supervisor's end
+// of the socket that receives the pod's mount namespace (and, chrooted, our root).
+sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, const namespaces::PodNamespaces& ns,
+                          bool no_pivot, int sock) {
     using sys::Op;
     using sys::OpKind;
     sys::OpList ops;
@@ -76,18 +103,18 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
         // its propagation. Make every visible mount private instead; up() then checks that
         // nothing leaked through the invisible mount above "/".
         for (const auto& top : sys::top_mount_points()) {
-            ops.add(Op{OpKind::Mount, "", top, "", "", MS_REC | MS_PRIVATE, 0, -1, false,
+            ops.add(Op{OpKind::Mount, "", top, "", "", sys::kMsRec | sys::kMsPrivate, 0, -1, false,
                        "\"/\" is not a mount point (chroot): make each visible mount private instead"});
         }
     } else {
-        ops.add(Op{OpKind::Mount, "", "/", "", "", MS_REC | MS_PRIVATE, 0, -1, false,
+        ops.add(Op{OpKind::Mount, "", "/", "", "", sys::kMsRec | sys::kMsPrivate, 0, -1, false,
                    "make the pod's mount tree private, recursively, so no mount leaks to the host"});
     }
     if (ns.pid) {
-        ops.add(Op{OpKind::Mount, "proc", "/proc", "proc", "", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, -1, false,
+        ops.add(Op{OpKind::Mount, "proc", "/proc", "proc", "", sys::kMsNosuid | sys::kMsNodev | sys::kMsNoexec, 0, -1, false,
                    "a /proc of the pod's pid namespace"});
     }
-    ops.add(Op{OpKind::Mount, "tmpfs", paths.scratch(), "tmpfs", "mode=0700", MS_NOSUID | MS_NODEV, 0, -1, false,
+    ops.add(Op{OpKind::Mount, "tmpfs", paths.scratch(), "tmpfs", "mode=0700", sys::kMsNosuid | sys::kMsNodev, 0, -1, false,
                "the pod's scratch tmpfs: container roots and memory emptyDirs, gone with the pod"});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/roots", "", "", "", 0, 0700, -1, false, ""});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/volumes", "", "", "", 0, 0755, -1, false, ""});
@@ -97,18 +124,22 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
         // that share its IPC namespace: POSIX shared memory works between them as SysV does.
         ops.add(Op{OpKind::Mkdir, paths.shm_dir(), "", "", "", 0, 0755, -1, false, ""});
         ops.add(Op{OpKind::Mount, "shm", paths.shm_dir(), "tmpfs", "mode=1777,size=65536k",
-                   MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, -1, false,
+                   sys::kMsNosuid | sys::kMsNodev | sys::kMsNoexec, 0, -1, false,
                    "the pod's /dev/shm (64 MiB, containerd's default), shared by its containers"});
     }
+    const auto& fs_group = pod.security.fs_group;
     for (const auto& v : pod.volumes) {
         const auto* ed = std::get_if<spec::EmptyDirVolume>(&v.source);
         if (!ed || !ed->memory) continue;
         std::string dir = paths.memory_volume(v.name);
         ops.add(Op{OpKind::Mkdir, dir, "", "", "", 0, 0777, -1, false, ""});
-        std::string data = "mode=1777";
+        // fsGroup: the volume's group, group rwx and setgid, so files made in it get the
+        // group too (the kubelet's SetVolumeOwnership).
+        std::string data = fs_group ? "mode=2777,gid=" + std::to_string(*fs_group) : "mode=1777";
         if (ed->size_limit_bytes) data += ",size=" + std::to_string(*ed->size_limit_bytes);
-        ops.add(Op{OpKind::Mount, "tmpfs", dir, "tmpfs", data, MS_NOSUID | MS_NODEV, 0, -1, false,
-                   "emptyDir \"" + v.name + "\" (medium: Memory) as its own tmpfs"});
+        ops.add(Op{OpKind::Mount, "tmpfs", dir, "tmpfs", data, sys::kMsNosuid | sys::kMsNodev, 0, -1, false,
+                   "emptyDir \"" + v.name + "\" (medium: Memory) as its own tmpfs" +
+                       (fs_group ? "; fsGroup " + std::to_string(*fs_group) + ": its group, g+rwx, setgid" : "")});
     }
     if (ns.uts) {
         ops.add(Op{OpKind::Sethostname, pod.effective_hostname(), "", "", "", 0, 0, -1, false,
@@ -117,6 +148,42 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
     if (ns.net) {
         ops.add(Op{OpKind::LoopbackUp, "", "", "", "", 0, 0, -1, false, "loopback up in the new net namespace"});
     }
+    for (const auto& sc : pod.security.sysctls) {
+        ops.add(Op{OpKind::WriteFile, sysctl_path(sc.name), "", "", sc.value, 0, 0, -1, false,
+                   "spec.securityContext.sysctls " + sc.name + "=" + sc.value +
+                       ", written inside the pod's own namespaces"});
+    }
+    // The pod's mount namespace goes to the supervisor, which keeps it for the pod's life;
+    // pause then leaves it for a namespace of its own.
+    ops.add(Op{OpKind::SendFd, "/proc/thread-self/ns/mnt", "", "", "", O_RDONLY, 0, sock, false,
+               "the pod's mount namespace, held by the supervisor: containers join it, pause does not"});
+    if (ns.chrooted) {
+        ops.add(Op{OpKind::SendFd, "/", "", "", "", O_PATH | O_DIRECTORY, 0, sock, false,
+                   "our root (a chroot) in that namespace, where containers go back after setns"});
+    }
+    const std::string pause_root = paths.scratch() + kPauseRoot;
+    ops.add(Op{OpKind::Mkdir, pause_root, "", "", "", 0, 0555, -1, false, ""});
+    ops.add(Op{OpKind::Unshare, "CLONE_NEWNS", "", "", "", sys::kCloneNewns, 0, -1, false,
+               "pause's own mount namespace (a copy; the pod's stays with the supervisor)"});
+    const uint64_t ro = sys::kAttrRdonly | sys::kAttrNosuid | sys::kAttrNodev | sys::kAttrNoexec;
+    if (no_pivot) {
+        // A chroot or an initramfs: pivot_root would leave the host's tree above pause's
+        // root (a chroot directory has a parent). A detached copy has none.
+        Op tree{OpKind::ChrootTree, pause_root, "", "", "", 0, 0, -1, false,
+                "pause's root: a detached read-only copy of an empty directory of the pod's scratch (no "
+                "pivot_root here: a chroot or an initramfs); nothing is above it, so /proc/1/root/.. stays there"};
+        tree.attr = ro;
+        ops.add(tree);
+        return ops;
+    }
+    Op self{OpKind::Bind, pause_root, pause_root, "", "", 0, 0, -1, false,
+            "pause's root: an empty directory of the pod's scratch, read-only, as Kubernetes' pause runs in "
+            "its own tiny image"};
+    self.attr = ro;
+    ops.add(self);
+    ops.add(Op{OpKind::Chdir, pause_root, "", "", "", 0, 0, -1, false, ""});
+    ops.add(Op{OpKind::PivotRoot, pause_root, "", "", "", 0, 0, -1, false,
+               "the host's tree is detached from pause's namespace: /proc/1/root shows an empty directory"});
     return ops;
 }
 
@@ -143,9 +210,27 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
     Sandbox sb;
     sb.ns = namespaces::PodNamespaces::for_pod(pod);
     sb.ns.chrooted = !sys::root_is_mount_point();
-    sys::OpList ops = pod_setup_ops(pod, paths, sb.ns);
+    sb.no_pivot = sb.ns.chrooted || sys::root_is_rootfs();
+    check_sysctls(pod, sb.ns);
+    if (sb.no_pivot) {
+        explain("sandbox", std::string("no pivot_root: ") +
+                               (sb.ns.chrooted ? "\"/\" is not a mount point (podrun runs in a chroot)"
+                                               : "\"/\" is the initial rootfs (an initramfs)") +
+                               (sb.ns.chrooted ? "; containers pivot_root from the mount namespace's real root "
+                                                 "(kept as an fd), pause chroots into a detached copy of its root"
+                                               : "; \"/\" is bound onto itself in each container's mount namespace "
+                                                 "so that pivot_root works, pause chroots into a detached copy of its "
+                                                 "root") +
+                               " (a pivot_root that still fails with EINVAL: mount(MS_MOVE) + chroot, as runc's "
+                               "--no-pivot)");
+    }
+    sys::SocketPair chan = sys::make_socketpair();
+    sys::OpList ops = pod_setup_ops(pod, paths, sb.ns, sb.no_pivot, chan.b.get());
     sys::UniqueFd leaf = cg.make_leaf("pause");
+    // pause's root holds no binaries: it is exec'd through an fd opened here.
+    sys::UniqueFd pause_bin = sys::open_file(opts.pause_path, O_PATH);
     sys::ExecPlan exec({opts.pause_path}, {}, "");
+    exec.exec_fd(pause_bin.get());
     sys::ReportPipe report = sys::ReportPipe::make();
     sys::UniqueFd self_pidfd = sys::pidfd_open(::getpid());
 
@@ -166,7 +251,9 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
         explain("sandbox", "  pause, before exec: sched_setaffinity(0, every CPU but " + std::to_string(here->cpu()) +
                                "), then sched_setaffinity(0, the supervisor's CPUs)");
     }
-    explain("sandbox", "  pause, before exec: execve(" + opts.pause_path + ")");
+    explain("sandbox", "  pause, before exec: setsid()  (a session of its own: a terminal's signals reach only "
+                       "podrun); close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
+    explain("sandbox", "  pause, before exec: execveat(fd of " + opts.pause_path + ", AT_EMPTY_PATH)");
 
     sys::ChildStack stack;
     long pid;
@@ -185,6 +272,9 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
         std::string step = ops.step_text(r.tag) + (r.tag == sys::kStepExec ? "(" + opts.pause_path + ")" : "");
         throw sys::SysError(static_cast<int>(r.value), "starting pause: " + step);
     }
+    chan.b.reset();
+    sb.mnt_ns = sys::receive_fd(chan.a.get(), "the pod's mount namespace from pause");
+    if (sb.ns.chrooted) sb.root = sys::receive_fd(chan.a.get(), "podrun's root from pause");
     if (sb.ns.chrooted && sys::is_mount_point_listed(paths.scratch())) {
         // The invisible mount above "/" is shared with the host: the pod's scratch tmpfs
         // propagated out. Take it back and refuse, with the fix.

@@ -1,6 +1,7 @@
 // Child-side exec helpers (see exec.hpp).
 #include "podrun/sys/exec.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <linux/close_range.h>
@@ -15,16 +16,17 @@ namespace podrun::sys {
 
 const char* child_step_name(int step) {
     switch (step) {
-        case kStepSetns: return "setns(pause pidfd)";
+        case kStepSetns: return "setns(pause pidfd; the pod's mount namespace)";
         case kStepClone: return "clone3(into the pod)";
         case kStepExec: return "execve";
         case kStepStdio: return "dup2(stdio)";
         case kStepSignals: return "sigprocmask(unblock)";
         case kStepPdeathsig: return "prctl(PR_SET_PDEATHSIG)";
-        case kStepRechroot: return "chroot(/proc/<pause>/root) after setns under a chroot";
+        case kStepRechroot: return "fchdir(podrun's root) after setns under a chroot";
         case kStepCtty: return "setsid + ioctl(TIOCSCTTY)";
         case kStepCloexec: return "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)";
         case kStepAffinity: return "sched_setaffinity(the supervisor's CPUs)";
+        case kStepSetsid: return "setsid";
         default: return "setup step";
     }
 }
@@ -52,6 +54,10 @@ ExecPlan::ExecPlan(std::vector<std::string> argv, std::vector<std::string> env, 
 }
 
 int ExecPlan::exec() const noexcept {
+    if (exec_fd_ >= 0) {
+        syscall(SYS_execveat, exec_fd_, "", cargv_.data(), cenv_.data(), AT_EMPTY_PATH);
+        return errno;
+    }
     int saved = ENOENT;
     for (const auto& c : candidates_) {
         execve(c.c_str(), cargv_.data(), cenv_.data());
@@ -100,6 +106,8 @@ int child_controlling_tty(int fd) noexcept {
     if (setsid() < 0) return errno;
     return ioctl(fd, TIOCSCTTY, 0) < 0 ? errno : 0;
 }
+
+int child_new_session() noexcept { return setsid() < 0 ? errno : 0; }
 
 int child_cloexec_from(unsigned first) noexcept {
     return syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0 ? errno : 0;

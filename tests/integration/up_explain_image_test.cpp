@@ -67,25 +67,36 @@ spec:
         const std::string tag = "[" + c + "]";
         auto setns = explain_lines(r.err, tag + " fork -> joiner; setns(pause pidfd");
         ASSERT_EQ(setns.size(), 1u) << r.err;
-        for (const std::string f :
-             {"CLONE_NEWPID", "CLONE_NEWNET", "CLONE_NEWIPC", "CLONE_NEWUTS", "CLONE_NEWNS"}) {
+        for (const std::string f : {"CLONE_NEWPID", "CLONE_NEWNET", "CLONE_NEWIPC", "CLONE_NEWUTS"}) {
             EXPECT_NE(setns[0].find(f), std::string::npos) << f << " missing in: " << setns[0];
         }
+        // The pod's mount namespace is held by the supervisor (pause has its own).
+        EXPECT_EQ(explain_lines(r.err, tag + " joiner: setns(the pod's mount namespace, CLONE_NEWNS)").size(), 1u)
+            << r.err;
         EXPECT_FALSE(explain_lines(r.err, tag + " unshare(CLONE_NEWNS|CLONE_NEWCGROUP").empty())
             << r.err;
-        EXPECT_FALSE(explain_lines(r.err, tag + " mount(proc on ").empty()) << r.err;
+        EXPECT_FALSE(explain_lines(r.err, tag + " fsopen(proc)").empty()) << r.err;
         EXPECT_FALSE(explain_lines(r.err, tag + " mount(tmpfs on ").empty()) << r.err;
         EXPECT_FALSE(
-            explain_lines(r.err, tag + " mount(MS_BIND|MS_REC /run/podrun/it-explain/etc/hostname on ").empty())
+            explain_lines(r.err, tag + " open_tree(/run/podrun/it-explain/etc/hostname, OPEN_TREE_CLONE)").empty())
             << r.err;
         EXPECT_EQ(explain_lines(r.err, tag + " pivot_root(").size(), 1u) << r.err;
         EXPECT_EQ(explain_lines(r.err, tag + " execve(sh -c echo " + c + "-ran)").size(), 1u)
             << r.err;
     }
     EXPECT_FALSE(
-        explain_lines(r.err, "[alpha] mount(MS_BIND|MS_REC /var/lib/podrun/it-explain/volumes/v on ").empty())
+        explain_lines(r.err, "[alpha] open_tree(/var/lib/podrun/it-explain/volumes/v, OPEN_TREE_CLONE|AT_RECURSIVE)")
+            .empty())
         << r.err;
     EXPECT_FALSE(explain_lines(r.err, "sethostname(it-explain)").empty()) << r.err;
+    // Confinement steps are narrated too: sessions, fds, masks, pause's own root.
+    for (const std::string step : {"[alpha] setsid()", "[alpha] close_range(3, ~0, CLOSE_RANGE_CLOEXEC)",
+                                   "[alpha] mask(<root>/proc/keys", "[alpha] open_tree(<root>/proc/sys",
+                                   "[alpha] open(/run/podrun/it-explain/roots/alpha) -> slot 0",
+                                   "pause, before exec: setsid()", "pause, before exec: unshare(CLONE_NEWNS)",
+                                   "pause, before exec: execveat("}) {
+        EXPECT_FALSE(explain_lines(r.err, step).empty()) << step << "\n" << r.err;
+    }
     EXPECT_FALSE(explain_lines(r.err, "cgroup.kill").empty() &&
                  explain_lines(r.err, "rmdir ").empty())
         << r.err;

@@ -11,6 +11,7 @@
 #include "podrun/namespaces/namespaces.hpp"
 #include "podrun/sandbox/sandbox.hpp"
 #include "podrun/supervisor/supervisor.hpp"
+#include "podrun/sys/mount.hpp"
 
 using namespace podrun;
 
@@ -109,30 +110,43 @@ TEST_F(PlanFixture, HostProgramsRootBindsSystemDirsReadOnly) {
     spec::Container c;
     c.name = "app";
     auto ops = plan(c);
-    const std::string root = "/run/podrun/web/roots/app";
-    // /usr is a real directory on Debian: bound, then remounted read-only.
-    const sys::Op* usr = find(ops, sys::OpKind::Mount, root + "/usr");
+    // Paths below the root are resolved in it: they are relative to slot 0, the root.
+    // /usr is a real directory on Debian: an overlay without an upper layer (read-only
+    // whatever a remount says) or, without overlayfs, a recursive read-only bind.
+    const sys::Op* usr = find(ops, sys::OpKind::NewMount, "usr");
+    if (!usr) usr = find(ops, sys::OpKind::Bind, "usr");
     ASSERT_NE(usr, nullptr);
-    EXPECT_TRUE(usr->flags & MS_BIND);
-    bool ro = std::any_of(ops.ops().begin(), ops.ops().end(), [&](const sys::Op& o) {
-        return o.kind == sys::OpKind::Mount && o.b == root + "/usr" && (o.flags & MS_REMOUNT) && (o.flags & MS_RDONLY);
-    });
-    EXPECT_TRUE(ro);
-    EXPECT_NE(find(ops, sys::OpKind::Mount, root + "/proc"), nullptr);
-    EXPECT_NE(find(ops, sys::OpKind::Mount, root + "/dev/pts"), nullptr);
-    EXPECT_NE(find(ops, sys::OpKind::Mount, root + "/etc/hosts"), nullptr);
+    EXPECT_TRUE(usr->attr & sys::kAttrRdonly);
+    EXPECT_EQ(usr->in, 0);
+    EXPECT_NE(find(ops, sys::OpKind::NewMount, "proc"), nullptr);
+    EXPECT_NE(find(ops, sys::OpKind::NewMount, "dev/pts"), nullptr);
+    const sys::Op* hosts = find(ops, sys::OpKind::Bind, "etc/hosts");
+    ASSERT_NE(hosts, nullptr);
+    EXPECT_EQ(hosts->in, 0);
+    EXPECT_EQ(hosts->resolve, 0u);  // 0 = sys::kInRoot
     // /dev/shm is the pod's, bound; /tmp is a directory of the root, no mount of its own.
-    const sys::Op* shm = find(ops, sys::OpKind::Mount, root + "/dev/shm");
+    const sys::Op* shm = find(ops, sys::OpKind::Bind, "dev/shm");
     ASSERT_NE(shm, nullptr);
     EXPECT_EQ(shm->a, "/run/podrun/web/shm");
-    EXPECT_TRUE(shm->flags & MS_BIND);
-    EXPECT_EQ(find(ops, sys::OpKind::Mount, root + "/tmp"), nullptr);
-    const sys::Op* tmp = find(ops, sys::OpKind::Chmod, root + "/tmp");
+    EXPECT_EQ(find(ops, sys::OpKind::NewMount, "tmp"), nullptr);
+    EXPECT_EQ(find(ops, sys::OpKind::Bind, "tmp"), nullptr);
+    const sys::Op* tmp = find(ops, sys::OpKind::Chmod, "tmp");
     ASSERT_NE(tmp, nullptr);
     EXPECT_EQ(tmp->mode, 01777u);
+    // /dev/tty is a node of its own, never the host's bound in.
+    EXPECT_NE(find(ops, sys::OpKind::Mknod, "dev/tty"), nullptr);
+    for (const auto& op : ops.ops()) EXPECT_NE(op.a, "/dev/tty");
+    // /sys and cgroup2: read-only, and not optional.
+    for (const std::string fs : {"sys", "sys/fs/cgroup"}) {
+        const sys::Op* m = find(ops, sys::OpKind::NewMount, fs);
+        ASSERT_NE(m, nullptr) << fs;
+        EXPECT_TRUE(m->attr & sys::kAttrRdonly) << fs;
+        EXPECT_FALSE(m->optional) << fs;
+    }
     // Ends with pivot_root into the new root.
     ASSERT_GE(ops.size(), 2u);
     EXPECT_EQ(ops.ops()[ops.size() - 2].kind, sys::OpKind::PivotRoot);
+    EXPECT_EQ(ops.ops()[ops.size() - 2].flags, 0u);
     EXPECT_EQ(ops.ops()[1].kind, sys::OpKind::Unshare);
     EXPECT_EQ(ops.ops()[1].flags, uint64_t(CLONE_NEWNS | CLONE_NEWCGROUP));
 }
@@ -147,10 +161,16 @@ TEST_F(PlanFixture, ImageIsAnOverlayWithATmpfsUpper) {
     ASSERT_NE(ov, nullptr);
     EXPECT_EQ(ov->c, "overlay");
     EXPECT_EQ(ov->d, "lowerdir=/srv/rootfs,upperdir=" + holder + "/upper,workdir=" + holder + "/work");
-    EXPECT_EQ(find(ops, sys::OpKind::Mount, holder + "/merged/usr"), nullptr);
+    EXPECT_TRUE(ov->flags & MS_NODEV);
+    EXPECT_EQ(find(ops, sys::OpKind::NewMount, "usr"), nullptr);
+    EXPECT_EQ(find(ops, sys::OpKind::Bind, "usr"), nullptr);
     // The image's own /tmp, in the writable layer, as in Kubernetes.
-    EXPECT_EQ(find(ops, sys::OpKind::Mount, holder + "/merged/tmp"), nullptr);
-    EXPECT_EQ(find(ops, sys::OpKind::Chmod, holder + "/merged/tmp"), nullptr);
+    EXPECT_EQ(find(ops, sys::OpKind::NewMount, "tmp"), nullptr);
+    EXPECT_EQ(find(ops, sys::OpKind::Chmod, "tmp"), nullptr);
+    // The root is opened once, after the overlay is mounted; everything after is in it.
+    const sys::Op* root = find(ops, sys::OpKind::Open, holder + "/merged");
+    ASSERT_NE(root, nullptr);
+    EXPECT_EQ(root->out, 0);
 }
 
 TEST_F(PlanFixture, HostIpcBindsTheHostsDevShm) {
@@ -158,7 +178,7 @@ TEST_F(PlanFixture, HostIpcBindsTheHostsDevShm) {
     spec::Container c;
     c.name = "app";
     auto ops = plan(c);
-    const sys::Op* shm = find(ops, sys::OpKind::Mount, "/run/podrun/web/roots/app/dev/shm");
+    const sys::Op* shm = find(ops, sys::OpKind::Bind, "dev/shm");
     ASSERT_NE(shm, nullptr);
     EXPECT_EQ(shm->a, "/dev/shm");
 }
@@ -171,20 +191,125 @@ TEST_F(PlanFixture, VolumesMountParentsFirstWithSubPathAndReadOnly) {
     c.volume_mounts.push_back({"cache", "/data/cache", "", false});
     c.volume_mounts.push_back({"data", "/data", "sub", true});
     auto ops = plan(c);
-    const std::string root = "/run/podrun/web/roots/app";
     size_t data_at = 0, cache_at = 0;
     for (size_t i = 0; i < ops.size(); i++) {
         const auto& o = ops.ops()[i];
-        if (o.kind != sys::OpKind::Mount || !(o.flags & MS_BIND) || (o.flags & MS_REMOUNT)) continue;
-        if (o.b == root + "/data") {
+        if (o.kind != sys::OpKind::Bind) continue;
+        EXPECT_EQ(o.in, 0);
+        if (o.b == "/data") {
             data_at = i;
             EXPECT_EQ(o.a, "/var/lib/podrun/web/volumes/data/sub");
+            // readOnly recursively, and a disk emptyDir is nodev.
+            EXPECT_EQ(o.attr, sys::kAttrRdonly | sys::kAttrNodev);
+            EXPECT_TRUE(o.flags & MS_REC);
+            // The source is the subPath opened beneath its volume just before.
+            ASSERT_GE(o.src, 0);
+            const auto& sub = ops.ops()[i - 1];
+            EXPECT_EQ(sub.kind, sys::OpKind::Open);
+            EXPECT_EQ(sub.out, o.src);
+            EXPECT_EQ(sub.a, "sub");
+            EXPECT_EQ(sub.resolve, sys::kBeneath);
+            EXPECT_FALSE(sub.hint.empty());
         }
-        if (o.b == root + "/data/cache") {
+        if (o.b == "/data/cache") {
             cache_at = i;
             EXPECT_EQ(o.a, "/run/podrun/web/volumes/cache");  // memory emptyDir: pod scratch
+            EXPECT_EQ(o.attr, sys::kAttrNodev);
         }
     }
     ASSERT_GT(data_at, 0u);
     EXPECT_GT(cache_at, data_at);
+}
+
+namespace {
+size_t count_kind(const sys::OpList& ops, sys::OpKind k) {
+    return static_cast<size_t>(
+        std::count_if(ops.ops().begin(), ops.ops().end(), [&](const sys::Op& o) { return o.kind == k; }));
+}
+}  // namespace
+
+TEST_F(PlanFixture, DefaultMasksProcSysAndHostSecrets) {
+    spec::Container c;
+    c.name = "app";
+    auto ops = plan(c);
+    for (const std::string p : {"proc/kcore", "proc/keys", "proc/timer_list", "proc/acpi", "proc/scsi",
+                                "sys/firmware", "sys/devices/virtual/powercap", "etc/shadow", "etc/gshadow"}) {
+        EXPECT_NE(find(ops, sys::OpKind::Mask, p), nullptr) << p;
+    }
+    for (const std::string p : {"proc/sys", "proc/sysrq-trigger", "proc/bus", "proc/fs", "proc/irq"}) {
+        EXPECT_NE(find(ops, sys::OpKind::ReadOnlySelf, p), nullptr) << p;
+    }
+    // Masks come after the mount they hide part of.
+    size_t proc_at = 0, kcore_at = 0;
+    for (size_t i = 0; i < ops.size(); i++) {
+        if (ops.ops()[i].kind == sys::OpKind::NewMount && ops.ops()[i].b == "proc") proc_at = i;
+        if (ops.ops()[i].kind == sys::OpKind::Mask && ops.ops()[i].b == "proc/kcore") kcore_at = i;
+    }
+    EXPECT_GT(kcore_at, proc_at);
+    // An image brings its own /etc: no host secrets to hide there.
+    c.image = "/srv/rootfs";
+    EXPECT_EQ(find(plan(c), sys::OpKind::Mask, "etc/shadow"), nullptr);
+}
+
+TEST_F(PlanFixture, ProcMountUnmaskedKeepsSysMasks) {
+    spec::Container c;
+    c.name = "app";
+    c.security.proc_mount = spec::ProcMount::Unmasked;
+    auto ops = plan(c);
+    EXPECT_EQ(find(ops, sys::OpKind::Mask, "proc/kcore"), nullptr);
+    EXPECT_EQ(count_kind(ops, sys::OpKind::ReadOnlySelf), 0u);
+    EXPECT_NE(find(ops, sys::OpKind::Mask, "sys/firmware"), nullptr);
+}
+
+TEST_F(PlanFixture, PrivilegedHasNoMasksWritableSysAndHostDev) {
+    spec::Container c;
+    c.name = "app";
+    c.security.privileged = true;
+    auto ops = plan(c);
+    EXPECT_EQ(count_kind(ops, sys::OpKind::Mask), 0u);
+    EXPECT_EQ(count_kind(ops, sys::OpKind::ReadOnlySelf), 0u);
+    const sys::Op* sysfs = find(ops, sys::OpKind::NewMount, "sys");
+    ASSERT_NE(sysfs, nullptr);
+    EXPECT_FALSE(sysfs->attr & sys::kAttrRdonly);
+    const sys::Op* dev = find(ops, sys::OpKind::Bind, "dev");
+    ASSERT_NE(dev, nullptr);
+    EXPECT_EQ(dev->a, "/dev");
+    EXPECT_TRUE(dev->flags & MS_REC);
+}
+
+TEST_F(PlanFixture, ReadOnlyRootFilesystemSetsTheRootMountOnly) {
+    spec::Container c;
+    c.name = "app";
+    EXPECT_EQ(count_kind(plan(c), sys::OpKind::SetAttr), 0u);
+    c.security.read_only_root_filesystem = true;
+    auto ops = plan(c);
+    const sys::Op* ro = nullptr;
+    for (const auto& op : ops.ops()) {
+        if (op.kind == sys::OpKind::SetAttr && op.b.empty()) ro = &op;
+    }
+    ASSERT_NE(ro, nullptr);
+    EXPECT_EQ(ro->in, 0);
+    EXPECT_EQ(ro->attr, sys::kAttrRdonly);
+    EXPECT_FALSE(ro->flags & MS_REC);  // volumes keep their own mode
+}
+
+TEST_F(PlanFixture, NoPivotMakesRootAMountFirst) {
+    sb.no_pivot = true;
+    spec::Container c;
+    c.name = "app";
+    auto ops = plan(c);
+    // Right after the unshare: "/" bound onto itself, entered through "/..", chroot'ed into.
+    ASSERT_GE(ops.size(), 5u);
+    EXPECT_EQ(ops.ops()[1].kind, sys::OpKind::Unshare);
+    EXPECT_EQ(ops.ops()[2].kind, sys::OpKind::Mount);
+    EXPECT_EQ(ops.ops()[2].a, "/");
+    EXPECT_EQ(ops.ops()[2].b, "/");
+    EXPECT_EQ(ops.ops()[2].flags, uint64_t(MS_BIND | MS_REC));
+    EXPECT_EQ(ops.ops()[3].kind, sys::OpKind::Chdir);
+    EXPECT_EQ(ops.ops()[3].a, "/..");
+    EXPECT_EQ(ops.ops()[4].kind, sys::OpKind::Chroot);
+    // Then pivot_root as anywhere else (with the MS_MOVE fallback on EINVAL).
+    EXPECT_EQ(ops.ops()[ops.size() - 2].kind, sys::OpKind::PivotRoot);
+    EXPECT_EQ(ops.ops()[ops.size() - 2].flags, 0u);
+    EXPECT_NE(ops.describe(ops.size() - 2).find("MS_MOVE"), std::string::npos);
 }

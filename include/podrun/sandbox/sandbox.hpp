@@ -23,6 +23,16 @@ struct SandboxOptions {
 struct Sandbox {
     sys::ChildProcess pause;
     namespaces::PodNamespaces ns;
+    // The pod's mount namespace (the scratch tmpfs, memory emptyDirs, /dev/shm), held by
+    // the supervisor: pause itself lives in a mount namespace of its own whose root is an
+    // empty read-only directory, so /proc/1/root shows nothing of the host.
+    sys::UniqueFd mnt_ns;
+    // podrun's own root in that namespace (only when podrun runs in a chroot: setns into
+    // a mount namespace leaves us at its real root, and containers come back here).
+    sys::UniqueFd root;
+    // "/" cannot be pivoted away from (a chroot, or the initial rootfs of an initramfs):
+    // roots are entered with MS_MOVE + chroot, as runc's --no-pivot.
+    bool no_pivot = false;
 };
 
 // Where podrun-pause is: $PODRUN_PAUSE, next to /proc/self/exe, or the libexec dir.
@@ -31,6 +41,9 @@ std::string find_pause_binary();
 // The pod's /etc/hosts, as the kubelet writes it (start() puts it, and /etc/hostname, in the
 // pod's scratch tmpfs).
 std::string hosts_file(const spec::Pod& pod);
+
+// pause's own root inside the pod's scratch: empty and read-only.
+inline constexpr const char* kPauseRoot = "/pause-root";
 
 // Starts pause. On failure throws SysError naming the step; nothing is left running.
 Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::PodTree& cg,

@@ -20,6 +20,7 @@ enum ChildStep : int {
     kStepCtty = -9,
     kStepCloexec = -10,
     kStepAffinity = -11,
+    kStepSetsid = -12,
 };
 const char* child_step_name(int step);
 
@@ -32,8 +33,12 @@ public:
     int exec() const noexcept;
     const std::vector<std::string>& argv() const { return argv_; }
     const std::vector<std::string>& env() const { return env_; }
+    // exec() runs the file behind fd (execveat AT_EMPTY_PATH) instead of searching: for a
+    // process whose root holds no binaries (pause, in its empty root). The fd stays ours.
+    void exec_fd(int fd) { exec_fd_ = fd; }
 
 private:
+    int exec_fd_ = -1;
     std::vector<std::string> argv_, env_, candidates_;
     std::vector<char*> cargv_, cenv_;
 };
@@ -51,6 +56,8 @@ int child_pdeathsig_pidfd(int sig, int parent_pidfd) noexcept;
 // setsid(), then make `fd` (a terminal) the controlling terminal of that new session
 // (TIOCSCTTY), as sshd or a terminal emulator does for the shell it starts.
 int child_controlling_tty(int fd) noexcept;
+// setsid(): a session of its own, without a controlling terminal.
+int child_new_session() noexcept;
 // Marks every fd >= first close-on-exec (close_range(2), CLOSE_RANGE_CLOEXEC): the program
 // inherits only its stdio, while a CLOEXEC report pipe stays usable up to the exec itself.
 int child_cloexec_from(unsigned first) noexcept;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "podrun/sys/fd.hpp"
@@ -32,11 +33,28 @@ enum class OpKind {
     CreateFile,   // create a new file a (mode) holding d
     Chroot,       // a
     CloseRange,   // close every fd >= flags (except those dup'd into 0..2)
-    Fchdir,       // fchdir(fd); a = what the fd is, for messages
+    Fchdir,       // fchdir(fd, or slot[in]); a = what the fd is, for messages
     Chmod,        // chmod(a, mode): mkdir's mode passes through the umask
+    // fd-based steps (sys/mount.hpp). A path of an op whose `in` is a slot is resolved in
+    // the directory that slot holds: a root (RESOLVE_IN_ROOT) or a volume (RESOLVE_BENEATH).
+    Open,         // slot[out] = open(a, flags) (in a slot, or a plain path)
+    NewMount,     // fsopen(c) + options + fsmount(attr), attached on b
+    Bind,         // a copy of the tree at slot[src] (or path a; MS_REC in flags: recursive),
+                  // attr set on all of it before it is attached on b (made first if make_target)
+    SetAttr,      // mount_setattr(b, attr; MS_REC in flags: AT_RECURSIVE); b empty: slot[in] itself
+    Mask,         // b: a directory gets an empty read-only tmpfs, a file /dev/null; absent: fine
+    ReadOnlySelf, // b bound onto itself read-only (recursively); absent: fine
+    Mknod,        // mknod(a, mode, flags = dev)
+    SendFd,       // open(a, flags) and send it over the unix socket fd (SCM_RIGHTS)
+    ChrootTree,   // chroot into a detached copy of a (attr set on it): nothing above it
 };
 
 struct Op {
+    // Positional, as the op lists are written: Op{kind, a, b, c, d, flags, mode, fd, optional, why}.
+    Op(OpKind k = OpKind::Mkdir, std::string a_ = "", std::string b_ = "", std::string c_ = "", std::string d_ = "",
+       unsigned long flags_ = 0, unsigned mode_ = 0755, int fd_ = -1, bool optional_ = false, std::string why_ = "")
+        : kind(k), a(std::move(a_)), b(std::move(b_)), c(std::move(c_)), d(std::move(d_)), flags(flags_), mode(mode_),
+          fd(fd_), optional(optional_), why(std::move(why_)) {}
     OpKind kind;
     std::string a, b, c, d;
     unsigned long flags = 0;
@@ -44,7 +62,20 @@ struct Op {
     int fd = -1;
     bool optional = false;  // a failure is ignored (e.g. /dev/mqueue on old kernels)
     std::string why;        // narration: the step and the rule behind it
+    int in = -1;            // slot the op's path (a; b for mounts) is resolved in; -1: plain path
+    int src = -1;           // Bind: slot holding the source; -1: the plain path a
+    int out = -1;           // Open: the slot that receives the fd
+    uint64_t resolve = 0;   // RESOLVE_* for a path in a slot (0: sys::kInRoot)
+    uint64_t attr = 0;      // MOUNT_ATTR_* of a NewMount, Bind or SetAttr
+    std::vector<std::pair<std::string, std::string>> options;  // NewMount: fsconfig key=value
+    bool make_target = false;  // Bind: make b first, a directory or a file like the source
+    std::string in_name;       // what slot `in` holds, for messages ("<root>", a volume's path)
+    std::string hint;          // added to the error message when this step fails
+    int hint_errno = 0;        // ... with this errno (0: any)
 };
+
+// Slots of fds an OpList holds while it runs (closed when it returns).
+inline constexpr int kSlots = 4;
 
 // The child's report of a failed step.
 struct StepFailure {
@@ -66,6 +97,8 @@ public:
     // A reported step in words: an op's description (tag >= 0) or the name of a child step
     // outside the list (a negative kStep* code).
     std::string step_text(int tag) const;
+    // The hint of a reported step that failed with err (an op's `hint`), or "".
+    std::string hint(int tag, int err) const;
 
 private:
     std::vector<Op> ops_;
@@ -88,6 +121,10 @@ struct ReportPipe {
     static constexpr int32_t kValueTag = -1000;
     static std::vector<Record> read_all(int fd);
 };
+
+// Where "/" cannot be pivoted away from (a chroot, an initramfs): the ops, right after an
+// unshare(CLONE_NEWNS), that make "/" a mount pivot_root accepts (containers and pause).
+void add_root_mount(OpList& ops);
 
 class ExecPlan;
 

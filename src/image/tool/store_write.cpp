@@ -68,6 +68,9 @@ void put_small_blob(const Store& s, const std::string& digest, const std::string
     std::string actual = sha256_digest(body);
     if (actual != digest) throw std::runtime_error("blob " + digest + " has digest " + actual);
     if (sys::exists(s.blob_path(digest))) return;
+    // write_file_atomic's temporary name is fixed: one writer at a time.
+    sys::UniqueFd lk = lock_item(s, digest);
+    if (sys::exists(s.blob_path(digest))) return;
     sys::write_file_atomic(s.blob_path(digest), body, 0600);
 }
 

@@ -67,3 +67,12 @@ bool flock_fd(int fd, bool exclusive, bool nonblock, const std::string& what) {
     throw_errno(std::string("flock(") + what + (exclusive ? ", exclusive)" : ", shared)"));
 }
 }  // namespace podrun::sys
+
+namespace podrun::sys {
+std::optional<std::string> get_xattr(int fd, const std::string& name) {
+    char buf[256];
+    ssize_t n = ::fgetxattr(fd, name.c_str(), buf, sizeof buf);
+    if (n < 0) return std::nullopt;
+    return std::string(buf, static_cast<size_t>(n));
+}
+}  // namespace podrun::sys

@@ -15,5 +15,8 @@ std::string find_helper();
 // Replaces this process with podrun-image and args (args[0] is the subcommand). Returns
 // only on failure, with the exit code to use after printing why.
 int exec_helper(const std::vector<std::string>& args);
+// Runs podrun-image with args and waits: its stderr is passed on to ours and its last line
+// kept in *last_err (the reason of a failure); its stdout is dropped. Returns its exit code.
+int run_helper(const std::vector<std::string>& args, std::string* last_err);
 
 }  // namespace podrun::image

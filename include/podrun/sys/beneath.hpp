@@ -3,6 +3,7 @@
 // fd, and a scoped working directory (libarchive's disk writer resolves against the cwd).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "podrun/sys/fd.hpp"
@@ -41,4 +42,9 @@ namespace podrun::sys {
 // flock(2) on an open file, shared or exclusive; with nonblock returns false when held
 // elsewhere. Throws SysError otherwise.
 bool flock_fd(int fd, bool exclusive, bool nonblock, const std::string& what);
+}  // namespace podrun::sys
+
+namespace podrun::sys {
+// fgetxattr(2) into a small buffer; nullopt when the attribute is absent (or unreadable).
+std::optional<std::string> get_xattr(int fd, const std::string& name);
 }  // namespace podrun::sys

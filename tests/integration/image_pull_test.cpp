@@ -233,6 +233,24 @@ TEST_F(ImagePull, KilledPullLeavesNothingAndTheNextOneWorks) {
     EXPECT_TRUE(list(store_.path() + "/tmp").empty());
 }
 
+// Credentials from $REGISTRY_AUTH_FILE go to the token endpoint as Basic auth.
+TEST_F(ImagePull, CredentialsFromTheAuthFile) {
+    std::string ref = push("team/private:v1");
+    reg_->tokens().require_basic("alice:s3cret");
+    auto anon = pi({"pull", "-q", ref});
+    EXPECT_EQ(anon.exit_code, 1);
+    EXPECT_NE(anon.err.find("HTTP 401"), std::string::npos) << anon.err;
+    EXPECT_NE(anon.err.find("anonymous"), std::string::npos) << anon.err;
+    TempDir auth;
+    // "YWxpY2U6czNjcmV0" is base64("alice:s3cret").
+    std::string file = auth.file("auth.json", R"({"auths":{")" + reg_->host() + R"(":{"auth":"YWxpY2U6czNjcmV0"}}})");
+    ::setenv("REGISTRY_AUTH_FILE", file.c_str(), 1);
+    auto r = pi({"pull", "-q", ref});
+    ::unsetenv("REGISTRY_AUTH_FILE");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(images_json().size(), 1u);
+}
+
 TEST_F(ImagePull, BadReferenceIsAUsageError) {
     auto r = pi({"pull", "Bad/Name"});
     EXPECT_EQ(r.exit_code, 2);

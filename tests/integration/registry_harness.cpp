@@ -97,6 +97,11 @@ TokenServer::~TokenServer() {
     ::close(fd_);
 }
 
+void TokenServer::require_basic(const std::string& userpass) {
+    std::lock_guard<std::mutex> g(mu_);
+    require_basic_ = userpass;
+}
+
 std::vector<std::string> TokenServer::queries() {
     std::lock_guard<std::mutex> g(mu_);
     return queries_;
@@ -120,12 +125,14 @@ void TokenServer::serve() {
         std::string line = req.substr(0, req.find("\r\n"));
         size_t q = line.find('?');
         std::string query = q == std::string::npos ? "" : line.substr(q + 1, line.rfind(' ') - q - 1);
+        std::string basic;
         {
             std::lock_guard<std::mutex> g(mu_);
             queries_.push_back(query);
+            basic = require_basic_;
         }
         std::string resp;
-        if (!require_basic.empty() && req.find("Authorization: Basic " + b64(require_basic)) == std::string::npos) {
+        if (!basic.empty() && req.find("Authorization: Basic " + b64(basic)) == std::string::npos) {
             resp = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         } else {
             std::string body = R"({"token":"podrun-test-token","expires_in":300,"issued_at":"2026-01-01T00:00:00Z"})";

@@ -24,9 +24,11 @@ public:
     ~TokenServer();
     int port() const { return port_; }
     std::vector<std::string> queries();
-    std::string require_basic;  // "user:password"; empty = anonymous tokens
+    // "user:password": answer 401 without that Basic credential; empty = anonymous tokens.
+    void require_basic(const std::string& userpass);
 
 private:
+    std::string require_basic_;
     void serve();
     int fd_ = -1;
     int port_ = 0;

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "podrun/explain.hpp"
+#include "podrun/image/helper.hpp"
 #include "podrun/pod/doctor.hpp"
 #include "podrun/pod/exec.hpp"
 #include "podrun/pod/logs.hpp"
@@ -120,6 +121,8 @@ void setup_logging(const std::string& level) {
 }  // namespace
 
 int run(int argc, char** argv) {
+    // pull, images, rmi, image, load: podrun-image's (src/image/tool/), exec'd with the rest.
+    if (argc > 1 && image::is_image_subcommand(argv[1])) return image::exec_helper({argv + 1, argv + argc});
     CLI::App app{"podrun: run a Kubernetes Pod on this machine, without a cluster or a daemon"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("podrun ") + PODRUN_VERSION);
@@ -199,6 +202,13 @@ int run(int argc, char** argv) {
     CLI::App* versionc =
         app.add_subcommand("version", "Print the version, git revision and kernel features found");
     versionc->add_flag("--json", version_as_json, "Print JSON");
+
+    // Listed for --help; podrun-image parses their options (see the top of run).
+    app.add_subcommand("pull", "Pull an image from a registry; print its digest (podrun pull --help)");
+    app.add_subcommand("images", "List the images of the store (--json)");
+    app.add_subcommand("rmi", "Remove images (refused while a running pod uses one)");
+    app.add_subcommand("image", "image prune | image inspect REF");
+    app.add_subcommand("load", "Load images: load -i docker-archive, oci-archive or OCI layout directory");
 
     try {
         app.parse(argc, argv);

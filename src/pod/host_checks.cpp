@@ -29,7 +29,7 @@ std::string type_name(spec::HostPathType t) {
 void check_containers(const std::vector<spec::Container>& cs, const std::string& list,
                       std::vector<std::string>& problems) {
     for (size_t i = 0; i < cs.size(); i++) {
-        if (!cs[i].image) continue;
+        if (!cs[i].image || cs[i].image->front() != '/') continue;  // a reference: pulled, not checked here
         const std::string& img = *cs[i].image;
         if (!sys::is_dir(img)) {
             problems.push_back("spec." + list + "[" + std::to_string(i) + "].image: \"" + img +
@@ -45,6 +45,11 @@ void check_containers(const std::vector<spec::Container>& cs, const std::string&
 
 void check_host(const spec::Pod& pod) {
     std::vector<std::string> problems;
+    // /var/lib/podrun/<pod> is a pod's directory, and /var/lib/podrun/storage the image
+    // store: a pod of that name would share (and at teardown remove) the store.
+    if (pod.metadata.name == "storage") {
+        problems.push_back("metadata.name: \"storage\" is reserved (/var/lib/podrun/storage is the image store); choose another name");
+    }
     check_containers(pod.init_containers, "initContainers", problems);
     check_containers(pod.containers, "containers", problems);
     for (size_t i = 0; i < pod.volumes.size(); i++) {

@@ -64,6 +64,10 @@ json container_status(const state::ContainerRecord& c, bool alive) {
     json j{{"name", c.name}, {"state", state}, {"ready", running && c.ready}, {"started", running && c.started},
            {"restartCount", c.restart_count}};
     if (c.sidecar) j["restartPolicy"] = "Always";
+    if (!c.image.empty()) {
+        j["image"] = c.image;
+        j["imageID"] = c.image_id;
+    }
     return j;
 }
 

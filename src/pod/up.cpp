@@ -8,6 +8,7 @@
 #include "podrun/cgroup/controllers.hpp"
 #include "podrun/explain.hpp"
 #include "podrun/launcher/launcher.hpp"
+#include "podrun/pod/images.hpp"
 #include "podrun/pod/pod.hpp"
 #include "podrun/sandbox/sandbox.hpp"
 #include "podrun/supervisor/supervisor.hpp"
@@ -103,8 +104,12 @@ std::vector<std::string> teardown(const state::PodPaths& paths, const std::strin
     return problems;
 }
 
-int up(const spec::Pod& pod, const UpOptions& opts) {
-    check_host(pod);
+int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
+    // Images first, before anything is created: pulled by imagePullPolicy, and each
+    // container given what its image says (docs/images.md). The rest runs on this copy.
+    check_host(manifest_pod);
+    spec::Pod pod = manifest_pod;
+    std::map<std::string, ImageUse> images = prepare_images(pod, opts.explain);
     const std::string name = pod.metadata.name;
     state::PodPaths paths = state::PodPaths::for_pod(name);
 
@@ -160,6 +165,11 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
             rec.name = c.name;
             rec.init = list == &pod.init_containers;
             rec.working_dir = c.working_dir;
+            if (auto u = images.find(c.name); u != images.end()) {
+                rec.image = u->second.image;
+                rec.image_id = u->second.image_id;
+                rec.image_ref = u->second.config_id;
+            }
             st.containers.push_back(rec);
         }
     }

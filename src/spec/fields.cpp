@@ -92,7 +92,7 @@ constexpr Field container[] = {
     {"readinessProbe", S},
     {"startupProbe", S},
     {"lifecycle", S},
-    {"imagePullPolicy", I},
+    {"imagePullPolicy", S},
     {"terminationMessagePath", I},
     {"terminationMessagePolicy", I},
     {"securityContext", S},

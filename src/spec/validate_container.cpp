@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "names.hpp"
+#include "podrun/image/reference.hpp"
 #include "validate.hpp"
 
 namespace podrun::spec::detail {
@@ -11,14 +12,22 @@ namespace {
 
 void check_image(Checker& ck, const Json& v, const std::string& path, Container& c) {
     auto image = ck.string(v, "image", path);
+    if (auto pol = ck.string(v, "imagePullPolicy", path); pol && !pol->empty()) {
+        if (*pol != "Always" && *pol != "IfNotPresent" && *pol != "Never") {
+            ck.error(join(path, "imagePullPolicy"), quote(*pol) + " is not Always, IfNotPresent or Never");
+        }
+        c.image_pull_policy = *pol;
+    }
     // "" is Go's zero value: the same as leaving image out.
     if (!image || image->empty()) return;
     const std::string p = join(path, "image");
+    // A path is a rootfs directory (podrun's extension); anything else is an image
+    // reference, checked for syntax only: validation never touches the network or the store.
     if (image->front() != '/') {
-        ck.error(p, "image " + quote(*image) +
-                        ": podrun has no image store yet; give a path "
-                        "to a rootfs directory or omit image to run host programs");
-        return;
+        if (auto problem = image::reference_problem(*image)) {
+            ck.error(p, "image " + quote(*image) + ": " + *problem);
+            return;
+        }
     }
     c.image = *image;
 }
@@ -209,7 +218,7 @@ void check_command(Checker& ck, const Json& v, const std::string& path, Containe
     const Json* cmd = member(v, "command");
     if (cmd != nullptr && !(cmd->is_array() && cmd->empty())) return;
     const Json* img = member(v, "image");
-    if (c.image)
+    if (c.image && c.image->front() == '/')
         ck.error(join(path, "command"),
                  "required when image is a rootfs directory (there is "
                  "no image config to read an entrypoint from)");

@@ -46,6 +46,7 @@ json PodState::to_json() const {
                           {"state", c.state}, {"reason", c.reason}, {"exitCode", c.exit_code},
                           {"restartCount", c.restart_count}, {"startedAt", c.started_at},
                           {"finishedAt", c.finished_at}, {"workingDir", c.working_dir}, {"sidecar", c.sidecar},
+                          {"image", c.image}, {"imageID", c.image_id}, {"imageRef", c.image_ref},
                           {"started", c.started}, {"ready", c.ready}});
     }
     return json{{"name", name}, {"uid", uid}, {"createdAt", created_at}, {"phase", phase},
@@ -85,6 +86,9 @@ PodState PodState::from_json(const json& j) {
         r.started_at = c.value("startedAt", "");
         r.finished_at = c.value("finishedAt", "");
         r.working_dir = c.value("workingDir", "");
+        r.image = c.value("image", "");
+        r.image_id = c.value("imageID", "");
+        r.image_ref = c.value("imageRef", "");
         r.sidecar = c.value("sidecar", false);
         r.started = c.value("started", false);
         r.ready = c.value("ready", false);

@@ -36,7 +36,7 @@ const std::vector<Case> kCases = {
     {"bad-dupname", "  containers:\n  - {name: a, command: [x]}\n  - {name: a, command: [x]}\n",
      "spec.containers[1].name"},
     {"bad-nocommand", "  containers:\n  - name: a\n", "spec.containers[0].command"},
-    {"bad-imageref", ctr("    image: nginx:1.25\n"), "spec.containers[0].image"},
+    {"bad-imageref", ctr("    image: \"nginx:1.25@sha256:short\"\n"), "spec.containers[0].image"},
     {"bad-cmdstring", "  containers:\n  - {name: a, command: sleep 1}\n",
      "spec.containers[0].command"},
     {"bad-argsint", ctr("    args: [1]\n"), "spec.containers[0].args[0]"},

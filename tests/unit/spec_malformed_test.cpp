@@ -63,7 +63,7 @@ const Case kCases[] = {
      "[x]}]}\n",
      "spec.containers[0].name"},
     {pod("  initContainers: [{name: pause, command: [x]}]\n"), "spec.initContainers[0].name"},
-    {ctr("    image: nginx:1.25\n"), "spec.containers[0].image"},
+    {ctr("    image: \"Nginx:1.25\"\n"), "spec.containers[0].image"},
     {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}]}\n",
      "spec.containers[0].command"},
     {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: "

@@ -100,6 +100,8 @@ struct Lifecycle {
 struct Container {
     std::string name;
     std::optional<std::string> image;  // podrun extension: may be omitted (host programs)
+    // Always | IfNotPresent | Never; "" = Kubernetes' default by tag (docs/images.md).
+    std::string image_pull_policy;
     std::vector<std::string> command;  // Kubernetes "command" (entrypoint)
     std::vector<std::string> args;     // Kubernetes "args"
     std::vector<EnvVar> env;

@@ -66,6 +66,8 @@ struct ContainerRecord {
     int restart_count = 0;
     std::string started_at, finished_at;
     std::string working_dir;  // the manifest's workingDir ("" = "/"): where `podrun exec` starts
+    std::string image, image_id;  // a registry image: its reference and repo@sha256:<digest>
+    std::string image_ref;        // its store image ID (sha256:<config>): `rmi` refuses it while running
     bool sidecar = false;  // init container with restartPolicy Always
     bool started = false;  // startupProbe passed (or none)
     bool ready = false;    // readinessProbe says ready (or none, once started)

@@ -17,7 +17,8 @@
 #include "podrun/pod/pod.hpp"
 #include "podrun/spec/load.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/process.hpp"
+#include "podrun/sys/daemon.hpp"
+#include "podrun/sys/fdio.hpp"
 
 namespace podrun::cli {
 

@@ -10,7 +10,8 @@
 
 #include "podrun/pod/pod.hpp"
 #include "podrun/pod/status.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/clock.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::pod {
 

@@ -12,8 +12,11 @@
 #include "podrun/sandbox/sandbox.hpp"
 #include "podrun/supervisor/supervisor.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/clock.hpp"
+#include "podrun/sys/files.hpp"
+#include "podrun/sys/locks.hpp"
 #include "podrun/sys/process.hpp"
+#include "podrun/sys/uuid.hpp"
 
 namespace podrun::pod {
 

@@ -8,7 +8,7 @@
 
 #include "podrun/launcher/enter.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/events.hpp"
 #include "podrun/sys/net.hpp"
 
 namespace podrun::probe {

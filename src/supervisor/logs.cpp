@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/clock.hpp"
+#include "podrun/sys/fdio.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::supervisor {
 

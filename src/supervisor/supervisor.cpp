@@ -12,6 +12,8 @@
 
 #include "podrun/sys/error.hpp"
 #include "podrun/spec/env.hpp"
+#include "podrun/sys/clock.hpp"
+#include "podrun/sys/files.hpp"
 #include "podrun/sys/net.hpp"
 
 namespace podrun::supervisor {

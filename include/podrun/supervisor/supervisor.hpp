@@ -18,7 +18,7 @@
 #include "podrun/spec/pod.hpp"
 #include "podrun/state/state.hpp"
 #include "podrun/supervisor/logs.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/events.hpp"
 
 namespace podrun::supervisor {
 

@@ -1,5 +1,5 @@
-// Log streaming (see logs.hpp).
-#include "podrun/supervisor/logs.hpp"
+// Container output to its log file and the terminal (see output.hpp).
+#include "podrun/supervisor/output.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,24 +11,24 @@
 
 namespace podrun::supervisor {
 
-LogStream::LogStream(std::string container, std::string stream, std::string file, int color_index,
-                     const LogOptions& opts)
+ContainerOutput::ContainerOutput(std::string container, std::string stream, std::string file, int color_index,
+                     const OutputOptions& opts)
     : container_(std::move(container)), stream_(std::move(stream)), file_(std::move(file)),
       color_index_(color_index), opts_(opts) {
     file_fd_ = sys::open_file(file_, O_WRONLY | O_CREAT | O_APPEND, 0640);
 }
 
-void LogStream::reopen() { file_fd_ = sys::open_file(file_, O_WRONLY | O_CREAT | O_APPEND, 0640); }
+void ContainerOutput::reopen() { file_fd_ = sys::open_file(file_, O_WRONLY | O_CREAT | O_APPEND, 0640); }
 
-void LogStream::rotate(const std::string& file) { sys::rename_path(file, file + ".previous"); }
+void ContainerOutput::rotate(const std::string& file) { sys::rename_path(file, file + ".previous"); }
 
-void LogStream::attach(sys::UniqueFd fd) {
+void ContainerOutput::attach(sys::UniqueFd fd) {
     flush_partial();
     fd_ = std::move(fd);
     if (fd_) sys::set_nonblock(fd_.get());
 }
 
-bool LogStream::on_readable() {
+bool ContainerOutput::on_readable() {
     char buf[16384];
     for (;;) {
         ssize_t n = ::read(fd_.get(), buf, sizeof buf);
@@ -56,14 +56,14 @@ bool LogStream::on_readable() {
     return false;
 }
 
-void LogStream::flush_partial() {
+void ContainerOutput::flush_partial() {
     if (!pending_.empty()) {
         emit(pending_, false);
         pending_.clear();
     }
 }
 
-void LogStream::emit(const std::string& line, bool partial) {
+void ContainerOutput::emit(const std::string& line, bool partial) {
     std::string rec = sys::now_rfc3339(true) + " " + stream_ + (partial ? " P " : " F ") + line + "\n";
     ssize_t w = ::write(file_fd_.get(), rec.data(), rec.size());
     (void)w;  // a full disk must not stop the pod; the terminal copy still goes out

@@ -10,15 +10,15 @@
 
 namespace podrun::supervisor {
 
-struct LogOptions {
+struct OutputOptions {
     bool print = true;   // foreground: echo to our stdout
     bool color = false;  // stdout is a tty
     size_t name_width = 0;
 };
 
-class LogStream {
+class ContainerOutput {
 public:
-    LogStream(std::string container, std::string stream, std::string file, int color_index, const LogOptions& opts);
+    ContainerOutput(std::string container, std::string stream, std::string file, int color_index, const OutputOptions& opts);
     // Takes the pipe's read end (made non-blocking here).
     void attach(sys::UniqueFd fd);
     int fd() const { return fd_.get(); }
@@ -34,7 +34,7 @@ private:
     void emit(const std::string& line, bool partial);
     std::string container_, stream_, file_;
     int color_index_;
-    LogOptions opts_;
+    OutputOptions opts_;
     sys::UniqueFd fd_;
     sys::UniqueFd file_fd_;
     std::string pending_;

@@ -28,11 +28,14 @@ Supervisor::Supervisor(const launcher::LaunchContext& ctx, const SupervisorOptio
         states_.emplace_back(false, false);
         runs_.emplace_back().spec = &c;
     }
+    if (opts_.output.print) terminal_ = std::make_unique<TerminalWriter>(STDOUT_FILENO, opts_.output);
     int color = 0;
     for (auto& r : runs_) {
-        std::string log = ctx.paths.log_file(r.spec->name);
-        r.out = std::make_unique<ContainerOutput>(r.spec->name, "stdout", log, color, opts_.output);
-        r.err = std::make_unique<ContainerOutput>(r.spec->name, "stderr", log, color, opts_.output);
+        const OutputOptions& o = opts_.output;
+        r.log = std::make_unique<LogFile>(ctx.paths.log_file(r.spec->name), o.log_max_bytes, o.log_max_files);
+        const size_t source = terminal_ ? terminal_->add_source(r.spec->name) : 0;
+        r.out = std::make_unique<ContainerOutput>(r.spec->name, "stdout", *r.log, terminal_.get(), source, color, o);
+        r.err = std::make_unique<ContainerOutput>(r.spec->name, "stderr", *r.log, terminal_.get(), source, color, o);
         color++;
         r.probes[0].spec = r.spec->startup_probe ? &*r.spec->startup_probe : nullptr;
         r.probes[1].spec = r.spec->liveness_probe ? &*r.spec->liveness_probe : nullptr;
@@ -81,11 +84,8 @@ void Supervisor::start(size_t i) {
         after_exit(i);
         return;
     }
-    if (s.restart_count() > 0) {
-        ContainerOutput::rotate(ctx_.paths.log_file(r.spec->name));
-        r.out->reopen();
-        r.err->reopen();
-    }
+    // The previous instance's log becomes "<file>.previous" (`podrun logs --previous`).
+    if (s.restart_count() > 0) r.log->new_instance();
     r.proc = std::move(l.process);
     r.started_ms = sys::monotonic_ms();
     r.started_at = sys::now_rfc3339();
@@ -275,19 +275,35 @@ void Supervisor::dispatch(const sys::Epoll::Event& ev) {
         case kKillTimer: on_kill_timer(i); break;
         case kGrace: on_grace_over(); break;
         case kPause: on_pause_died(); break;
+        case kTerminal: terminal_->on_writable(); break;
     }
+}
+
+void Supervisor::sync_terminal_watch() {
+    if (!terminal_) return;
+    const int want = terminal_->pending() ? terminal_->watch_fd() : -1;
+    if (want == terminal_watched_) return;
+    if (terminal_watched_ >= 0) epoll_.remove(terminal_watched_);
+    if (want >= 0) epoll_.add(want, tag(kTerminal, 0), EPOLLOUT);
+    terminal_watched_ = want;
 }
 
 int Supervisor::run() {
     start_next_init_or_apps();
     while (!pod_finished(pod())) {
+        sync_terminal_watch();
         // A change is saved when its batch is due; the wait wakes for it.
         for (const auto& ev : epoll_.wait(save_wait_ms())) dispatch(ev);
     }
-    // Drain what the containers wrote last.
+    // Drain what the containers wrote last; the terminal gets a moment to take it.
     for (auto& r : runs_) {
-        if (r.out->fd() >= 0) r.out->on_readable();
-        if (r.err->fd() >= 0) r.err->on_readable();
+        r.out->drain();
+        r.err->drain();
+    }
+    if (terminal_) {
+        if (terminal_watched_ >= 0) epoll_.remove(terminal_watched_);
+        terminal_watched_ = -1;
+        terminal_->drain(500);
     }
     changed();
     flush();

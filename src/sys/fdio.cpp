@@ -2,6 +2,8 @@
 #include "podrun/sys/fdio.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "podrun/sys/error.hpp"
@@ -53,6 +55,54 @@ std::string read_to_eof(int fd) {
         out.append(buf, static_cast<size_t>(n));
     }
     return out;
+}
+
+NonBlockingWriter::NonBlockingWriter(int fd) : fd_(fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) < 0) return;
+    if (S_ISFIFO(st.st_mode) || (S_ISCHR(st.st_mode) && ::isatty(fd))) {
+        // A new open file description of the same pipe or terminal: O_NONBLOCK on it leaves
+        // the shell's description (and whoever else shares it) blocking.
+        const std::string self = "/proc/self/fd/" + std::to_string(fd);
+        int own = ::open(self.c_str(), O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (own >= 0) {
+            own_.reset(own);
+            pollable_ = true;
+        }
+        return;
+    }
+    if (S_ISSOCK(st.st_mode)) {
+        int fl = ::fcntl(fd, F_GETFL);
+        if (fl >= 0 && ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0) {
+            restore_flags_ = fl;
+            pollable_ = true;
+        }
+    }
+}
+
+NonBlockingWriter::~NonBlockingWriter() {
+    if (restore_flags_ >= 0) ::fcntl(fd_, F_SETFL, restore_flags_);
+}
+
+bool wait_writable(int fd, int timeout_ms) {
+    pollfd p{fd, POLLOUT, 0};
+    return retry_eintr([&] { return ::poll(&p, 1, timeout_ms); }) > 0 && (p.revents & POLLOUT);
+}
+
+static FileId to_id(const struct stat& st) {
+    return FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size)};
+}
+
+std::optional<FileId> file_id(int fd) {
+    struct stat st {};
+    if (::fstat(fd, &st) < 0) return std::nullopt;
+    return to_id(st);
+}
+
+std::optional<FileId> file_id(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) < 0) return std::nullopt;
+    return to_id(st);
 }
 
 }  // namespace podrun::sys

@@ -90,6 +90,10 @@ void rename_path(const std::string& from, const std::string& to) {
     if (::rename(from.c_str(), to.c_str()) < 0 && errno != ENOENT) throw_errno("rename(" + from + ", " + to + ")");
 }
 
+void remove_file(const std::string& path) {
+    if (::unlink(path.c_str()) < 0 && errno != ENOENT) throw_errno("unlink(" + path + ")");
+}
+
 bool is_dir(const std::string& path) {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);

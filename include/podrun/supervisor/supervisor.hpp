@@ -41,6 +41,7 @@ struct ContainerRun {
     const spec::Container* spec = nullptr;
     int backoff_streak = 0;
     sys::ChildProcess proc;
+    std::unique_ptr<LogFile> log;  // both streams' lines, rotated by size
     std::unique_ptr<ContainerOutput> out, err;
     sys::UniqueFd backoff_timer;
     int64_t started_ms = 0;
@@ -96,6 +97,7 @@ private:
         kCheck,         // index = check id
         kCheckDeadline, // index = check id
         kKillTimer,     // index = container
+        kTerminal,      // our stdout takes more of the queued lines
     };
     static uint64_t tag(Tag t, size_t i) { return (static_cast<uint64_t>(t) << 32) | i; }
 
@@ -125,6 +127,8 @@ private:
     int save_wait_ms();  // saves if the batch is due; how long the loop may block (-1 = forever)
     std::vector<ContainerStatus> statuses() const;
     void dispatch(const sys::Epoll::Event& ev);
+    // Watches our stdout for EPOLLOUT exactly while lines wait for it.
+    void sync_terminal_watch();
     // probes.cpp: probes and hooks.
     void arm_probe(size_t i, ProbeKind k, int64_t delay_ms);
     void run_probe(size_t i, ProbeKind k);
@@ -166,6 +170,8 @@ private:
     std::map<uint32_t, Pending> checks_;
     uint32_t next_check_ = 1;
     sys::UniqueFd home_netns_;
+    std::unique_ptr<TerminalWriter> terminal_;  // the foreground's stdout; none detached
+    int terminal_watched_ = -1;  // the fd watched for EPOLLOUT, -1 none
 };
 
 }  // namespace podrun::supervisor

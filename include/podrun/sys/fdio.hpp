@@ -5,6 +5,8 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "podrun/sys/fd.hpp"
@@ -25,5 +27,36 @@ ssize_t write_some(int fd, const char* buf, size_t n);
 // Whole messages on a blocking fd; both stop quietly at an error or the end.
 void write_all(int fd, const std::string& data);
 std::string read_to_eof(int fd);
+
+// Writes to an inherited fd (our stdout) without blocking and without changing the flags
+// of the open file description it shares with the shell: a pipe, FIFO or terminal is
+// opened again through /proc/self/fd (a description of our own, O_NONBLOCK | O_NOCTTY); a
+// socket gets O_NONBLOCK, given back on destruction; anything else (a regular file,
+// /dev/null) is written as it is - it never waits for a reader - and is not pollable.
+class NonBlockingWriter {
+public:
+    explicit NonBlockingWriter(int fd);
+    ~NonBlockingWriter();
+    NonBlockingWriter(const NonBlockingWriter&) = delete;
+    NonBlockingWriter& operator=(const NonBlockingWriter&) = delete;
+    int fd() const { return own_ ? own_.get() : fd_; }
+    bool pollable() const { return pollable_; }
+
+private:
+    int fd_;
+    UniqueFd own_;
+    int restore_flags_ = -1;
+    bool pollable_ = false;
+};
+// poll(2) for POLLOUT: whether fd is writable within timeout_ms.
+bool wait_writable(int fd, int timeout_ms);
+// The identity and size of an open file or a path (fstat/stat): a follower tells a rotated
+// log (another inode at the path) from a grown one.
+struct FileId {
+    uint64_t dev = 0, ino = 0, size = 0;
+    bool operator==(const FileId& o) const { return dev == o.dev && ino == o.ino; }
+};
+std::optional<FileId> file_id(int fd);
+std::optional<FileId> file_id(const std::string& path);
 
 }  // namespace podrun::sys

@@ -20,6 +20,7 @@ bool make_dir(const std::string& path, unsigned mode);
 void change_mode(const std::string& path, unsigned mode);
 bool exists(const std::string& path);
 void rename_path(const std::string& from, const std::string& to);  // ENOENT is fine
+void remove_file(const std::string& path);                         // unlink(2); ENOENT is fine
 bool is_dir(const std::string& path);
 void remove_tree(const std::string& path);  // rm -rf, staying on one filesystem
 // rmdir(2); returns errno (0 on success, ENOENT counts as success).

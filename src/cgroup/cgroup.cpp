@@ -1,7 +1,6 @@
 // cgroup v2 tree and teardown (see cgroup.hpp).
 #include "podrun/cgroup/cgroup.hpp"
 
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -9,7 +8,9 @@
 
 #include "podrun/explain.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/clock.hpp"
+#include "podrun/sys/events.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::cgroup {
 

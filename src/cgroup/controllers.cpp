@@ -6,7 +6,7 @@
 
 #include "podrun/explain.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::cgroup {
 

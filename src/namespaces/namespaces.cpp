@@ -1,8 +1,9 @@
 // Namespace flags and inodes (see namespaces.hpp).
 #include "podrun/namespaces/namespaces.hpp"
 
-#include <sched.h>
 #include <sys/stat.h>
+
+#include "podrun/sys/clone_flags.hpp"
 
 namespace podrun::namespaces {
 

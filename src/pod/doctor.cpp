@@ -3,7 +3,6 @@
 // reading version numbers.
 #include "podrun/pod/doctor.hpp"
 
-#include <sched.h>
 #include <unistd.h>
 
 #include <set>
@@ -11,7 +10,8 @@
 #include "podrun/cgroup/cgroup.hpp"
 #include "podrun/cgroup/controllers.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
+#include "podrun/sys/clone_flags.hpp"
 #include "podrun/sys/process.hpp"
 
 namespace podrun::pod {

@@ -6,7 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include "podrun/pod/pod.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/clock.hpp"
+#include "podrun/sys/files.hpp"
+#include "podrun/sys/locks.hpp"
 #include "podrun/sys/process.hpp"
 
 namespace podrun::pod {

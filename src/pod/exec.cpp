@@ -15,7 +15,9 @@
 #include "podrun/cgroup/cgroup.hpp"
 #include "podrun/launcher/enter.hpp"
 #include "podrun/pod/pod.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/events.hpp"
+#include "podrun/sys/fdio.hpp"
+#include "podrun/sys/files.hpp"
 #include "podrun/sys/process.hpp"
 #include "podrun/sys/tty.hpp"
 

@@ -1,12 +1,8 @@
 // Checks of the manifest against this host, before anything is created.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstring>
 
 #include "podrun/pod/pod.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::pod {
 
@@ -56,8 +52,9 @@ void check_host(const spec::Pod& pod) {
         const auto* hp = std::get_if<spec::HostPathVolume>(&pod.volumes[i].source);
         if (!hp) continue;
         std::string where = "spec.volumes[" + std::to_string(i) + "].hostPath";
-        struct stat st {};
-        bool present = ::stat(hp->path.c_str(), &st) == 0;
+        const std::optional<sys::FileKind> kind = sys::file_kind(hp->path);
+        const bool present = kind.has_value();
+        auto is = [&](sys::FileKind k) { return kind == k; };
         auto fail = [&](const std::string& want) {
             problems.push_back(where + ".path: \"" + hp->path + "\" is not " + want + " (type " + type_name(hp->type) +
                                ")");
@@ -67,34 +64,34 @@ void check_host(const spec::Pod& pod) {
             case spec::HostPathType::DirectoryOrCreate:
                 if (!present) {
                     sys::mkdir_p(hp->path, 0755);  // Kubernetes: created with 0755
-                } else if (!S_ISDIR(st.st_mode)) {
+                } else if (!is(sys::FileKind::Directory)) {
                     fail("a directory");
                 }
                 break;
             case spec::HostPathType::Directory:
-                if (!present || !S_ISDIR(st.st_mode)) fail("an existing directory");
+                if (!is(sys::FileKind::Directory)) fail("an existing directory");
                 break;
             case spec::HostPathType::FileOrCreate:
                 if (!present) {
                     // Kubernetes creates the file (0644) but not its parent directories.
-                    int fd = ::open(hp->path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-                    if (fd < 0) fail("a file, and could not be created: " + std::string(std::strerror(errno)));
-                    else ::close(fd);
-                } else if (!S_ISREG(st.st_mode)) {
+                    if (int e = sys::create_file(hp->path, 0644)) {
+                        fail("a file, and could not be created: " + std::string(std::strerror(e)));
+                    }
+                } else if (!is(sys::FileKind::Regular)) {
                     fail("a regular file");
                 }
                 break;
             case spec::HostPathType::File:
-                if (!present || !S_ISREG(st.st_mode)) fail("an existing regular file");
+                if (!is(sys::FileKind::Regular)) fail("an existing regular file");
                 break;
             case spec::HostPathType::Socket:
-                if (!present || !S_ISSOCK(st.st_mode)) fail("an existing UNIX socket");
+                if (!is(sys::FileKind::Socket)) fail("an existing UNIX socket");
                 break;
             case spec::HostPathType::CharDevice:
-                if (!present || !S_ISCHR(st.st_mode)) fail("an existing character device");
+                if (!is(sys::FileKind::CharDevice)) fail("an existing character device");
                 break;
             case spec::HostPathType::BlockDevice:
-                if (!present || !S_ISBLK(st.st_mode)) fail("an existing block device");
+                if (!is(sys::FileKind::BlockDevice)) fail("an existing block device");
                 break;
         }
         if (hp->type == spec::HostPathType::Unset && !present) {

@@ -5,7 +5,7 @@
 
 #include "podrun/namespaces/namespaces.hpp"
 #include "podrun/pod/pod.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/locks.hpp"
 
 namespace podrun::pod {
 

@@ -8,7 +8,7 @@
 
 #include "podrun/pod/pod.hpp"
 #include "podrun/state/state.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::pod {
 

@@ -13,9 +13,12 @@
 #include "podrun/sandbox/sandbox.hpp"
 #include "podrun/supervisor/supervisor.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/clock.hpp"
+#include "podrun/sys/files.hpp"
+#include "podrun/sys/locks.hpp"
 #include "podrun/sys/mount.hpp"
 #include "podrun/sys/process.hpp"
+#include "podrun/sys/uuid.hpp"
 
 namespace podrun::pod {
 
@@ -233,17 +236,17 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     spec::PodRuntimeInfo info{st.uid, "127.0.0.1", "127.0.0.1"};
     launcher::LaunchContext ctx{pod, paths, sb, cg, info, !opts.detached};
     supervisor::SupervisorOptions sup_opts;
-    sup_opts.logs.print = !opts.detached;
+    sup_opts.output.print = !opts.detached;
     sup_opts.on_running = opts.on_running;
     sup_opts.grace_override = [&paths]() -> std::optional<int64_t> {
         auto t = sys::try_read_file(paths.stop_request_file());
         if (!t || t->empty()) return std::nullopt;
         return std::stoll(*t);
     };
-    sup_opts.logs.color = ::isatty(STDOUT_FILENO);
-    for (const auto& c : pod.init_containers) sup_opts.logs.name_width = std::max(sup_opts.logs.name_width, c.name.size());
-    for (const auto& c : pod.containers) sup_opts.logs.name_width = std::max(sup_opts.logs.name_width, c.name.size());
-    sup_opts.on_change = [&](const std::vector<supervisor::ContainerRun>& runs, const std::string& phase) {
+    sup_opts.output.color = ::isatty(STDOUT_FILENO);
+    for (const auto& c : pod.init_containers) sup_opts.output.name_width = std::max(sup_opts.output.name_width, c.name.size());
+    for (const auto& c : pod.containers) sup_opts.output.name_width = std::max(sup_opts.output.name_width, c.name.size());
+    sup_opts.on_change = [&](const std::vector<supervisor::ContainerStatus>& runs, const std::string& phase) {
         // The pod has ended: teardown removes state.json next, so saving it would only cost
         // an fsync (a crash in between leaves the previous record, which gc handles alike).
         if (phase == "Succeeded" || phase == "Failed") return;
@@ -260,8 +263,7 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
             rec.sidecar = r.sidecar;
             rec.started = r.started;
             rec.ready = r.ready;
-            rec.process = {r.proc.pid() > 0 ? r.proc.pid() : 0,
-                           r.proc.pid() > 0 ? sys::process_start_time(r.proc.pid()).value_or(0) : 0};
+            rec.process = {r.pid, r.pid > 0 ? sys::process_start_time(r.pid).value_or(0) : 0};
         }
         try {
             state::save(paths, st);

@@ -3,7 +3,7 @@
 
 #include <cstdlib>
 
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
 #include "podrun/sys/process.hpp"
 
 namespace podrun::state {

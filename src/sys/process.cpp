@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -311,63 +312,8 @@ bool signal_if_same(pid_t pid, uint64_t start_time, int sig) {
     return syscall(SYS_pidfd_send_signal, owner.get(), sig, nullptr, 0) == 0;
 }
 
-}  // namespace podrun::sys
-
-#include <fcntl.h>
-
-namespace podrun::sys {
-
-Detached fork_detached() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) < 0) throw_errno("pipe2(readiness)");
-    UniqueFd rd(fds[0]), wr(fds[1]);
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork(detached supervisor)");
-    Detached d;
-    if (pid == 0) {
-        rd.reset();
-        ::setsid();  // no controlling terminal: a Ctrl-C in the caller's shell is not ours
-        int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (devnull >= 0) {
-            ::dup2(devnull, 0);
-            ::dup2(devnull, 1);
-            ::close(devnull);
-        }
-        if (::chdir("/") < 0) throw_errno("chdir(/)");
-        d.child = true;
-        d.channel = std::move(wr);
-        return d;
-    }
-    d.pid = pid;
-    d.channel = std::move(rd);
-    return d;
-}
-
-void redirect_stderr(const std::string& file) {
-    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) return;
-    ::dup2(fd, 2);
-    ::close(fd);
-}
-
-void write_all(int fd, const std::string& data) {
-    size_t off = 0;
-    while (off < data.size()) {
-        ssize_t n = retry_eintr([&] { return ::write(fd, data.data() + off, data.size() - off); });
-        if (n <= 0) return;
-        off += static_cast<size_t>(n);
-    }
-}
-
-std::string read_to_eof(int fd) {
-    std::string out;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = retry_eintr([&] { return ::read(fd, buf, sizeof buf); });
-        if (n <= 0) break;
-        out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
+void set_child_subreaper() {
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) throw_errno("prctl(PR_SET_CHILD_SUBREAPER)");
 }
 
 }  // namespace podrun::sys

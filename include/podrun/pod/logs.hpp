@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace podrun::pod {
 
@@ -23,5 +24,8 @@ struct LogLine {
     bool ok = false;
 };
 LogLine parse_log_line(const std::string& line);
+// A log and the files its rotation kept ("<base>.1" newest, supervisor/output.hpp), oldest
+// first, ending with base itself.
+std::vector<std::string> log_files(const std::string& base);
 
 }  // namespace podrun::pod

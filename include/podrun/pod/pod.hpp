@@ -60,6 +60,15 @@ std::set<std::string> check_controllers(const spec::Pod& pod, const std::string&
 // Runs the pod in the foreground; returns the exit code of `podrun up`.
 int up(const spec::Pod& pod, const UpOptions& opts);
 
+// `up -d`: the same `up`, with the same options, in a detached supervisor (its own
+// session; stderr in the pod's supervisor.log). Returns once every app container runs
+// (code 0) or the pod failed first (its code, and why).
+struct DetachedOutcome {
+    int code = 0;
+    std::string message;
+};
+DetachedOutcome up_detached(const spec::Pod& pod, const UpOptions& opts);
+
 // `down`: stops a pod - through its supervisor when it lives (SIGTERM; it runs the grace
 // period), else itself (SIGTERM to recorded processes verified by start time, grace,
 // cgroup.kill) - and removes everything. timeout_s < 0: the pod's own grace period.

@@ -141,6 +141,9 @@ private:
     UniqueFd pidfd_;
 };
 
+// PR_SET_CHILD_SUBREAPER: orphans of our descendants are re-parented to us.
+void set_child_subreaper();
+
 // pidfd_open(2) for a child we have not reaped yet (so the pid cannot be recycled).
 UniqueFd pidfd_open(pid_t pid);
 // Has the process behind a pidfd exited? (the pidfd polls readable then; pidfd_open(2))
@@ -161,20 +164,4 @@ std::optional<uint64_t> process_start_time(pid_t pid);
 // pidfd, so a recycled pid is never hit. Returns false if it is gone or different.
 bool signal_if_same(pid_t pid, uint64_t start_time, int sig);
 
-}  // namespace podrun::sys
-
-namespace podrun::sys {
-// `up -d`: forks a child in a new session with stdin/stdout on /dev/null and cwd "/".
-// Both sides get one end of a CLOEXEC pipe: the child reports readiness on it, the parent
-// reads it to EOF. `child` tells which side returned.
-struct Detached {
-    bool child = false;
-    pid_t pid = -1;   // parent: the child's pid
-    UniqueFd channel; // child: write end; parent: read end
-};
-Detached fork_detached();
-// Points stderr at `file` (appending), for a detached process's own log.
-void redirect_stderr(const std::string& file);
-void write_all(int fd, const std::string& data);
-std::string read_to_eof(int fd);
 }  // namespace podrun::sys

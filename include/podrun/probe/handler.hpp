@@ -1,5 +1,5 @@
 // One run of a probe or lifecycle handler (exec, httpGet, tcpSocket, sleep), driven by the
-// supervisor's epoll loop: a Check owns the one descriptor to watch (a socket, the exec'd
+// supervisor's epoll loop: a HandlerRun owns the one descriptor to watch (a socket, the exec'd
 // process's pidfd, or a timer) and its deadline timer. Nothing here blocks, except starting
 // an exec handler, which returns once the command has been exec'd in the container.
 #pragma once
@@ -29,9 +29,9 @@ struct Target {
 
 enum class Result { Pending, Success, Failure };
 
-class Check {
+class HandlerRun {
 public:
-    virtual ~Check() = default;
+    virtual ~HandlerRun() = default;
     int fd() const { return watch_fd_; }
     uint32_t events() const { return events_; }  // what to watch fd() for
     int timer_fd() const { return timer_.get(); }
@@ -63,8 +63,8 @@ std::string connect_ip(const std::string& host);
 // Starts a handler; `timeout_ms` 0 = no deadline (lifecycle hooks are bounded by the grace
 // period instead). A handler that cannot even start (connect refused at once, command not
 // found in the container) throws sys::SysError: the caller counts it as a failure.
-std::unique_ptr<Check> start(const spec::ProbeHandler& h, const Target& t, int64_t timeout_ms);
-std::unique_ptr<Check> start(const spec::LifecycleHandler& h, const Target& t, int64_t timeout_ms);
+std::unique_ptr<HandlerRun> start(const spec::ProbeHandler& h, const Target& t, int64_t timeout_ms);
+std::unique_ptr<HandlerRun> start(const spec::LifecycleHandler& h, const Target& t, int64_t timeout_ms);
 
 // Parses the status code of an HTTP/1.x status line ("HTTP/1.1 200 OK"); -1 if malformed.
 int http_status(const std::string& head);

@@ -1,5 +1,5 @@
-// Handlers as epoll-driven state machines (see check.hpp).
-#include "podrun/probe/check.hpp"
+// Handlers as epoll-driven state machines (see handler.hpp).
+#include "podrun/probe/handler.hpp"
 
 #include <signal.h>
 #include <sys/epoll.h>
@@ -8,12 +8,12 @@
 
 #include "podrun/launcher/enter.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/events.hpp"
 #include "podrun/sys/net.hpp"
 
 namespace podrun::probe {
 
-void Check::arm_deadline(int64_t timeout_ms) {
+void HandlerRun::arm_deadline(int64_t timeout_ms) {
     if (timeout_ms > 0) timer_ = sys::timerfd_after_ms(timeout_ms);
 }
 
@@ -66,7 +66,7 @@ namespace {
 
 std::string errno_text(int e) { return std::strerror(e); }
 
-class TcpCheck : public Check {
+class TcpCheck : public HandlerRun {
 public:
     TcpCheck(const spec::TcpSocketAction& a, const Target& t) {
         std::string ip = connect_ip(a.host);
@@ -87,7 +87,7 @@ private:
     sys::UniqueFd sock_;
 };
 
-class HttpCheck : public Check {
+class HttpCheck : public HandlerRun {
 public:
     HttpCheck(const spec::HttpGetAction& a, const Target& t) {
         std::string ip = connect_ip(a.host);
@@ -144,7 +144,7 @@ private:
     bool connected_ = false;
 };
 
-class SleepCheck : public Check {
+class SleepCheck : public HandlerRun {
 public:
     explicit SleepCheck(const spec::SleepAction& a) {
         what_ = "sleep " + std::to_string(a.seconds) + " s";
@@ -158,7 +158,7 @@ private:
     sys::UniqueFd timerfd_;
 };
 
-class ExecCheck : public Check {
+class ExecCheck : public HandlerRun {
 public:
     ExecCheck(const spec::ExecAction& a, const Target& t) {
         what_ = "exec [";
@@ -202,8 +202,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Check> start(const spec::ProbeHandler& h, const Target& t, int64_t timeout_ms) {
-    std::unique_ptr<Check> c;
+std::unique_ptr<HandlerRun> start(const spec::ProbeHandler& h, const Target& t, int64_t timeout_ms) {
+    std::unique_ptr<HandlerRun> c;
     if (auto* e = std::get_if<spec::ExecAction>(&h)) c = std::make_unique<ExecCheck>(*e, t);
     else if (auto* g = std::get_if<spec::HttpGetAction>(&h)) c = std::make_unique<HttpCheck>(*g, t);
     else c = std::make_unique<TcpCheck>(std::get<spec::TcpSocketAction>(h), t);
@@ -211,8 +211,8 @@ std::unique_ptr<Check> start(const spec::ProbeHandler& h, const Target& t, int64
     return c;
 }
 
-std::unique_ptr<Check> start(const spec::LifecycleHandler& h, const Target& t, int64_t timeout_ms) {
-    std::unique_ptr<Check> c;
+std::unique_ptr<HandlerRun> start(const spec::LifecycleHandler& h, const Target& t, int64_t timeout_ms) {
+    std::unique_ptr<HandlerRun> c;
     if (auto* e = std::get_if<spec::ExecAction>(&h)) c = std::make_unique<ExecCheck>(*e, t);
     else if (auto* g = std::get_if<spec::HttpGetAction>(&h)) c = std::make_unique<HttpCheck>(*g, t);
     else c = std::make_unique<SleepCheck>(std::get<spec::SleepAction>(h));

@@ -6,6 +6,7 @@
 
 #include "podrun/cgroup/cgroup.hpp"
 #include "podrun/cgroup/controllers.hpp"
+#include "podrun/confine/confine.hpp"
 #include "podrun/explain.hpp"
 #include "podrun/launcher/launcher.hpp"
 #include "podrun/pod/pod.hpp"
@@ -103,6 +104,14 @@ std::vector<std::string> teardown(const state::PodPaths& paths, const std::strin
 }
 
 int up(const spec::Pod& pod, const UpOptions& opts) {
+    // Before anything is created: securityContext problems, and the seccomp programs compiled.
+    confine::PodConfinement confinement = [&] {
+        try {
+            return confine::PodConfinement::prepare(pod);
+        } catch (const confine::Refused& e) {
+            throw InvalidInput(e.problems);
+        }
+    }();
     check_host(pod);
     const std::string name = pod.metadata.name;
     state::PodPaths paths = state::PodPaths::for_pod(name);
@@ -163,6 +172,7 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
         }
     }
     state::save(paths, st);
+    confinement.save(paths.dir());  // for `podrun exec`
 
     // Step 3: files and volumes on the host.
     sys::mkdir_p(paths.logs_dir(), 0700);
@@ -213,6 +223,7 @@ int up(const spec::Pod& pod, const UpOptions& opts) {
     // Step 5: supervise until every container has ended for good, or a signal stops us.
     spec::PodRuntimeInfo info{st.uid, "127.0.0.1", "127.0.0.1"};
     launcher::LaunchContext ctx{pod, paths, sb, cg, info, !opts.detached};
+    ctx.confine = &confinement;
     supervisor::SupervisorOptions sup_opts;
     sup_opts.logs.print = !opts.detached;
     sup_opts.on_running = opts.on_running;

@@ -13,6 +13,7 @@
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/exec.hpp"
 #include "podrun/sys/io.hpp"
+#include "podrun/sys/confine.hpp"
 #include "podrun/sys/setup.hpp"
 
 namespace podrun::sandbox {
@@ -133,7 +134,11 @@ struct PauseSetup {
 // Child, PID 1 of the new namespaces, before exec: raw syscalls only.
 int pause_main(void* arg) noexcept {
     const PauseSetup& p = *static_cast<const PauseSetup*>(arg);
-    sys::child_setup_and_exec(p.report, p.supervisor_pidfd, *p.ops, *p.exec, 125, p.placement);
+    // pause needs no privilege once it runs: with no capability at all it is a process a
+    // container may look at (/proc/1/ns, /proc/1/root), as the Kubernetes pause container
+    // is, and one that gives nothing to a container that attaches to it (docs/security.md).
+    static const sys::ChildConfinement kPauseConfinement{};
+    sys::child_setup_and_exec(p.report, p.supervisor_pidfd, *p.ops, *p.exec, 125, p.placement, &kPauseConfinement);
 }
 
 }  // namespace
@@ -166,6 +171,8 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
         explain("sandbox", "  pause, before exec: sched_setaffinity(0, every CPU but " + std::to_string(here->cpu()) +
                                "), then sched_setaffinity(0, the supervisor's CPUs)");
     }
+    explain("sandbox", "  pause, before exec: setgroups(0); setresgid(0); setresuid(0); capset(none); every "
+                       "capability dropped from its bounding set  (pause needs no privilege after exec)");
     explain("sandbox", "  pause, before exec: execve(" + opts.pause_path + ")");
 
     sys::ChildStack stack;

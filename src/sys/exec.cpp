@@ -1,5 +1,6 @@
 // Child-side exec helpers (see exec.hpp).
 #include "podrun/sys/exec.hpp"
+#include "podrun/sys/confine.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -25,7 +26,10 @@ const char* child_step_name(int step) {
         case kStepCtty: return "setsid + ioctl(TIOCSCTTY)";
         case kStepCloexec: return "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)";
         case kStepAffinity: return "sched_setaffinity(the supervisor's CPUs)";
-        default: return "setup step";
+        default: {
+            const char* c = confine_step_name(step);
+            return c ? c : "setup step";
+        }
     }
 }
 

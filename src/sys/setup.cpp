@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "podrun/sys/confine.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/exec.hpp"
 #include "podrun/sys/process.hpp"
@@ -236,7 +237,7 @@ std::vector<ReportPipe::Record> ReportPipe::read_all(int fd) {
 }
 
 void child_setup_and_exec(int report_fd, int parent_pidfd, const OpList& ops, const ExecPlan& exec, int fail_code,
-                          const StartHere* placement) noexcept {
+                          const StartHere* placement, const ChildConfinement* confine) noexcept {
     if (parent_pidfd >= 0) {
         if (int e = child_pdeathsig_pidfd(SIGKILL, parent_pidfd)) {
             ReportPipe::send(report_fd, {kStepPdeathsig, e});
@@ -255,6 +256,13 @@ void child_setup_and_exec(int report_fd, int parent_pidfd, const OpList& ops, co
     if (placement) {
         if (int e = placement->restore_in_child()) {
             ReportPipe::send(report_fd, {kStepAffinity, e});
+            _exit(fail_code);
+        }
+    }
+    if (confine) {
+        ConfineFailure cf = apply_confinement(*confine, parent_pidfd);
+        if (cf.step != 0) {
+            ReportPipe::send(report_fd, {cf.step, cf.err});
             _exit(fail_code);
         }
     }

@@ -15,7 +15,7 @@
 #include "podrun/pod/status.hpp"
 #include "podrun/pod/tree.hpp"
 #include "podrun/pod/pod.hpp"
-#include "podrun/spec/load.hpp"
+#include "podrun/spec/bundle.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/process.hpp"
 
@@ -23,16 +23,27 @@ namespace podrun::cli {
 
 namespace {
 
-// Loads and validates; prints every problem and returns nullopt when invalid.
-std::optional<spec::Pod> load_or_report(const std::string& file) {
-    spec::LoadResult r = spec::load_pod_file(file);
+// Loads and validates every object of `files` (spec/bundle.hpp); prints each warning, and
+// each problem once with its file and document.
+std::optional<spec::Bundle> load_bundle_or_report(const std::vector<std::string>& files) {
+    spec::BundleResult r = spec::load_bundle_files(files);
     for (const auto& w : r.warnings) spdlog::warn("{}", w);
-    if (!r.ok()) {
-        std::string src = file == "-" ? "<stdin>" : file;
-        for (const auto& e : r.errors) std::fprintf(stderr, "podrun: %s: %s\n", src.c_str(), e.to_string().c_str());
+    for (const auto& e : r.errors)
+        std::fprintf(stderr, "podrun: %s: %s\n", e.origin.source.c_str(), e.to_string().c_str());
+    if (!r.ok()) return std::nullopt;
+    return std::move(r.bundle);
+}
+
+// The one Pod (or workload) of `file`, for the commands that run one pod so far.
+std::optional<spec::Pod> load_or_report(const std::string& file) {
+    auto b = load_bundle_or_report({file});
+    if (!b) return std::nullopt;
+    if (b->pods.size() != 1) {
+        std::fprintf(stderr, "podrun: %s: holds %zu pods; podrun runs one pod per file so far (podrun validate checks them all)\n",
+                     file == "-" ? "<stdin>" : file.c_str(), b->pods.size());
         return std::nullopt;
     }
-    return r.pod;
+    return std::move(b->pods[0]);
 }
 
 // `up -d`: the supervisor runs in a detached child (its own session, stdio on /dev/null,
@@ -132,8 +143,10 @@ int run(int argc, char** argv) {
     up->add_option("--cpu-weight-formula", formula, "shares -> cpu.weight: quadratic (crun>=1.23, runc>=1.3.2) or linear")
         ->check(CLI::IsMember({"quadratic", "linear"}));
 
-    CLI::App* validate = app.add_subcommand("validate", "Check a manifest; print every problem; create nothing");
-    validate->add_option("file", file, "Pod manifest (JSON or YAML), - for standard input")->required();
+    CLI::App* validate = app.add_subcommand("validate", "Check manifests; print every problem; create nothing");
+    std::vector<std::string> validate_files;
+    validate->add_option("file", validate_files, "Manifest files or directories (JSON or YAML, several objects each), - for standard input");
+    validate->add_option("-f,--filename", validate_files, "Another manifest file or directory (repeatable)");
 
     CLI::App* doctor = app.add_subcommand("doctor", "Show what podrun finds on this host and what will work");
 
@@ -277,11 +290,19 @@ int run(int argc, char** argv) {
         return 0;
     }
     if (*validate) {
-        auto p = load_or_report(file);
-        if (!p) return pod::kExitInvalid;
-        std::printf("%s: valid Pod \"%s\" (%zu init container(s), %zu container(s))\n",
-                    file == "-" ? "<stdin>" : file.c_str(), p->metadata.name.c_str(), p->init_containers.size(),
-                    p->containers.size());
+        if (validate_files.empty()) {
+            std::fprintf(stderr, "podrun validate: give a manifest file, a directory or - (standard input)\n");
+            return pod::kExitInvalid;
+        }
+        auto b = load_bundle_or_report(validate_files);
+        if (!b) return pod::kExitInvalid;
+        for (size_t i = 0; i < b->pods.size(); ++i)
+            std::printf("%s: %s: valid Pod \"%s\" (%zu init container(s), %zu container(s))\n",
+                        b->pod_origins[i].source.c_str(), b->pod_origins[i].document.c_str(),
+                        b->pods[i].metadata.name.c_str(), b->pods[i].init_containers.size(), b->pods[i].containers.size());
+        if (b->config_maps.size() + b->secrets.size() + b->claims.size() > 0)
+            std::printf("and %zu ConfigMap(s), %zu Secret(s), %zu PersistentVolumeClaim(s), all valid\n",
+                        b->config_maps.size(), b->secrets.size(), b->claims.size());
         return 0;
     }
     if (*up) {

@@ -51,6 +51,42 @@ const Json* member(const Json& obj, std::string_view key) {
     return &*it;
 }
 
+bool has_dotdot_element(std::string_view p) {
+    size_t start = 0;
+    while (start <= p.size()) {
+        size_t end = p.find('/', start);
+        if (end == std::string_view::npos) end = p.size();
+        if (p.substr(start, end - start) == "..") return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+void Checker::note(std::string_view reason, const std::string& path) {
+    for (auto& [r, paths] : notes)
+        if (r == reason) {
+            paths.push_back(path);
+            return;
+        }
+    notes.push_back({std::string(reason), {path}});
+}
+
+std::vector<std::string> checker_warnings(const Checker& ck) {
+    std::vector<std::string> out;
+    if (!ck.ignored.empty()) {
+        // One warning naming every such field, so a cluster manifest does not flood the output.
+        std::string w = "ignoring fields that mean nothing on one node: ";
+        for (size_t i = 0; i < ck.ignored.size(); ++i) w += (i ? ", " : "") + ck.ignored[i];
+        out.push_back(std::move(w));
+    }
+    for (const auto& [reason, paths] : ck.notes) {
+        std::string w = reason + ": ";
+        for (size_t i = 0; i < paths.size(); ++i) w += (i ? ", " : "") + paths[i];
+        out.push_back(std::move(w));
+    }
+    return out;
+}
+
 void Checker::error(const std::string& path, std::string message) {
     errors.push_back(Problem{path, std::move(message)});
 }

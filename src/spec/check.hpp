@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fields.hpp"
@@ -25,10 +26,17 @@ std::string describe(const Json& v);                                  // `string
 // The member `key` of `obj`, or nullptr when absent or null (Kubernetes treats both alike).
 const Json* member(const Json& obj, std::string_view key);
 
+// True when one of the '/'-separated elements of `p` is "..".
+bool has_dotdot_element(std::string_view p);
+
 class Checker {
   public:
     std::vector<Problem> errors;
     std::vector<std::string> ignored;  // paths of accepted fields that mean nothing here
+    // Accepted fields worth a warning of their own: (reason, paths), one warning per reason.
+    std::vector<std::pair<std::string, std::vector<std::string>>> notes;
+
+    void note(std::string_view reason, const std::string& path);
 
     void error(const std::string& path, std::string message);
     void type_error(const std::string& path, std::string_view expected, const Json& got);
@@ -52,5 +60,8 @@ class Checker {
     // `text` receives the quantity as written, for messages.
     std::optional<Quantity> quantity(const Json& v, const std::string& path, std::string* text);
 };
+
+// The warnings of a finished check: one naming every ignored field, one per note reason.
+std::vector<std::string> checker_warnings(const Checker& ck);
 
 }  // namespace podrun::spec::detail

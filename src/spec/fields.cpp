@@ -66,11 +66,11 @@ constexpr Field pod_spec[] = {
     {"overhead", I},
     {"readinessGates", I},
     {"schedulingGates", I},
-    {"securityContext", N},
+    {"securityContext", S},
     {"activeDeadlineSeconds", N},
     {"hostAliases", N},
     {"os", N},
-    {"hostUsers", N},
+    {"hostUsers", S},  // true only, for now (validate_pod.cpp)
     {"subdomain", N},
     {"setHostnameAsFQDN", N},
     {"ephemeralContainers", N},
@@ -95,7 +95,7 @@ constexpr Field container[] = {
     {"imagePullPolicy", I},
     {"terminationMessagePath", I},
     {"terminationMessagePolicy", I},
-    {"securityContext", N},
+    {"securityContext", S},
     {"stdin", N},
     {"stdinOnce", N},
     {"tty", N},
@@ -206,6 +206,94 @@ constexpr Field lifecycle_handler[] = {
 
 constexpr Field sleep_action[] = {{"seconds", S}};
 
+// seLinuxOptions, windowsOptions and appArmorProfile are "supported" here because their
+// values are checked in validate_security.cpp: accepted (and named in a warning) only where
+// they ask for what podrun does anyway, refused with the reason otherwise.
+constexpr Field pod_security_context[] = {
+    {"runAsUser", S},
+    {"runAsGroup", S},
+    {"runAsNonRoot", S},
+    {"supplementalGroups", S},
+    {"supplementalGroupsPolicy", S},
+    {"fsGroup", S},
+    {"fsGroupChangePolicy", S},
+    {"sysctls", S},
+    {"seccompProfile", S},
+    {"appArmorProfile", S},
+    {"seLinuxOptions", S},
+    {"windowsOptions", S},
+    // How SELinux labels reach volumes (Recursive or MountOption): podrun applies no labels.
+    {"seLinuxChangePolicy", I},
+};
+
+constexpr Field security_context[] = {
+    {"capabilities", S},
+    {"privileged", S},
+    {"runAsUser", S},
+    {"runAsGroup", S},
+    {"runAsNonRoot", S},
+    {"readOnlyRootFilesystem", S},
+    {"allowPrivilegeEscalation", S},
+    {"procMount", S},
+    {"seccompProfile", S},
+    {"appArmorProfile", S},
+    {"seLinuxOptions", S},
+    {"windowsOptions", S},
+    // In the v1 schema the conformance corpus was checked against (kubernetes-models 5.1.0).
+    {"cgroupOptions", N},
+};
+
+constexpr Field capabilities[] = {{"add", S}, {"drop", S}};
+constexpr Field seccomp_profile[] = {{"type", S}, {"localhostProfile", S}};
+constexpr Field app_armor_profile[] = {{"type", S}, {"localhostProfile", S}};
+constexpr Field se_linux_options[] = {{"user", S}, {"role", S}, {"type", S}, {"level", S}};
+constexpr Field windows_options[] = {
+    {"gmsaCredentialSpecName", S},
+    {"gmsaCredentialSpec", S},
+    {"runAsUserName", S},
+    {"hostProcess", S},
+};
+constexpr Field sysctl[] = {{"name", S}, {"value", S}};
+
+constexpr Field list[] = {{"apiVersion", S}, {"kind", S}, {"metadata", I}, {"items", S}};
+
+constexpr Field config_map[] = {
+    {"apiVersion", S}, {"kind", S}, {"metadata", S},
+    {"data", S},       {"binaryData", S}, {"immutable", S},
+};
+
+constexpr Field secret[] = {
+    {"apiVersion", S}, {"kind", S},       {"metadata", S},  {"data", S},
+    {"stringData", S}, {"type", S},       {"immutable", S},
+};
+
+constexpr Field persistent_volume_claim[] = {
+    {"apiVersion", S}, {"kind", S}, {"metadata", S}, {"spec", S}, {"status", I},
+};
+
+constexpr Field pvc_spec[] = {
+    {"accessModes", S},
+    {"resources", S},
+    {"volumeMode", S},
+    // Which provisioner or existing volume backs the claim: on one node, a directory does.
+    {"storageClassName", I},
+    {"selector", I},
+    {"volumeName", I},
+    {"volumeAttributesClassName", I},
+    {"dataSource", N},
+    {"dataSourceRef", N},
+};
+
+constexpr Field volume_resource_requirements[] = {{"requests", S}, {"limits", S}};
+
+// Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, ReplicationController: only the pod
+// template is run; the other fields of spec are named in a warning (see bundle_objects.cpp).
+constexpr Field workload[] = {
+    {"apiVersion", S}, {"kind", S}, {"metadata", S}, {"spec", S}, {"status", I},
+};
+
+constexpr Field pod_template_spec[] = {{"metadata", S}, {"spec", S}};
+
 }  // namespace
 
 std::string_view kind_name(Kind k) {
@@ -252,6 +340,38 @@ std::string_view kind_name(Kind k) {
             return "LifecycleHandler";
         case Kind::SleepAction:
             return "SleepAction";
+        case Kind::PodSecurityContext:
+            return "PodSecurityContext";
+        case Kind::SecurityContext:
+            return "SecurityContext";
+        case Kind::Capabilities:
+            return "Capabilities";
+        case Kind::SeccompProfile:
+            return "SeccompProfile";
+        case Kind::AppArmorProfile:
+            return "AppArmorProfile";
+        case Kind::SELinuxOptions:
+            return "SELinuxOptions";
+        case Kind::WindowsOptions:
+            return "WindowsSecurityContextOptions";
+        case Kind::Sysctl:
+            return "Sysctl";
+        case Kind::List:
+            return "List";
+        case Kind::ConfigMap:
+            return "ConfigMap";
+        case Kind::Secret:
+            return "Secret";
+        case Kind::PersistentVolumeClaim:
+            return "PersistentVolumeClaim";
+        case Kind::PvcSpec:
+            return "PersistentVolumeClaimSpec";
+        case Kind::VolumeResourceRequirements:
+            return "VolumeResourceRequirements";
+        case Kind::Workload:
+            return "a workload (Deployment, Job, ...)";
+        case Kind::PodTemplateSpec:
+            return "PodTemplateSpec";
     }
     return "?";
 }
@@ -300,6 +420,38 @@ std::span<const Field> fields_of(Kind k) {
             return lifecycle_handler;
         case Kind::SleepAction:
             return sleep_action;
+        case Kind::PodSecurityContext:
+            return pod_security_context;
+        case Kind::SecurityContext:
+            return security_context;
+        case Kind::Capabilities:
+            return capabilities;
+        case Kind::SeccompProfile:
+            return seccomp_profile;
+        case Kind::AppArmorProfile:
+            return app_armor_profile;
+        case Kind::SELinuxOptions:
+            return se_linux_options;
+        case Kind::WindowsOptions:
+            return windows_options;
+        case Kind::Sysctl:
+            return sysctl;
+        case Kind::List:
+            return list;
+        case Kind::ConfigMap:
+            return config_map;
+        case Kind::Secret:
+            return secret;
+        case Kind::PersistentVolumeClaim:
+            return persistent_volume_claim;
+        case Kind::PvcSpec:
+            return pvc_spec;
+        case Kind::VolumeResourceRequirements:
+            return volume_resource_requirements;
+        case Kind::Workload:
+            return workload;
+        case Kind::PodTemplateSpec:
+            return pod_template_spec;
     }
     return {};
 }

@@ -42,6 +42,23 @@ enum class Kind {
     Lifecycle,
     LifecycleHandler,
     SleepAction,
+    PodSecurityContext,
+    SecurityContext,
+    Capabilities,
+    SeccompProfile,
+    AppArmorProfile,
+    SELinuxOptions,
+    WindowsOptions,
+    Sysctl,
+    // Objects beside Pods in a bundle (bundle.hpp).
+    List,
+    ConfigMap,
+    Secret,
+    PersistentVolumeClaim,
+    PvcSpec,
+    VolumeResourceRequirements,
+    Workload,
+    PodTemplateSpec,
 };
 
 std::string_view kind_name(Kind k);

@@ -22,12 +22,7 @@ LoadResult load_pod_text(std::string_view text, std::string_view source) {
     detail::Checker ck;
     Pod pod;
     detail::validate_pod(ck, parsed.doc, pod);
-    if (!ck.ignored.empty()) {
-        // One warning naming every such field, so a cluster manifest does not flood the output.
-        std::string w = "ignoring fields that mean nothing on one node: ";
-        for (size_t i = 0; i < ck.ignored.size(); ++i) w += (i ? ", " : "") + ck.ignored[i];
-        result.warnings.push_back(std::move(w));
-    }
+    result.warnings = detail::checker_warnings(ck);
     result.errors = std::move(ck.errors);
     if (result.errors.empty()) result.pod = std::move(pod);
     return result;

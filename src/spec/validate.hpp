@@ -15,11 +15,35 @@ namespace podrun::spec::detail {
 // when ck.errors is empty.
 void validate_pod(Checker& ck, const Json& doc, Pod& pod);
 
+// spec.securityContext's contribution to every container's context, and where its
+// runAsUser/runAsNonRoot were written (for messages about the merged values).
+struct PodSecurityDefaults {
+    SecurityContext base;
+    std::string run_as_user_path, run_as_non_root_path;
+};
+
+// spec.securityContext (read before the containers); fills pod.security (fsGroup, sysctls,
+// which hostNetwork/hostIPC restrict).
+PodSecurityDefaults validate_pod_security(Checker& ck, const Json& spec, bool host_network,
+                                          bool host_ipc, Pod& pod);
+
+// containers[i].securityContext merged over the pod's into c.security (c.name is set).
+void validate_container_security(Checker& ck, const Json& v, const std::string& path,
+                                 const PodSecurityDefaults& pod, Container& c);
+
+// The older seccomp and AppArmor annotations, checked once the containers are known.
+void validate_security_annotations(Checker& ck, const Pod& pod);
+
+// doc.metadata into `m`: name required (a DNS-1123 subdomain; for a pod also a label, see
+// docs/manifest.md), namespace, labels, annotations.
+void validate_metadata(Checker& ck, const Json& doc, Metadata& m, bool pod);
+
 // One container at `path`; `volume_names` are the names in spec.volumes;
 // `pod_grace_seconds` is spec.terminationGracePeriodSeconds (unset when it is invalid).
 Container validate_container(Checker& ck, const Json& v, const std::string& path, bool init,
                              const std::set<std::string>& volume_names,
-                             std::optional<int64_t> pod_grace_seconds);
+                             std::optional<int64_t> pod_grace_seconds,
+                             const PodSecurityDefaults& security);
 
 // livenessProbe, readinessProbe, startupProbe and lifecycle of the container at `path`,
 // whose ports `c` already holds (named ports resolve against them).

@@ -158,15 +158,7 @@ void check_ports(Checker& ck, const Json& v, const std::string& path, Container&
 
 // A path inside the volume: relative and never climbing out of it.
 bool descends(const std::string& sub) {
-    if (!sub.empty() && sub.front() == '/') return false;
-    size_t start = 0;
-    while (start <= sub.size()) {
-        size_t end = sub.find('/', start);
-        if (end == std::string::npos) end = sub.size();
-        if (sub.compare(start, end - start, "..") == 0) return false;
-        start = end + 1;
-    }
-    return true;
+    return (sub.empty() || sub.front() != '/') && !has_dotdot_element(sub);
 }
 
 void check_mounts(Checker& ck, const Json& v, const std::string& path,
@@ -190,6 +182,9 @@ void check_mounts(Checker& ck, const Json& v, const std::string& path,
         if (auto mp = ck.string(*o, "mountPath", p)) {
             if (mp->empty() || mp->front() != '/')
                 ck.error(join(p, "mountPath"), quote(*mp) + " must be an absolute path");
+            else if (has_dotdot_element(*mp))
+                ck.error(join(p, "mountPath"),
+                         quote(*mp) + " must not contain '..' (write the path it means)");
             else if (auto [it, fresh] = paths.emplace(*mp, p); !fresh)
                 ck.error(join(p, "mountPath"), quote(*mp) + " is already mounted by " + it->second);
             m.mount_path = *mp;
@@ -246,7 +241,8 @@ void check_restart_policy(Checker& ck, const Json& v, const std::string& path, b
 
 Container validate_container(Checker& ck, const Json& v, const std::string& path, bool init,
                              const std::set<std::string>& volume_names,
-                             std::optional<int64_t> pod_grace_seconds) {
+                             std::optional<int64_t> pod_grace_seconds,
+                             const PodSecurityDefaults& security) {
     Container c;
     if (ck.object(&v, path, Kind::Container) == nullptr) return c;
     if (auto name = ck.string(v, "name", path)) {
@@ -268,6 +264,9 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
     if (auto wd = ck.string(v, "workingDir", path)) {
         if (!wd->empty() && wd->front() != '/')
             ck.error(join(path, "workingDir"), quote(*wd) + " must be an absolute path");
+        else if (has_dotdot_element(*wd))
+            ck.error(join(path, "workingDir"),
+                     quote(*wd) + " must not contain '..' (write the path it means)");
         c.working_dir = *wd;
     }
     check_ports(ck, v, path, c);
@@ -287,6 +286,7 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
                          "(restartPolicy: Always)");
     }
     validate_probes_and_hooks(ck, v, path, pod_grace_seconds, c);
+    validate_container_security(ck, v, path, security, c);
     return c;
 }
 

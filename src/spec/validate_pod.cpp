@@ -9,48 +9,7 @@ namespace podrun::spec::detail {
 namespace {
 
 void check_metadata(Checker& ck, const Json& doc, Pod& pod) {
-    const Json* md = ck.object(member(doc, "metadata"), "metadata", Kind::ObjectMeta);
-    if (md == nullptr) {
-        if (member(doc, "metadata") == nullptr) ck.error("metadata.name", "required");
-        return;
-    }
-    if (auto name = ck.string(*md, "name", "metadata")) {
-        if (std::string why = check_dns1123_subdomain(*name); !why.empty())
-            ck.error("metadata.name", quote(*name) + " " + why);
-        else if (std::string label = check_dns1123_label(*name); !label.empty())
-            ck.error("metadata.name",
-                     quote(*name) + " " + label +
-                         "; Kubernetes would accept "
-                         "this DNS-1123 subdomain, but podrun names cgroups and directories after "
-                         "the pod and needs a DNS-1123 label");
-        pod.metadata.name = *name;
-    } else if (member(*md, "name") == nullptr) {
-        ck.error("metadata.name", "required");
-    }
-    if (auto ns = ck.string(*md, "namespace", "metadata"); ns && !ns->empty()) {
-        if (std::string why = check_dns1123_label(*ns); !why.empty())
-            ck.error("metadata.namespace", quote(*ns) + " " + why);
-        pod.metadata.namespace_ = *ns;
-    }
-    pod.metadata.labels = ck.string_map(*md, "labels", "metadata");
-    for (const auto& [k, v] : pod.metadata.labels) {
-        const std::string p = key_path("metadata.labels", k);
-        if (std::string why = check_qualified_name(k); !why.empty())
-            ck.error(p, "key " + quote(k) + " " + why);
-        if (std::string why = check_label_value(v); !why.empty())
-            ck.error(p, quote(v) + ": " + why);
-    }
-    pod.metadata.annotations = ck.string_map(*md, "annotations", "metadata");
-    size_t total = 0;
-    for (const auto& [k, v] : pod.metadata.annotations) {
-        total += k.size() + v.size();
-        std::string lower = k;
-        for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        if (std::string why = check_qualified_name(lower); !why.empty())
-            ck.error(key_path("metadata.annotations", k), "key " + quote(k) + " " + why);
-    }
-    if (total > 256 * 1024)
-        ck.error("metadata.annotations", "must have at most 262144 bytes in total");
+    validate_metadata(ck, doc, pod.metadata, true);
     // podrun's one annotation: the pod's pids.max (a limit Kubernetes sets per node).
     if (auto it = pod.metadata.annotations.find("podrun.io/pids-max"); it != pod.metadata.annotations.end()) {
         const std::string& v = it->second;
@@ -156,7 +115,7 @@ void check_volumes(Checker& ck, const Json& spec, Pod& pod, std::set<std::string
 }
 
 void check_containers(Checker& ck, const Json& spec, Pod& pod, const std::set<std::string>& volumes,
-                      std::optional<int64_t> grace_seconds) {
+                      std::optional<int64_t> grace_seconds, const PodSecurityDefaults& security) {
     std::map<std::string, std::string> names;  // container name -> path, across both lists
     for (bool init : {true, false}) {
         const char* key = init ? "initContainers" : "containers";
@@ -171,7 +130,8 @@ void check_containers(Checker& ck, const Json& spec, Pod& pod, const std::set<st
         auto& out = init ? pod.init_containers : pod.containers;
         for (size_t i = 0; i < arr->size(); ++i) {
             const std::string cp = index(p, i);
-            Container c = validate_container(ck, (*arr)[i], cp, init, volumes, grace_seconds);
+            Container c =
+                validate_container(ck, (*arr)[i], cp, init, volumes, grace_seconds, security);
             if (!c.name.empty()) {
                 if (auto [it, fresh] = names.emplace(c.name, cp); !fresh)
                     ck.error(join(cp, "name"), quote(c.name) + " is already used by " + it->second);
@@ -226,9 +186,16 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
             pod.termination_grace_period_seconds = *grace;
         }
     }
+    // Before the securityContext, whose sysctls they restrict.
+    pod.host_network = ck.boolean(*spec, "hostNetwork", "spec").value_or(false);
+    pod.host_ipc = ck.boolean(*spec, "hostIPC", "spec").value_or(false);
+    pod.host_pid = ck.boolean(*spec, "hostPID", "spec").value_or(false);
+    const PodSecurityDefaults security =
+        validate_pod_security(ck, *spec, pod.host_network, pod.host_ipc, pod);
     std::set<std::string> volumes;
     check_volumes(ck, *spec, pod, volumes);
-    check_containers(ck, *spec, pod, volumes, grace);
+    check_containers(ck, *spec, pod, volumes, grace, security);
+    validate_security_annotations(ck, pod);
     if (auto rp = ck.string(*spec, "restartPolicy", "spec")) {
         if (*rp == "Always")
             pod.restart_policy = RestartPolicy::Always;
@@ -244,9 +211,11 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
             ck.error("spec.hostname", quote(*h) + " " + why);
         pod.hostname = *h;
     }
-    pod.host_network = ck.boolean(*spec, "hostNetwork", "spec").value_or(false);
-    pod.host_ipc = ck.boolean(*spec, "hostIPC", "spec").value_or(false);
-    pod.host_pid = ck.boolean(*spec, "hostPID", "spec").value_or(false);
+    // true (the default) is what podrun does: containers use the host's users.
+    if (ck.boolean(*spec, "hostUsers", "spec") == false)
+        ck.error("spec.hostUsers",
+                 "false asks for a user namespace, which podrun does not support yet; remove it "
+                 "(podrun's containers use the host's uids, as with hostUsers: true)");
     const auto share = ck.boolean(*spec, "shareProcessNamespace", "spec");
     if (pod.host_pid && share.value_or(false))
         ck.error("spec.shareProcessNamespace", "may not be true together with hostPID");
@@ -266,6 +235,51 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
 }
 
 }  // namespace
+
+void validate_metadata(Checker& ck, const Json& doc, Metadata& m, bool pod) {
+    const Json* md = ck.object(member(doc, "metadata"), "metadata", Kind::ObjectMeta);
+    if (md == nullptr) {
+        if (member(doc, "metadata") == nullptr) ck.error("metadata.name", "required");
+        return;
+    }
+    if (auto name = ck.string(*md, "name", "metadata")) {
+        if (std::string why = check_dns1123_subdomain(*name); !why.empty())
+            ck.error("metadata.name", quote(*name) + " " + why);
+        else if (std::string label = check_dns1123_label(*name); pod && !label.empty())
+            ck.error("metadata.name",
+                     quote(*name) + " " + label +
+                         "; Kubernetes would accept "
+                         "this DNS-1123 subdomain, but podrun names cgroups and directories after "
+                         "the pod and needs a DNS-1123 label");
+        m.name = *name;
+    } else if (member(*md, "name") == nullptr) {
+        ck.error("metadata.name", "required");
+    }
+    if (auto ns = ck.string(*md, "namespace", "metadata"); ns && !ns->empty()) {
+        if (std::string why = check_dns1123_label(*ns); !why.empty())
+            ck.error("metadata.namespace", quote(*ns) + " " + why);
+        m.namespace_ = *ns;
+    }
+    m.labels = ck.string_map(*md, "labels", "metadata");
+    for (const auto& [k, v] : m.labels) {
+        const std::string p = key_path("metadata.labels", k);
+        if (std::string why = check_qualified_name(k); !why.empty())
+            ck.error(p, "key " + quote(k) + " " + why);
+        if (std::string why = check_label_value(v); !why.empty())
+            ck.error(p, quote(v) + ": " + why);
+    }
+    m.annotations = ck.string_map(*md, "annotations", "metadata");
+    size_t total = 0;
+    for (const auto& [k, v] : m.annotations) {
+        total += k.size() + v.size();
+        std::string lower = k;
+        for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (std::string why = check_qualified_name(lower); !why.empty())
+            ck.error(key_path("metadata.annotations", k), "key " + quote(k) + " " + why);
+    }
+    if (total > 256 * 1024)
+        ck.error("metadata.annotations", "must have at most 262144 bytes in total");
+}
 
 void validate_pod(Checker& ck, const Json& doc, Pod& pod) {
     if (!doc.is_object()) {

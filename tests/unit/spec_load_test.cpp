@@ -295,7 +295,7 @@ apiVersion: v2
 kind: Pod
 metadata: {name: Bad_Name}
 spec:
-  securityContext: {runAsUser: 0}
+  securityContext: {runAsUser: -1}
   containers:
   - name: web
     image: nginx:1.25
@@ -309,7 +309,7 @@ spec:
     EXPECT_FALSE(r.ok());
     EXPECT_FALSE(r.pod.has_value());
     for (const char* p :
-         {"apiVersion", "metadata.name", "spec.securityContext", "spec.containers[0].image",
+         {"apiVersion", "metadata.name", "spec.securityContext.runAsUser", "spec.containers[0].image",
           "spec.containers[0].ports[0].containerPort", "spec.containers[0].resources.limits.memory",
           "spec.containers[1].name", "spec.containers[1].livenessProbe"})
         EXPECT_TRUE(has_error_at(r, p)) << p << "\n" << all_errors(r);
@@ -324,7 +324,9 @@ spec:
         << e;
     EXPECT_NE(e.find("image \"nginx:1.25\": podrun has no image store yet"), std::string::npos)
         << e;
-    EXPECT_NE(e.find("spec.securityContext: not supported by podrun yet"), std::string::npos) << e;
+    EXPECT_NE(e.find("spec.securityContext.runAsUser: -1 must be between 0 and 2147483647"),
+              std::string::npos)
+        << e;
 }
 
 TEST(SpecLoad, SyntaxErrorsNameLineAndColumn) {

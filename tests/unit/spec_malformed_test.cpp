@@ -240,7 +240,7 @@ const Case kCases[] = {
     {pod("  initContainers: [{name: side, command: [x], restartPolicy: Always, startupProbe: "
          "{}}]\n"),
      "spec.initContainers[0].startupProbe"},
-    {ctr("    securityContext: {runAsUser: 1000}\n"), "spec.containers[0].securityContext"},
+    {ctr("    securityContext: {runAsUser: -1}\n"), "spec.containers[0].securityContext.runAsUser"},
     {ctr("    tty: true\n"), "spec.containers[0].tty"},
     {pod("  volumes:\n  - name: more\n"), "spec.volumes"},  // duplicate key "volumes": syntax-level
     {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: v}]\n  containers: "
@@ -276,7 +276,7 @@ const Case kCases[] = {
     {pod("  hostname: Bad_Host\n"), "spec.hostname"},
     {pod("  hostNetwork: \"true\"\n"), "spec.hostNetwork"},
     {pod("  hostPID: true\n  shareProcessNamespace: true\n"), "spec.shareProcessNamespace"},
-    {pod("  securityContext: {runAsUser: 0}\n"), "spec.securityContext"},
+    {pod("  securityContext: {runAsUser: 0, runAsNonRoot: true}\n"), "spec.securityContext.runAsUser"},
     {pod("  ephemeralContainers: [{name: dbg}]\n"), "spec.ephemeralContainers"},
     {pod("  hostAliases: [{ip: 127.0.0.1, hostnames: [x]}]\n"), "spec.hostAliases"},
     {pod("  contaners: []\n"), "spec.contaners"},

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace podrun::spec {
@@ -37,6 +39,8 @@ struct SecurityContext {
     SupplementalGroupsPolicy supplemental_groups_policy = SupplementalGroupsPolicy::Merge;
     std::optional<int64_t> fs_group;  // pod level only; also added to the process's groups
     std::optional<bool> allow_privilege_escalation;  // false: no_new_privs
+    // All capabilities, no masks, writable /sys, host devices. The validator also sets
+    // `seccomp` to Unconfined for a privileged container, as containerd and CRI-O do.
     bool privileged = false;
     bool read_only_root_filesystem = false;
     CapabilityChanges capabilities;
@@ -45,10 +49,28 @@ struct SecurityContext {
 };
 
 // spec.securityContext.sysctls: namespaced sysctls only (validated), written inside the
-// pod's namespaces.
+// pod's namespaces. `name` is in the kubelet's normalised dotted form: a name written with
+// '/' separators ("net/ipv4/conf/eth0.100/rp_filter") becomes "net.ipv4.conf.eth0/100.rp_filter",
+// where a '/' stands for a '.' inside one component; sysctl_proc_path() turns it back.
 struct Sysctl {
     std::string name, value;
 };
+
+// Which of the pod's namespaces a (validated) sysctl belongs to, as the kubelet groups them:
+// kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.* -> IPC; net.* -> network.
+enum class SysctlNamespace { Ipc, Net, None };
+SysctlNamespace sysctl_namespace(std::string_view normalised_name);
+
+// The path of a normalised sysctl name below /proc/sys: "net.ipv4.conf.eth0/100.rp_filter"
+// -> "net/ipv4/conf/eth0.100/rp_filter".
+std::string sysctl_proc_path(std::string_view normalised_name);
+
+// Every Linux capability podrun knows, indexed by the kernel's number (CAP_CHOWN = 0 ...
+// CAP_CHECKPOINT_RESTORE = 40), with the CAP_ prefix.
+std::span<const std::string_view> capability_names();
+
+// The kernel's number of a normalised name ("CAP_NET_ADMIN" -> 12), or -1 if unknown.
+int capability_number(std::string_view normalised_name);
 
 // The pod-level part that is not per container.
 struct PodSecurity {

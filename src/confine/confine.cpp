@@ -1,14 +1,19 @@
 // A pod's confinement: prepared once per pod, applied per container (see confine.hpp).
 #include "podrun/confine/confine.hpp"
 
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "podrun/explain.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/io.hpp"
+#include "podrun/sys/process.hpp"
 
 namespace podrun::confine {
 
@@ -42,6 +47,23 @@ std::string localhost_path(const std::string& rel, const std::string& field,
         return "";
     }
     return localhost_profile_dir() + "/" + rel;
+}
+
+// A file of the pod's directory for `podrun exec`: no fsync (1-3 ms where /run is on a
+// disk, bench/RESULTS.md) - after a crash of the machine there is no container to enter.
+void write_pod_file(const std::string& path, const std::string& data) {
+    sys::UniqueFd fd = sys::open_file(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    sys::write_all(fd.get(), data);
+}
+
+// Our own permitted set (CapPrm in /proc/self/status): a container cannot get more than
+// podrun has (a root without CAP_SYS_RESOURCE, a podrun inside a container).
+CapMask own_permitted() {
+    auto status = sys::try_read_file("/proc/self/status");
+    if (!status) return ~CapMask{0};
+    auto at = status->find("\nCapPrm:");
+    if (at == std::string::npos) return ~CapMask{0};
+    return std::strtoull(status->c_str() + at + 8, nullptr, 16);
 }
 
 }  // namespace
@@ -122,6 +144,7 @@ void ContainerPlan::narrate(const std::string& tag) const {
 PodConfinement PodConfinement::prepare(const spec::Pod& pod) {
     PodConfinement pc;
     const int last_cap = sys::kernel_last_cap();
+    const CapMask own = own_permitted();
     std::vector<std::string> problems;
     std::map<std::string, std::string> texts;                      // profile path -> text
     std::map<std::string, std::shared_ptr<SeccompProgram>> cache;  // cache_key -> program
@@ -140,6 +163,15 @@ PodConfinement PodConfinement::prepare(const spec::Pod& pod) {
             plan.last_cap = last_cap;
             std::vector<std::string> unknown;
             plan.caps = capability_sets(sc, last_cap, &unknown);
+            if (CapMask missing = plan.caps.bounding & ~own; missing) {
+                spdlog::warn("{}: container \"{}\" does not get {}: podrun itself does not have {}",
+                             field, c.name, cap_list(missing),
+                             missing & (missing - 1) ? "them" : "it");
+                plan.caps.bounding &= own;
+                plan.caps.effective &= own;
+                plan.caps.permitted &= own;
+                plan.caps.inheritable &= own;
+            }
             for (const auto& u : unknown) {
                 problems.push_back(field + ".capabilities: \"" + u +
                                    "\" is not a capability this kernel has (" + "cap_last_cap " +
@@ -280,10 +312,9 @@ void PodConfinement::save(const std::string& pod_dir) const {
     for (size_t i = 0; i < programs_.size(); i++) {
         const auto& p = *programs_[i];
         const std::string file = "seccomp-" + std::to_string(i) + ".bpf";
-        sys::write_file_atomic(pod_dir + "/" + file,
-                               std::string(reinterpret_cast<const char*>(p.insns.data()),
-                                           p.insns.size() * sizeof(sock_filter)),
-                               0600);
+        write_pod_file(pod_dir + "/" + file,
+                       std::string(reinterpret_cast<const char*>(p.insns.data()),
+                                   p.insns.size() * sizeof(sock_filter)));
         j["programs"].push_back({{"file", file}, {"source", p.source}, {"hash", p.hash}});
         index[&p] = i;
     }
@@ -306,7 +337,7 @@ void PodConfinement::save(const std::string& pod_dir) const {
         cs[name] = c;
     }
     j["containers"] = cs;
-    sys::write_file_atomic(pod_dir + "/confine.json", j.dump(), 0600);
+    write_pod_file(pod_dir + "/confine.json", j.dump());
 }
 
 ContainerPlan PodConfinement::load(const std::string& pod_dir, const std::string& container) {

@@ -39,15 +39,6 @@ std::string pod(const std::string& name, const std::string& script,
     return p.dump();
 }
 
-// Until wt-spec's validator accepts securityContext, a manifest using it is refused as
-// "not supported yet": such a test cannot run on this branch alone.
-#define SKIP_IF_SECURITY_CONTEXT_REFUSED(r)                                               \
-    do {                                                                                  \
-        if ((r).exit_code == 2 && (r).err.find("securityContext") != std::string::npos && \
-            (r).err.find("not supported") != std::string::npos)                           \
-            GTEST_SKIP() << "securityContext not parsed yet (wt-spec): " << (r).err;      \
-    } while (0)
-
 // Prints the lines of /proc/self/status that confinement sets, as key=value.
 const std::string kStatus =
     "for k in CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs Seccomp; do "
@@ -119,7 +110,6 @@ TEST_F(ConfineProc, HostBlockDeviceIsUselessEvenWithMknod) {
     EXPECT_NE(v(plain, "mknod"), "0") << plain.out;
     RunResult r = podrun({"up", dir.file("b.json", pod("it-conf-mknod2", script,
                                                        R"({"capabilities":{"add":["MKNOD"]}})"))});
-    SKIP_IF_SECURITY_CONTEXT_REFUSED(r);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(v(r, "mknod"), "0") << r.out;
     EXPECT_NE(v(r, "open"), "0") << r.out;
@@ -138,7 +128,6 @@ TEST_F(ConfineProc, RunAsUserGroupsAndNoEffectiveCaps) {
         {"up",
          dir.file("pod.json", pod("it-conf-user", script, R"({"runAsUser":4321,"runAsGroup":3000})",
                                   R"({"supplementalGroups":[4000],"fsGroup":2000})"))});
-    SKIP_IF_SECURITY_CONTEXT_REFUSED(r);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(v(r, "uid"), "4321") << r.out;
     EXPECT_EQ(v(r, "gid"), "3000");
@@ -155,7 +144,6 @@ TEST_F(ConfineProc, DropAllAddNetAdmin) {
         podrun({"up", dir.file("pod.json",
                                pod("it-conf-netadmin", kStatus,
                                    R"({"capabilities":{"drop":["ALL"],"add":["NET_ADMIN"]}})"))});
-    SKIP_IF_SECURITY_CONTEXT_REFUSED(r);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(v(r, "CapBnd"), "0000000000001000") << r.out;
     EXPECT_EQ(v(r, "CapEff"), "0000000000001000");
@@ -166,7 +154,6 @@ TEST_F(ConfineProc, PrivilegedHasEverythingAndNoFilters) {
     TempDir dir;
     RunResult r = podrun(
         {"up", dir.file("pod.json", pod("it-conf-priv", kStatus, R"({"privileged":true})"))});
-    SKIP_IF_SECURITY_CONTEXT_REFUSED(r);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(v(r, "CapBnd"), own_caps_hex()) << r.out;
     EXPECT_EQ(v(r, "CapEff"), own_caps_hex());
@@ -179,7 +166,6 @@ TEST_F(ConfineProc, AllowPrivilegeEscalationFalseSetsNoNewPrivs) {
     RunResult r =
         podrun({"up", dir.file("pod.json", pod("it-conf-nnp", kStatus,
                                                R"({"allowPrivilegeEscalation":false})"))});
-    SKIP_IF_SECURITY_CONTEXT_REFUSED(r);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(v(r, "NoNewPrivs"), "1") << r.out;
     EXPECT_EQ(v(r, "Seccomp"), "2");
@@ -191,7 +177,6 @@ TEST_F(ConfineProc, SeccompUnconfinedAndLocalhost) {
     RunResult u =
         podrun({"up", dir.file("u.json", pod("it-conf-unconf", kStatus,
                                              R"({"seccompProfile":{"type":"Unconfined"}})"))});
-    SKIP_IF_SECURITY_CONTEXT_REFUSED(u);
     ASSERT_EQ(u.exit_code, 0) << u.err;
     EXPECT_EQ(v(u, "Seccomp"), "0") << u.out;
     // A profile that refuses mkdir with EDQUOT (122), an errno nothing else would give.
@@ -230,7 +215,6 @@ TEST_F(ConfineProc, RunAsNonRootRefusesRootWithTheFieldPath) {
     TempDir dir;
     RunResult r = podrun(
         {"up", dir.file("pod.json", pod("it-conf-nonroot", "true", R"({"runAsNonRoot":true})"))});
-    SKIP_IF_SECURITY_CONTEXT_REFUSED(r);
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find("spec.containers[0].securityContext.runAsNonRoot"), std::string::npos)
         << r.err;

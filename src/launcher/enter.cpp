@@ -90,6 +90,8 @@ sys::Pty open_pty(const EnterTarget& t) {
 
 sys::ChildProcess enter(const EnterTarget& t, const EnterRequest& r) {
     if (r.argv.empty()) throw sys::SysError(EINVAL, "enter " + who(t) + ": empty command");
+    if (!r.confine) throw sys::SysError(EINVAL, "enter " + who(t) + ": no confinement plan");
+    const sys::ChildConfinement child_conf = r.confine->child();
     // Everything the children need is prepared here: they only make raw syscalls.
     Opened o = open_target(t, true);
     const pid_t pid = t.container_pid;
@@ -155,6 +157,7 @@ sys::ChildProcess enter(const EnterTarget& t, const EnterRequest& r) {
             explain("launcher", tag + "setsid()  (a session of its own: a terminal's signals reach only podrun)");
         }
         explain("launcher", tag + "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)  (only stdin, stdout and stderr cross)");
+        r.confine->narrate(tag);
         std::string argv;
         for (auto& a : exec.argv()) argv += (argv.empty() ? "" : " ") + a;
         explain("launcher", tag + "execve(" + argv + ")");
@@ -210,6 +213,11 @@ sys::ChildProcess enter(const EnterTarget& t, const EnterRequest& r) {
         }
         if (int e = sys::child_default_signals()) {
             sys::ReportPipe::send(report_fd, {sys::kStepSignals, e});
+            _exit(126);
+        }
+        sys::ConfineFailure cf = sys::apply_confinement(child_conf, r.die_with_parent ? self_pidfd.get() : -1);
+        if (cf.step != 0) {
+            sys::ReportPipe::send(report_fd, {cf.step, cf.err});
             _exit(126);
         }
         int e = exec.exec();

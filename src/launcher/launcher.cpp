@@ -58,6 +58,7 @@ struct JoinPlan {
     const sys::ExecPlan* exec = nullptr;
     const sys::ChildStack* container_stack = nullptr;
     const sys::StartHere* placement = nullptr;
+    const sys::ChildConfinement* confine = nullptr;
 };
 
 // Container process: in the pod's namespaces and its own cgroup leaf, before exec. Raw
@@ -68,7 +69,7 @@ int container_main(void* arg) noexcept {
         sys::ReportPipe::send(p.report, {sys::kStepStdio, e});
         _exit(126);
     }
-    sys::child_setup_and_exec(p.report, p.supervisor_pidfd, *p.ops, *p.exec, 126, p.placement);
+    sys::child_setup_and_exec(p.report, p.supervisor_pidfd, *p.ops, *p.exec, 126, p.placement, p.confine);
 }
 
 // Joiner: host pid namespace, in the supervisor's memory while it waits, until _exit. Raw
@@ -101,6 +102,9 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
         if (k == "PATH") path_var = v;
     }
     sys::ExecPlan exec(spec::container_argv(c, env), env_strings, path_var);
+    const confine::ContainerPlan* conf = ctx.confine ? ctx.confine->for_container(c.name) : nullptr;
+    if (!conf) throw sys::SysError(EINVAL, "container \"" + c.name + "\": no confinement prepared for it");
+    const sys::ChildConfinement child_conf = conf->child();
 
     const bool share_pid = ctx.pod.share_process_namespace && ctx.sandbox.ns.pid;
     const uint64_t join = ctx.sandbox.ns.join_flags(share_pid) & ~static_cast<uint64_t>(CLONE_NEWNS);
@@ -108,6 +112,7 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     const bool chrooted = ctx.sandbox.root.get() >= 0;
     sys::UniqueFd leaf = ctx.cgroups.make_leaf(
         c.name, cgroup::container_writes(c.resources, ctx.cgroups.formula(), ctx.cgroups.controllers()));
+    ctx.confine->attach_devices(*conf, leaf.get(), ctx.cgroups.leaf_dir(c.name));
     sys::UniqueFd devnull = sys::open_file("/dev/null", O_RDONLY);
     sys::Pipe out = sys::make_pipe(0);
     sys::Pipe err = sys::make_pipe(0);
@@ -155,6 +160,7 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
                                     "), then sched_setaffinity(0, the supervisor's CPUs)  (off the CPU where the "
                                     "supervisor wakes once we exec; the program gets the CPUs it would have had)");
         }
+        conf->narrate("[" + c.name + "] ");
         std::string argv;
         for (auto& a : exec.argv()) argv += (argv.empty() ? "" : " ") + a;
         explain("launcher", "[" + c.name + "] close_range(3, ~0, CLOSE_RANGE_CLOEXEC)  (only stdin, stdout and "
@@ -178,6 +184,7 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     plan.exec = &exec;
     plan.container_stack = &container_stack;
     plan.placement = &*here;
+    plan.confine = &child_conf;
     sys::vfork_call(joiner_main, &plan, joiner_stack);
     here.reset();
 

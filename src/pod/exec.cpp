@@ -231,6 +231,8 @@ int exec(const std::string& pod, const std::vector<std::string>& argv, const Exe
     if (!env_text) throw sys::SysError(ESRCH, "read(/proc/" + std::to_string(target.container_pid) + "/environ)");
     req.env = parse_environ(*env_text);
     req.cwd = rec->working_dir.empty() ? "/" : rec->working_dir;
+    const confine::ContainerPlan confinement = confine::PodConfinement::load(paths.dir(), rec->name);
+    req.confine = &confinement;
 
     // Blocked before the command exists, so none is lost in between; it unblocks its own.
     sys::UniqueFd sigfd = sys::block_and_signalfd({SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH});

@@ -6,6 +6,7 @@
 
 #include "podrun/cgroup/cgroup.hpp"
 #include "podrun/cgroup/controllers.hpp"
+#include "podrun/confine/confine.hpp"
 #include "podrun/explain.hpp"
 #include "podrun/launcher/launcher.hpp"
 #include "podrun/pod/images.hpp"
@@ -113,6 +114,15 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     check_host(manifest_pod);
     spec::Pod pod = manifest_pod;
     std::map<std::string, ImageUse> images = prepare_images(pod, opts.explain);
+    // Still before anything of the pod is created: securityContext problems against the
+    // images' users, and the seccomp programs compiled.
+    confine::PodConfinement confinement = [&] {
+        try {
+            return confine::PodConfinement::prepare(pod);
+        } catch (const confine::Refused& e) {
+            throw InvalidInput(e.problems);
+        }
+    }();
     const std::string name = pod.metadata.name;
     state::PodPaths paths = state::PodPaths::for_pod(name);
 
@@ -177,6 +187,7 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
         }
     }
     state::save(paths, st);
+    confinement.save(paths.dir());  // for `podrun exec`
 
     // Step 3: files and volumes on the host.
     sys::mkdir_p(paths.logs_dir(), 0700);
@@ -235,6 +246,7 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     // Step 5: supervise until every container has ended for good, or a signal stops us.
     spec::PodRuntimeInfo info{st.uid, "127.0.0.1", "127.0.0.1"};
     launcher::LaunchContext ctx{pod, paths, sb, cg, info, !opts.detached};
+    ctx.confine = &confinement;
     supervisor::SupervisorOptions sup_opts;
     sup_opts.output.print = !opts.detached;
     sup_opts.on_running = opts.on_running;

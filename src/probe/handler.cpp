@@ -172,6 +172,7 @@ public:
         req.env = t.env;
         req.cwd = t.cwd;
         req.die_with_parent = true;
+        req.confine = t.confine;
         proc_ = launcher::enter(target, req);
         watch_fd_ = proc_.pidfd();
     }

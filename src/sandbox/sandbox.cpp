@@ -12,6 +12,7 @@
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/exec.hpp"
 #include "podrun/sys/io.hpp"
+#include "podrun/sys/confine.hpp"
 #include "podrun/sys/mount.hpp"
 #include "podrun/sys/setup.hpp"
 
@@ -200,7 +201,11 @@ struct PauseSetup {
 // Child, PID 1 of the new namespaces, before exec: raw syscalls only.
 int pause_main(void* arg) noexcept {
     const PauseSetup& p = *static_cast<const PauseSetup*>(arg);
-    sys::child_setup_and_exec(p.report, p.supervisor_pidfd, *p.ops, *p.exec, 125, p.placement);
+    // pause needs no privilege once it runs: with no capability at all it is a process a
+    // container may look at (/proc/1/ns, /proc/1/root), as the Kubernetes pause container
+    // is, and one that gives nothing to a container that attaches to it (docs/security.md).
+    static const sys::ChildConfinement kPauseConfinement{};
+    sys::child_setup_and_exec(p.report, p.supervisor_pidfd, *p.ops, *p.exec, 125, p.placement, &kPauseConfinement);
 }
 
 }  // namespace
@@ -253,6 +258,8 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
     }
     explain("sandbox", "  pause, before exec: setsid()  (a session of its own: a terminal's signals reach only "
                        "podrun); close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
+    explain("sandbox", "  pause, before exec: setgroups(0); setresgid(0); setresuid(0); capset(none); every "
+                       "capability dropped from its bounding set  (pause needs no privilege after exec)");
     explain("sandbox", "  pause, before exec: execveat(fd of " + opts.pause_path + ", AT_EMPTY_PATH)");
 
     sys::ChildStack stack;

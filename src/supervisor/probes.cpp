@@ -148,6 +148,7 @@ probe::Target Supervisor::target(size_t i) const {
     t.leaf_dir = ctx_.cgroups.leaf_dir(r.spec->name);
     for (auto& [k, v] : launcher::environment(ctx_, *r.spec)) t.env.push_back(k + "=" + v);
     t.cwd = r.spec->working_dir.empty() ? "/" : r.spec->working_dir;
+    t.confine = ctx_.confine ? ctx_.confine->for_container(r.spec->name) : nullptr;
     return t;
 }
 

@@ -1,5 +1,6 @@
 // Child-side exec helpers (see exec.hpp).
 #include "podrun/sys/exec.hpp"
+#include "podrun/sys/confine.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -27,7 +28,10 @@ const char* child_step_name(int step) {
         case kStepCloexec: return "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)";
         case kStepAffinity: return "sched_setaffinity(the supervisor's CPUs)";
         case kStepSetsid: return "setsid";
-        default: return "setup step";
+        default: {
+            const char* c = confine_step_name(step);
+            return c ? c : "setup step";
+        }
     }
 }
 

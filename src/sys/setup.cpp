@@ -20,6 +20,7 @@
 #include <cstring>
 #include <utility>
 
+#include "podrun/sys/confine.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/exec.hpp"
 #include "podrun/sys/mount.hpp"
@@ -433,7 +434,7 @@ std::vector<ReportPipe::Record> ReportPipe::read_all(int fd) {
 }
 
 void child_setup_and_exec(int report_fd, int parent_pidfd, const OpList& ops, const ExecPlan& exec, int fail_code,
-                          const StartHere* placement) noexcept {
+                          const StartHere* placement, const ChildConfinement* confine) noexcept {
     // A session of its own: a terminal's signals (Ctrl-C, SIGHUP) reach only podrun, which
     // turns them into the grace protocol, and the process has no controlling terminal.
     if (::setsid() < 0) {
@@ -463,9 +464,17 @@ void child_setup_and_exec(int report_fd, int parent_pidfd, const OpList& ops, co
     }
     // Only stdin, stdout and stderr cross the exec: every other fd (the caller's, ours) is
     // closed by it, while the CLOEXEC report pipe stays usable up to the exec itself.
+    // Before the confinement: its seccomp filter is the last step before execve.
     if (int e = child_cloexec_from(3)) {
         ReportPipe::send(report_fd, {kStepCloexec, e});
         _exit(fail_code);
+    }
+    if (confine) {
+        ConfineFailure cf = apply_confinement(*confine, parent_pidfd);
+        if (cf.step != 0) {
+            ReportPipe::send(report_fd, {cf.step, cf.err});
+            _exit(fail_code);
+        }
     }
     int e = exec.exec();
     ReportPipe::send(report_fd, {kStepExec, e});

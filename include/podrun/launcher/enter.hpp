@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "podrun/confine/confine.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/process.hpp"
 #include "podrun/sys/tty.hpp"
@@ -34,6 +35,9 @@ struct EnterRequest {
     int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1 = /dev/null
     bool controlling_tty = false;                       // setsid() + TIOCSCTTY on stdin_fd (for -t)
     bool die_with_parent = true;  // SIGKILL when the calling process dies (pidfd-based, see sys::child_pdeathsig_pidfd)
+    // The container's confinement (its user, capabilities, no_new_privs, seccomp program):
+    // required, so that nothing is entered unconfined by omission. Kept alive by the caller.
+    const confine::ContainerPlan* confine = nullptr;
 };
 
 // What enter() throws when everything worked but the execve itself: err() == ENOENT means

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "podrun/cgroup/cgroup.hpp"
+#include "podrun/confine/confine.hpp"
 #include "podrun/sandbox/sandbox.hpp"
 #include "podrun/spec/env.hpp"
 #include "podrun/spec/pod.hpp"
@@ -26,6 +27,7 @@ struct LaunchContext {
     const cgroup::PodTree& cgroups;
     spec::PodRuntimeInfo info;
     bool die_with_supervisor = true;
+    const confine::PodConfinement* confine = nullptr;  // required by launch(): never unconfined by omission
 };
 
 struct Launched {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "podrun/confine/confine.hpp"
 #include "podrun/spec/pod.hpp"
 #include "podrun/sys/fd.hpp"
 #include "podrun/sys/process.hpp"
@@ -25,6 +26,7 @@ struct Target {
     std::string leaf_dir;     // its cgroup leaf (exec)
     std::vector<std::string> env;  // the container's environment (exec)
     std::string cwd = "/";
+    const confine::ContainerPlan* confine = nullptr;  // exec handlers are confined as the container
 };
 
 enum class Result { Pending, Success, Failure };

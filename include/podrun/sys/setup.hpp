@@ -139,14 +139,17 @@ struct LaunchReport {
 LaunchReport read_launch_report(int read_fd);
 
 class StartHere;
+struct ChildConfinement;
 
 // The last steps of a child podrun starts (pause, a container) once its stdio is set: the
 // parent-death signal through parent_pidfd (if >= 0: the parent is outside the child's pid
 // namespace, so getppid() cannot tell), the setup ops, default signal dispositions, the
-// CPUs its starter had (if placement is given: StartHere), execve.
+// CPUs its starter had (if placement is given: StartHere), the container's credentials and
+// filters (if confine is given: sys::apply_confinement), execve.
 // A failing step is reported on report_fd and the child _exits with fail_code (127 for
 // execve itself). Raw syscalls only; never returns.
 [[noreturn]] void child_setup_and_exec(int report_fd, int parent_pidfd, const OpList& ops, const ExecPlan& exec,
-                                       int fail_code, const StartHere* placement = nullptr) noexcept;
+                                       int fail_code, const StartHere* placement = nullptr,
+                                       const ChildConfinement* confine = nullptr) noexcept;
 
 }  // namespace podrun::sys

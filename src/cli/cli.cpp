@@ -218,11 +218,11 @@ int run(int argc, char** argv) {
                 for (const auto& p : pods) j.push_back(pod::summary_json(p));
                 std::printf("%s\n", j.dump(2).c_str());
             } else {
-                std::printf("%-24s %-10s %-6s %-9s %s\n", "NAME", "PHASE", "READY", "RESTARTS", "AGE");
+                std::printf("%-24s %-10s %-6s %-9s %-6s %s\n", "NAME", "PHASE", "READY", "RESTARTS", "AGE", "PORTS");
                 for (const auto& p : pods) {
-                    std::printf("%-24s %-10s %-6s %-9d %s\n", p.name.c_str(), p.phase.c_str(),
+                    std::printf("%-24s %-10s %-6s %-9d %-6s %s\n", p.name.c_str(), p.phase.c_str(),
                                 (std::to_string(p.ready) + "/" + std::to_string(p.total)).c_str(), p.restarts,
-                                p.age.c_str());
+                                p.age.c_str(), p.ports.c_str());
                 }
             }
             return 0;

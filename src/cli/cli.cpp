@@ -191,10 +191,11 @@ int ps(bool json_out) {
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
-    std::printf("%-24s %-10s %-6s %-9s %s\n", "NAME", "PHASE", "READY", "RESTARTS", "AGE");
+    std::printf("%-24s %-10s %-6s %-9s %-6s %s\n", "NAME", "PHASE", "READY", "RESTARTS", "AGE", "PORTS");
     for (const auto& p : pods) {
-        std::printf("%-24s %-10s %-6s %-9d %s\n", p.name.c_str(), p.phase.c_str(),
-                    (std::to_string(p.ready) + "/" + std::to_string(p.total)).c_str(), p.restarts, p.age.c_str());
+        std::printf("%-24s %-10s %-6s %-9d %-6s %s\n", p.name.c_str(), p.phase.c_str(),
+                    (std::to_string(p.ready) + "/" + std::to_string(p.total)).c_str(), p.restarts, p.age.c_str(),
+                    p.ports.c_str());
     }
     return 0;
 }

@@ -100,6 +100,26 @@ DoctorReport doctor() {
     bool overlay = sys::try_read_file("/proc/filesystems").value_or("").find("overlay") != std::string::npos;
     check("overlayfs", overlay, overlay ? "available (images as rootfs directories)" : "not loaded (modprobe overlay) - images will fail");
 
+    // Networking (docs/network.md): hostPort needs nothing; these say what the pasta and
+    // bridge modes would find.
+    const bool tun = sys::exists("/dev/net/tun");
+    check("/dev/net/tun", tun, tun ? "present" : "missing: pasta cannot give pods outbound connectivity");
+    const bool pasta = sys::exists("/usr/bin/pasta");
+    check("pasta (Debian's passt)", pasta, pasta ? "/usr/bin/pasta" : "not installed (apt-get install passt)");
+    std::string cni_missing;
+    for (const char* plugin : {"bridge", "host-local", "loopback"}) {
+        if (!sys::exists(std::string("/usr/lib/cni/") + plugin)) cni_missing += std::string(cni_missing.empty() ? "" : " ") + plugin;
+    }
+    check("CNI plugins (/usr/lib/cni)", cni_missing.empty(),
+          cni_missing.empty() ? "bridge, host-local, loopback"
+                              : "missing " + cni_missing + " (apt-get install containernetworking-plugins)");
+    const std::string fwd = sys::try_read_file("/proc/sys/net/ipv4/ip_forward").value_or("?");
+    check("ip_forward", fwd.rfind('1', 0) == 0,
+          fwd.rfind('1', 0) == 0 ? "1" : "0: bridged pods cannot reach beyond the host (sysctl net.ipv4.ip_forward=1)");
+    const bool iptables = sys::exists("/usr/sbin/iptables");
+    check("iptables", iptables, iptables ? "/usr/sbin/iptables (the bridge plugin's ipMasq)"
+                                         : "not installed: no outbound NAT for bridged pods (apt-get install iptables)");
+
     auto verdict = [&](std::string item, bool ok, std::string detail) {
         rep.verdicts.push_back({std::move(item), ok, std::move(detail)});
     };
@@ -111,6 +131,7 @@ DoctorReport doctor() {
         verdict(what, ok, ok ? "enforced" : "not enforced here: pods asking for them fail, or run with --no-limits");
     }
     verdict("images (rootfs directories)", pods && overlay, pods && overlay ? "will run" : "will not run");
+    verdict("hostPort", pods, pods ? "served by podrun's forwarder" : "will not run");
     return rep;
 }
 

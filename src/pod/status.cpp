@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "podrun/namespaces/namespaces.hpp"
+#include "podrun/net/ports.hpp"
 #include "podrun/pod/pod.hpp"
 #include "podrun/sys/locks.hpp"
 
@@ -45,6 +46,10 @@ PodSummary summarize(const state::PodPaths& paths, const state::PodState& st) {
         if (c.state == "running" && c.ready && s.supervisor_alive) s.ready++;
     }
     s.age = human_age(st.created_at);
+    for (const auto& p : st.ports) {
+        if (!s.ports.empty()) s.ports += ", ";
+        s.ports += net::format_port(net::PublishedPort{p.host_ip, p.host_port, p.container_port, p.protocol, ""});
+    }
     return s;
 }
 
@@ -86,7 +91,17 @@ std::vector<PodSummary> list() {
 
 json summary_json(const PodSummary& s) {
     return json{{"name", s.name}, {"phase", s.phase}, {"ready", std::to_string(s.ready) + "/" + std::to_string(s.total)},
-                {"restarts", s.restarts}, {"age", s.age}, {"supervisor", s.supervisor_alive ? "alive" : "gone"}};
+                {"restarts", s.restarts}, {"age", s.age}, {"supervisor", s.supervisor_alive ? "alive" : "gone"}, {"ports", s.ports}};
+}
+
+// The hostPorts as the pod's ports name them (hostIP, hostPort, containerPort, protocol).
+static json published_ports_json(const state::PodState& st) {
+    json out = json::array();
+    for (const auto& p : st.ports) {
+        out.push_back(json{{"hostIP", p.host_ip}, {"hostPort", p.host_port}, {"containerPort", p.container_port},
+                           {"protocol", p.protocol}});
+    }
+    return out;
 }
 
 json inspect(const std::string& name) {
@@ -116,6 +131,7 @@ json inspect(const std::string& name) {
                 {"hostIP", "127.0.0.1"},
                 {"podIP", "127.0.0.1"},
                 {"startTime", st->created_at},
+                {"publishedPorts", published_ports_json(*st)},
                 {"initContainerStatuses", init},
                 {"containerStatuses", apps}};
     json metadata{{"name", st->name}, {"namespace", st->namespace_}, {"uid", st->uid},

@@ -2,6 +2,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <memory>
+#include <stdexcept>
+
 #include <spdlog/spdlog.h>
 
 #include "podrun/cgroup/cgroup.hpp"
@@ -10,6 +13,8 @@
 #include "podrun/explain.hpp"
 #include "podrun/launcher/launcher.hpp"
 #include "podrun/pod/images.hpp"
+#include "podrun/net/forwarder.hpp"
+#include "podrun/net/ports.hpp"
 #include "podrun/pod/pod.hpp"
 #include "podrun/sandbox/sandbox.hpp"
 #include "podrun/supervisor/supervisor.hpp"
@@ -55,6 +60,29 @@ private:
 void reap_until_exited(sys::ChildProcess& pause) {
     const pid_t pid = pause.release();
     for (pid_t p = sys::reap_any(); p != 0 && p != pid; p = sys::reap_any()) {
+    }
+}
+
+// Binds the pod's hostPorts. A port somebody holds fails the pod (exit 125) naming the port,
+// its protocol and, when another pod's state records it, that pod.
+std::unique_ptr<net::Forwarder> bind_host_ports(const std::vector<net::PublishedPort>& ports, const std::string& self) {
+    try {
+        return std::make_unique<net::Forwarder>(ports);
+    } catch (const net::PortInUse& e) {
+        std::string holder = "another process";
+        for (const auto& other : state::list_pods()) {
+            if (other == self) continue;
+            auto st = state::load(state::PodPaths::for_pod(other));
+            if (!st) continue;
+            for (const auto& r : st->ports) {
+                if (net::overlaps(e.port, net::PublishedPort{r.host_ip, r.host_port, r.container_port, r.protocol, ""})) {
+                    holder = "pod \"" + other + "\"";
+                }
+            }
+        }
+        throw std::runtime_error(e.port.path + ": hostPort " + std::to_string(e.port.host_port) + "/" +
+                                 e.port.protocol + " on " + e.port.host_ip + " is already in use by " + holder + " (" +
+                                 e.what() + "); free it or choose another hostPort");
     }
 }
 
@@ -112,6 +140,7 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     // Images first, before anything is created: pulled by imagePullPolicy, and each
     // container given what its image says (docs/images.md). The rest runs on this copy.
     check_host(manifest_pod);
+    if (auto problems = net::port_problems(manifest_pod); !problems.empty()) throw InvalidInput(problems);
     spec::Pod pod = manifest_pod;
     std::map<std::string, ImageUse> images = prepare_images(pod, opts.explain);
     // Still before anything of the pod is created: securityContext problems against the
@@ -186,10 +215,22 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
             st.containers.push_back(rec);
         }
     }
+    const std::vector<net::PublishedPort> ports = net::published_ports(pod, !pod.host_network && sys::have_ipv6());
+    for (const auto& p : ports) st.ports.push_back({p.host_ip, p.host_port, p.container_port, p.protocol});
     state::save(paths, st);
     confinement.save(paths.dir());  // for `podrun exec`
 
-    // Step 3: files and volumes on the host.
+    // Step 3: every hostPort bound before anything runs (a port in use fails the pod here,
+    // with nothing started). The listeners live in the supervisor: they die with it, so even
+    // a SIGKILL frees the ports. Declared after the rollback: closed before it runs.
+    std::unique_ptr<net::Forwarder> forwarder;
+    if (pod.host_network && !ports.empty()) {
+        explain("net", "hostNetwork: no forwarder; the containers bind the host's ports themselves");
+    } else if (!ports.empty()) {
+        forwarder = bind_host_ports(ports, name);
+    }
+
+    // Step 3b: files and volumes on the host.
     sys::mkdir_p(paths.logs_dir(), 0700);
     for (const auto& v : pod.volumes) {
         const auto* ed = std::get_if<spec::EmptyDirVolume>(&v.source);
@@ -242,6 +283,7 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     st.pause = {sb.pause.pid(), sys::process_start_time(sb.pause.pid()).value_or(0)};
     st.phase = "Pending";
     spdlog::info("pod {} started: pause pid {}", name, sb.pause.pid());
+    if (forwarder) forwarder->set_target(sb.pause.pidfd());
 
     // Step 5: supervise until every container has ended for good, or a signal stops us.
     spec::PodRuntimeInfo info{st.uid, "127.0.0.1", "127.0.0.1"};
@@ -250,6 +292,7 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     supervisor::SupervisorOptions sup_opts;
     sup_opts.output.print = !opts.detached;
     sup_opts.on_running = opts.on_running;
+    sup_opts.forwarder = forwarder.get();
     sup_opts.grace_override = [&paths]() -> std::optional<int64_t> {
         auto t = sys::try_read_file(paths.stop_request_file());
         if (!t || t->empty()) return std::nullopt;

@@ -49,12 +49,17 @@ json PodState::to_json() const {
                           {"image", c.image}, {"imageID", c.image_id}, {"imageRef", c.image_ref},
                           {"started", c.started}, {"ready", c.ready}});
     }
+    json ps = json::array();
+    for (const auto& p : ports) {
+        ps.push_back(json{{"hostIP", p.host_ip}, {"hostPort", p.host_port}, {"containerPort", p.container_port},
+                          {"protocol", p.protocol}});
+    }
     return json{{"name", name}, {"uid", uid}, {"createdAt", created_at}, {"phase", phase},
                 {"manifest", manifest_path}, {"supervisor", proc_json(supervisor)},
                 {"pause", proc_json(pause)}, {"cgroupParent", cgroup_parent}, {"dirs", dirs},
                 {"graceSeconds", grace_seconds}, {"detached", detached}, {"namespace", namespace_},
                 {"labels", labels}, {"annotations", annotations}, {"hostname", hostname},
-                {"containers", cs}};
+                {"containers", cs}, {"ports", ps}};
 }
 
 PodState PodState::from_json(const json& j) {
@@ -74,6 +79,10 @@ PodState PodState::from_json(const json& j) {
     s.labels = j.value("labels", std::map<std::string, std::string>{});
     s.annotations = j.value("annotations", std::map<std::string, std::string>{});
     s.hostname = j.value("hostname", "");
+    for (const auto& p : j.value("ports", json::array())) {
+        s.ports.push_back(PortRecord{p.value("hostIP", ""), p.value("hostPort", 0), p.value("containerPort", 0),
+                                     p.value("protocol", "TCP")});
+    }
     for (const auto& c : j.value("containers", json::array())) {
         ContainerRecord r;
         r.name = c.value("name", "");

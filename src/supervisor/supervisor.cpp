@@ -49,6 +49,7 @@ Supervisor::Supervisor(const launcher::LaunchContext& ctx, const SupervisorOptio
     // httpGet and tcpSocket sockets are made in the pod's network namespace; this is the
     // way back.
     if (ctx_.sandbox.ns.net) home_netns_ = sys::open_file("/proc/self/ns/net", O_RDONLY);
+    if (opts_.forwarder) epoll_.add(opts_.forwarder->fd(), tag(kForward, 0), EPOLLIN);
 }
 
 // ---- starting ----
@@ -276,6 +277,7 @@ void Supervisor::dispatch(const sys::Epoll::Event& ev) {
         case kGrace: on_grace_over(); break;
         case kPause: on_pause_died(); break;
         case kTerminal: terminal_->on_writable(); break;
+        case kForward: opts_.forwarder->on_ready(); break;
     }
 }
 

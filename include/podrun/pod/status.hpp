@@ -18,6 +18,7 @@ struct PodSummary {
     int restarts = 0;
     std::string age;
     bool supervisor_alive = false;
+    std::string ports;  // published hostPorts: "0.0.0.0:8080->80/tcp, [::]:8080->80/tcp"
 };
 
 // Is the pod's supervisor alive? (it holds the pod's lock for its whole life)

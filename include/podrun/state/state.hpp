@@ -73,6 +73,14 @@ struct ContainerRecord {
     bool ready = false;    // readinessProbe says ready (or none, once started)
 };
 
+// A hostPort the pod's forwarder listens on (in the supervisor: the socket dies with it).
+struct PortRecord {
+    std::string host_ip;  // an address literal (0.0.0.0, ::, ...)
+    int host_port = 0;
+    int container_port = 0;
+    std::string protocol = "TCP";
+};
+
 struct PodState {
     std::string name;
     std::string uid;
@@ -89,6 +97,7 @@ struct PodState {
     std::string hostname;
     std::vector<std::string> dirs;  // directories podrun created (removed on cleanup)
     std::vector<ContainerRecord> containers;
+    std::vector<PortRecord> ports;  // published hostPorts (`ps`, and who holds a port)
 
     nlohmann::json to_json() const;
     static PodState from_json(const nlohmann::json& j);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "podrun/launcher/launcher.hpp"
+#include "podrun/net/forwarder.hpp"
 #include "podrun/probe/handler.hpp"
 #include "podrun/spec/pod.hpp"
 #include "podrun/supervisor/output.hpp"
@@ -81,6 +82,9 @@ struct SupervisorOptions {
     std::function<void()> on_running;
     // Grace period to use instead of terminationGracePeriodSeconds (`podrun down --timeout`).
     std::function<std::optional<int64_t>()> grace_override;
+    // The pod's hostPort forwarder (bound before any container starts), served by this
+    // loop until the pod ends. May be null (no hostPorts, hostNetwork).
+    net::Forwarder* forwarder = nullptr;
 };
 
 class Supervisor {
@@ -98,6 +102,7 @@ private:
         kCheckDeadline, // index = check id
         kKillTimer,     // index = container
         kTerminal,      // our stdout takes more of the queued lines
+        kForward,       // the hostPort forwarder's epoll
     };
     static uint64_t tag(Tag t, size_t i) { return (static_cast<uint64_t>(t) << 32) | i; }
 

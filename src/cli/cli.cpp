@@ -17,6 +17,7 @@
 #include "podrun/pod/pod.hpp"
 #include "podrun/spec/bundle.hpp"
 #include "podrun/sys/error.hpp"
+#include "podrun/spec/resolve.hpp"
 #include "podrun/sys/process.hpp"
 
 namespace podrun::cli {
@@ -34,15 +35,23 @@ std::optional<spec::Bundle> load_bundle_or_report(const std::vector<std::string>
     return std::move(r.bundle);
 }
 
-// The one Pod (or workload) of `file`, for the commands that run one pod so far.
-std::optional<spec::Pod> load_or_report(const std::string& file) {
-    auto b = load_bundle_or_report({file});
+// The one Pod (or workload) of `file`, for the commands that run one pod so far, with the
+// ConfigMaps and Secrets it reads looked up in `file` and `objects` (--configmap, --secret).
+std::optional<spec::Pod> load_or_report(const std::string& file, const std::vector<std::string>& objects = {}) {
+    std::vector<std::string> files{file};
+    files.insert(files.end(), objects.begin(), objects.end());
+    auto b = load_bundle_or_report(files);
     if (!b) return std::nullopt;
     if (b->pods.size() != 1) {
         std::fprintf(stderr, "podrun: %s: holds %zu pods; podrun runs one pod per file so far (podrun validate checks them all)\n",
                      file == "-" ? "<stdin>" : file.c_str(), b->pods.size());
         return std::nullopt;
     }
+    // Nothing is created when a referenced object or key is missing: the kubelet's
+    // CreateContainerConfigError (or FailedMount), each reference named.
+    auto missing = spec::resolve_objects(b->pods[0], *b);
+    for (const auto& m : missing) std::fprintf(stderr, "podrun: pod %s: %s\n", b->pods[0].metadata.name.c_str(), m.c_str());
+    if (!missing.empty()) return std::nullopt;
     return std::move(b->pods[0]);
 }
 
@@ -130,6 +139,11 @@ int run(int argc, char** argv) {
     pod::UpOptions up_opts;
     CLI::App* up = app.add_subcommand("up", "Start a pod in the foreground; Ctrl-C stops it and removes everything");
     up->add_option("file", file, "Pod manifest (JSON or YAML), - for standard input")->required();
+    // podman kube play's --configmap; --secret alike. Two vectors: CLI11 would let one option
+    // overwrite the other.
+    std::vector<std::string> up_configmaps, up_secrets;
+    up->add_option("--configmap", up_configmaps, "A file of ConfigMaps the pod reads (repeatable)");
+    up->add_option("--secret", up_secrets, "A file of Secrets the pod reads (repeatable)");
     bool detach = false;
     up->add_flag("-d,--detach", detach, "Start the pod in the background; return once every container is running");
     up->add_flag("--explain", up_opts.explain, "Narrate every kernel step (clone flags, setns, mounts, cgroup writes)");
@@ -307,7 +321,9 @@ int run(int argc, char** argv) {
         return 0;
     }
     if (*up) {
-        auto p = load_or_report(file);
+        std::vector<std::string> objects = up_configmaps;
+        objects.insert(objects.end(), up_secrets.begin(), up_secrets.end());
+        auto p = load_or_report(file, objects);
         if (!p) return pod::kExitInvalid;
         if (::geteuid() != 0) {
             spdlog::error("podrun up needs root (namespaces, mounts and cgroups); run it with sudo");

@@ -57,6 +57,8 @@ std::string volume_source(const LaunchContext& ctx, const spec::Volume& v) {
     if (const auto* ed = std::get_if<spec::EmptyDirVolume>(&v.source)) {
         return ed->memory ? ctx.paths.memory_volume(v.name) : ctx.paths.disk_volume(v.name);
     }
+    // configMap and secret volumes are written on the pod's memory tmpfs (volumes/data_volume.hpp).
+    if (std::holds_alternative<spec::ObjectVolume>(v.source)) return ctx.paths.memory_volume(v.name);
     return std::get<spec::HostPathVolume>(v.source).path;
 }
 
@@ -160,15 +162,22 @@ sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
                               [&](const spec::Volume& x) { return x.name == m.name; });
         if (v == ctx.pod.volumes.end()) continue;  // the validator rejects this
         std::string src = volume_source(ctx, *v);
+        // A configMap/secret volume is written later, by pause's child: its model says
+        // which subPath is a file.
+        const auto* ov = std::get_if<spec::ObjectVolume>(&v->source);
         if (!m.sub_path.empty()) {
             src += "/" + m.sub_path;
             // Kubernetes creates a missing subPath as a directory.
-            if (!is_regular_or_special_file(src)) ops.add(mkdir_op(src, 0777));
+            if (!ov && !is_regular_or_special_file(src)) ops.add(mkdir_op(src, 0777));
         }
+        const bool is_file = ov ? std::any_of(ov->files.begin(), ov->files.end(),
+                                              [&](const spec::DataFile& f) { return f.path == m.sub_path; })
+                                : is_regular_or_special_file(src);
         std::string dst = root + m.mount_path;
-        ops.add(is_regular_or_special_file(src) ? touch_op(dst) : mkdir_op(dst));
+        ops.add(is_file ? touch_op(dst) : mkdir_op(dst));
         ops.add(bind_op(src, dst, "volume \"" + m.name + "\" at " + m.mount_path + (m.read_only ? " (readOnly)" : "")));
-        if (m.read_only) ops.add(readonly_op(dst));
+        // configMap and secret volumes are always read-only, as the kubelet mounts them.
+        if (m.read_only || std::holds_alternative<spec::ObjectVolume>(v->source)) ops.add(readonly_op(dst));
     }
     if (!c.working_dir.empty()) ops.add(mkdir_op(root + c.working_dir));
     ops.add(Op{OpKind::Chdir, root, "", "", "", 0, 0, -1, false, ""});

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "podrun/explain.hpp"
+#include "podrun/volumes/data_volume.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/exec.hpp"
 #include "podrun/sys/io.hpp"
@@ -110,6 +111,7 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
         ops.add(Op{OpKind::Mount, "tmpfs", dir, "tmpfs", data, MS_NOSUID | MS_NODEV, 0, -1, false,
                    "emptyDir \"" + v.name + "\" (medium: Memory) as its own tmpfs"});
     }
+    volumes::add_data_volume_ops(ops, pod, paths);  // configMap and secret volumes
     if (ns.uts) {
         ops.add(Op{OpKind::Sethostname, pod.effective_hostname(), "", "", "", 0, 0, -1, false,
                    "hostname = spec.hostname or metadata.name"});
@@ -138,13 +140,17 @@ int pause_main(void* arg) noexcept {
 
 }  // namespace
 
+// pause's cgroup leaf beside the containers' leaves: '_' is in no DNS-1123 label, so no
+// container (which may well be named "pause", as in Kubernetes) can share it.
+constexpr const char* kPauseLeaf = "_pause";
+
 Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::PodTree& cg,
               const SandboxOptions& opts) {
     Sandbox sb;
     sb.ns = namespaces::PodNamespaces::for_pod(pod);
     sb.ns.chrooted = !sys::root_is_mount_point();
     sys::OpList ops = pod_setup_ops(pod, paths, sb.ns);
-    sys::UniqueFd leaf = cg.make_leaf("pause");
+    sys::UniqueFd leaf = cg.make_leaf(kPauseLeaf);
     sys::ExecPlan exec({opts.pause_path}, {}, "");
     sys::ReportPipe report = sys::ReportPipe::make();
     sys::UniqueFd self_pidfd = sys::pidfd_open(::getpid());
@@ -156,7 +162,7 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
                                "})  (pause's child inherits it: it starts on the CPU we sleep on while it runs)");
     }
     explain("sandbox", "clone3(" + namespaces::flag_names(flags | sys::kClone3RunFlags | 0x200000000ULL) +
-                           ", cgroup=" + cg.leaf_dir("pause") + ")  -> pause, PID 1 of the pod" +
+                           ", cgroup=" + cg.leaf_dir(kPauseLeaf) + ")  -> pause, PID 1 of the pod" +
                            (sys::kClone3RunFlags ? " (in our memory on a stack of its own until it execs)" : ""));
     for (size_t i = 0; i < ops.size(); i++) {
         explain("sandbox", "  pause, before exec: " + ops.describe(i) +

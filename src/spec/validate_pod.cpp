@@ -38,7 +38,7 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
     for (const auto& item : v.items())
         if (is_volume_source(item.key()) && !item.value().is_null()) ++sources;
     if (sources == 0) {
-        ck.error(p, "must give a volume source: emptyDir or hostPath");
+        ck.error(p, "must give a volume source: emptyDir, hostPath, configMap or secret");
         return vol;
     }
     if (sources > 1) {
@@ -98,6 +98,10 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
                 h.type = it->second;
         }
         vol.source = h;
+    } else if (const Json* cm = member(v, "configMap")) {
+        vol.source = validate_object_volume(ck, *cm, join(p, "configMap"), ObjectKind::ConfigMap);
+    } else if (const Json* sec = member(v, "secret")) {
+        vol.source = validate_object_volume(ck, *sec, join(p, "secret"), ObjectKind::Secret);
     }
     return vol;
 }

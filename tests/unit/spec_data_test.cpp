@@ -41,6 +41,7 @@ spec:
       items: [{key: pw, path: dir/pw, mode: 0600}]
   containers:
   - name: c
+    command: [x]
     envFrom:
     - {configMapRef: {name: cm}, prefix: P_}
     env:
@@ -89,6 +90,7 @@ spec:
   - {name: w, secret: {secretName: nope, optional: true}}
   containers:
   - name: c
+    command: [x]
     env:
     - name: X
       valueFrom: {secretKeyRef: {name: s, key: k}}

@@ -52,6 +52,7 @@ spec:
     - -c
     - |
       echo "greeting=$(cat /cfg/greeting)"
+      echo "sub=$(cat /one.txt)"
       echo "link=$(readlink /cfg/greeting)"
       echo "data=$(readlink /cfg/..data | cut -c1-3)"
       echo "nested=$(cat /picked/nested/hello.txt)"
@@ -80,6 +81,7 @@ spec:
       valueFrom: {configMapKeyRef: {name: app-config, key: mode.conf}}
     volumeMounts:
     - {name: cfg, mountPath: /cfg}
+    - {name: cfg, mountPath: /one.txt, subPath: greeting}
     - {name: picked, mountPath: /picked}
     - {name: sec, mountPath: /sec}
     - {name: maybe, mountPath: /maybe}
@@ -93,6 +95,7 @@ TEST_F(K8sConfig, ConfigMapAndSecretVolumesAndEnv) {
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     auto v = [&](const std::string& k) { return container_value(r.out, "show", k); };
     EXPECT_EQ(v("greeting"), "hello-from-configmap") << r.out;
+    EXPECT_EQ(v("sub"), "hello-from-configmap");  // a subPath binds the one file
     EXPECT_EQ(v("link"), "..data/greeting");
     EXPECT_EQ(v("data"), "..2");  // ..data -> ..2026_..., the kubelet's timestamped directory
     EXPECT_EQ(v("nested"), "hello-from-configmap");

@@ -112,11 +112,9 @@ constexpr Field container[] = {
 constexpr Field env_var[] = {{"name", S}, {"value", S}, {"valueFrom", S}};
 
 constexpr Field env_var_source[] = {
-    {"fieldRef", S},
-    {"resourceFieldRef", N},
-    {"configMapKeyRef", S},
-    {"secretKeyRef", S},
-    {"fileKeyRef", N},  // Kubernetes 1.34 (EnvFiles): in the v1 schema, not implemented yet
+    {"fieldRef", S},     {"resourceFieldRef", N}, {"configMapKeyRef", S},
+    {"secretKeyRef", S}, {"fileKeyRef", N},  // Kubernetes 1.34 (EnvFiles): in the v1 schema, not
+                                             // implemented yet
 };
 
 constexpr Field key_selector[] = {{"name", S}, {"key", S}, {"optional", S}};
@@ -278,13 +276,13 @@ constexpr Field sysctl[] = {{"name", S}, {"value", S}};
 constexpr Field list[] = {{"apiVersion", S}, {"kind", S}, {"metadata", I}, {"items", S}};
 
 constexpr Field config_map[] = {
-    {"apiVersion", S}, {"kind", S}, {"metadata", S},
+    {"apiVersion", S}, {"kind", S},       {"metadata", S},
     {"data", S},       {"binaryData", S}, {"immutable", S},
 };
 
 constexpr Field secret[] = {
-    {"apiVersion", S}, {"kind", S},       {"metadata", S},  {"data", S},
-    {"stringData", S}, {"type", S},       {"immutable", S},
+    {"apiVersion", S}, {"kind", S}, {"metadata", S},  {"data", S},
+    {"stringData", S}, {"type", S}, {"immutable", S},
 };
 
 constexpr Field persistent_volume_claim[] = {

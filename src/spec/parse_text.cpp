@@ -67,7 +67,9 @@ ParsedText parse_json(std::string_view text) {
     return out;
 }
 
-bool digit(char c) { return c >= '0' && c <= '9'; }
+bool digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 // Skips the digits from i on; returns how many there were.
 size_t skip_digits(const std::string& s, size_t& i) {

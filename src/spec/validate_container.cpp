@@ -269,7 +269,8 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
     }
     check_ports(ck, v, path, c);
     if (member(v, "resizePolicy") != nullptr)
-        ck.note("resizePolicy (podrun does not resize a running container in place)", join(path, "resizePolicy"));
+        ck.note("resizePolicy (podrun does not resize a running container in place)",
+                join(path, "resizePolicy"));
     validate_env_from(ck, v, path, c);
     check_env(ck, v, path, c);
     if (const Json* r = member(v, "resources"))

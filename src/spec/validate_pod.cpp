@@ -11,10 +11,12 @@ namespace {
 void check_metadata(Checker& ck, const Json& doc, Pod& pod) {
     validate_metadata(ck, doc, pod.metadata, true);
     // podrun's one annotation: the pod's pids.max (a limit Kubernetes sets per node).
-    if (auto it = pod.metadata.annotations.find("podrun.io/pids-max"); it != pod.metadata.annotations.end()) {
+    if (auto it = pod.metadata.annotations.find("podrun.io/pids-max");
+        it != pod.metadata.annotations.end()) {
         const std::string& v = it->second;
-        bool digits = !v.empty() && v.size() <= 9 &&
-                      std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+        bool digits = !v.empty() && v.size() <= 9 && std::all_of(v.begin(), v.end(), [](char ch) {
+            return ch >= '0' && ch <= '9';
+        });
         if (!digits || std::stoll(v) < 1) {
             ck.error(key_path("metadata.annotations", it->first),
                      quote(v) + " is not a positive integer (the pod's pids.max, e.g. \"100\")");

@@ -136,11 +136,13 @@ spec:
     volumeMounts:
     - {name: cfg, mountPath: /cfg}
 )Y");
-    const std::string secret = dir.file("secret.yaml",
-                                        "apiVersion: v1\nkind: Secret\nmetadata: {name: tok}\ndata: {t: dG9rZW4=}\n");
+    const std::string secret =
+        dir.file("secret.yaml",
+                 "apiVersion: v1\nkind: Secret\nmetadata: {name: tok}\ndata: {t: dG9rZW4=}\n");
     for (const std::string value : {"first", "second"}) {
-        const std::string cm = dir.file("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: live}\ndata: {value: " +
-                                                       value + "}\n");
+        const std::string cm = dir.file(
+            "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: live}\ndata: {value: " +
+                           value + "}\n");
         RunResult r = podrun({"up", pod, "--configmap", cm, "--secret", secret}, "", 60);
         ASSERT_FALSE(r.timed_out);
         ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -185,9 +187,12 @@ spec:
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_EQ(r.out.find("started"), std::string::npos);
     for (const char* want : {
-             "FailedMount: MountVolume.SetUp failed for volume \"gone\": secret \"no-secret\" not found",
-             "FailedMount: MountVolume.SetUp failed for volume \"badkey\": configmap references non-existent config key: b",
-             "CreateContainerConfigError: container \"app\": couldn't find key b in ConfigMap default/have",
+             "FailedMount: MountVolume.SetUp failed for volume \"gone\": secret \"no-secret\" not "
+             "found",
+             "FailedMount: MountVolume.SetUp failed for volume \"badkey\": configmap references "
+             "non-existent config key: b",
+             "CreateContainerConfigError: container \"app\": couldn't find key b in ConfigMap "
+             "default/have",
              "CreateContainerConfigError: container \"app\": configmap \"no-cm\" not found",
              "CreateContainerConfigError: container \"app\": secret \"no-secret\" not found",
          })

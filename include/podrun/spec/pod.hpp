@@ -31,7 +31,7 @@ struct EnvVar {
     std::string name;
     std::string value;                      // literal value (may hold $(VAR) references)
     std::optional<std::string> field_path;  // set when valueFrom.fieldRef is used
-    std::optional<KeyRef> key_ref;          // set when valueFrom.{configMap,secret}KeyRef is used
+    std::optional<KeyRef> key_ref = {};     // set when valueFrom.{configMap,secret}KeyRef is used
     // The value came from an object (spec/resolve.hpp): used as is, never $(VAR)-expanded,
     // as the kubelet treats every valueFrom value.
     bool verbatim = false;

@@ -93,6 +93,8 @@ complete -c podrun -n "__fish_seen_subcommand_from validate" -s f -l filename -r
 complete -c podrun -n "__fish_seen_subcommand_from up validate" -F
 complete -c podrun -n "__fish_seen_subcommand_from up" -s d -l detach -d "Start in the background"
 complete -c podrun -n "__fish_seen_subcommand_from up" -l explain -d "Narrate every kernel step"
+complete -c podrun -n "__fish_seen_subcommand_from up" -l configmap -r -F -d "A file of ConfigMaps the pod reads"
+complete -c podrun -n "__fish_seen_subcommand_from up" -l secret -r -F -d "A file of Secrets the pod reads"
 complete -c podrun -n "__fish_seen_subcommand_from up" -l cgroup-parent -x -a "(__fish_complete_directories)" -d "cgroup2 parent directory"
 complete -c podrun -n "__fish_seen_subcommand_from up" -l no-limits -d "Run even if limits cannot be enforced"
 complete -c podrun -n "__fish_seen_subcommand_from up" -l pids-max -x -d "pids.max of the pod cgroup"

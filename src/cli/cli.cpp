@@ -25,6 +25,7 @@
 #include "podrun/pod/tree.hpp"
 #include "podrun/pod/version.hpp"
 #include "podrun/spec/bundle.hpp"
+#include "podrun/spec/resolve.hpp"
 
 namespace podrun::cli {
 
@@ -43,15 +44,23 @@ std::optional<spec::Bundle> load_bundle_or_report(const std::vector<std::string>
     return std::move(r.bundle);
 }
 
-// The one Pod (or workload) of `file`, for the commands that run one pod so far.
-std::optional<spec::Pod> load_or_report(const std::string& file) {
-    auto b = load_bundle_or_report({file});
+// The one Pod (or workload) of `file`, for the commands that run one pod so far, with the
+// ConfigMaps and Secrets it reads looked up in `file` and `objects` (--configmap, --secret).
+std::optional<spec::Pod> load_or_report(const std::string& file, const std::vector<std::string>& objects = {}) {
+    std::vector<std::string> files{file};
+    files.insert(files.end(), objects.begin(), objects.end());
+    auto b = load_bundle_or_report(files);
     if (!b) return std::nullopt;
     if (b->pods.size() != 1) {
         std::fprintf(stderr, "podrun: %s: holds %zu pods; podrun runs one pod per file so far (podrun validate checks them all)\n",
                      source_name(file).c_str(), b->pods.size());
         return std::nullopt;
     }
+    // Nothing is created when a referenced object or key is missing: the kubelet's
+    // CreateContainerConfigError (or FailedMount), each reference named.
+    auto missing = spec::resolve_objects(b->pods[0], *b);
+    for (const auto& m : missing) std::fprintf(stderr, "podrun: pod %s: %s\n", b->pods[0].metadata.name.c_str(), m.c_str());
+    if (!missing.empty()) return std::nullopt;
     return std::move(b->pods[0]);
 }
 
@@ -95,6 +104,9 @@ CLI::App* define_up(CLI::App& app, UpArgs& a) {
     CLI::App* up = app.add_subcommand("up", "Start a pod in the foreground; Ctrl-C stops it and removes everything");
     pod::UpOptions& o = a.options;
     up->add_option("file", a.file, "Pod manifest (JSON or YAML), - for standard input")->required();
+    // podman kube play's --configmap; --secret alike.
+    up->add_option("--configmap", a.configmaps, "A file of ConfigMaps the pod reads (repeatable)");
+    up->add_option("--secret", a.secrets, "A file of Secrets the pod reads (repeatable)");
     up->add_flag("-d,--detach", a.detach, "Start the pod in the background; return once every container is running");
     up->add_flag("--explain", o.explain, "Narrate every kernel step (clone flags, setns, mounts, cgroup writes)");
     up->add_option("--cgroup-parent", o.cgroup_parent, "cgroup2 directory to create the pod under");
@@ -125,7 +137,9 @@ int print_detached(const std::string& name, const pod::DetachedOutcome& r) {
 }
 
 int up(const UpArgs& a) {
-    auto p = load_or_report(a.file);
+    std::vector<std::string> objects = a.configmaps;
+    objects.insert(objects.end(), a.secrets.begin(), a.secrets.end());
+    auto p = load_or_report(a.file, objects);
     if (!p) return pod::kExitInvalid;
     if (!require_root("up", "namespaces, mounts and cgroups")) return pod::kExitPodrunFailed;
     if (a.options.explain) explain_to_stderr();

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "podrun/explain.hpp"
+#include "podrun/volumes/data_volume.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/exec.hpp"
 #include "podrun/sys/io.hpp"
@@ -142,6 +143,7 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
                    "emptyDir \"" + v.name + "\" (medium: Memory) as its own tmpfs" +
                        (fs_group ? "; fsGroup " + std::to_string(*fs_group) + ": its group, g+rwx, setgid" : "")});
     }
+    volumes::add_data_volume_ops(ops, pod, paths);  // configMap and secret volumes
     if (ns.uts) {
         ops.add(Op{OpKind::Sethostname, pod.effective_hostname(), "", "", "", 0, 0, -1, false,
                    "hostname = spec.hostname or metadata.name"});
@@ -210,6 +212,10 @@ int pause_main(void* arg) noexcept {
 
 }  // namespace
 
+// pause's cgroup leaf beside the containers' leaves: '_' is in no DNS-1123 label, so no
+// container (which may well be named "pause", as in Kubernetes) can share it.
+constexpr const char* kPauseLeaf = "_pause";
+
 Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::PodTree& cg,
               const SandboxOptions& opts) {
     Sandbox sb;
@@ -231,7 +237,7 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
     }
     sys::SocketPair chan = sys::make_socketpair();
     sys::OpList ops = pod_setup_ops(pod, paths, sb.ns, sb.no_pivot, chan.b.get());
-    sys::UniqueFd leaf = cg.make_leaf("pause");
+    sys::UniqueFd leaf = cg.make_leaf(kPauseLeaf);
     // pause's root holds no binaries: it is exec'd through an fd opened here.
     sys::UniqueFd pause_bin = sys::open_file(opts.pause_path, O_PATH);
     sys::ExecPlan exec({opts.pause_path}, {}, "");
@@ -246,7 +252,7 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
                                "})  (pause's child inherits it: it starts on the CPU we sleep on while it runs)");
     }
     explain("sandbox", "clone3(" + namespaces::flag_names(flags | sys::kClone3RunFlags | 0x200000000ULL) +
-                           ", cgroup=" + cg.leaf_dir("pause") + ")  -> pause, PID 1 of the pod" +
+                           ", cgroup=" + cg.leaf_dir(kPauseLeaf) + ")  -> pause, PID 1 of the pod" +
                            (sys::kClone3RunFlags ? " (in our memory on a stack of its own until it execs)" : ""));
     for (size_t i = 0; i < ops.size(); i++) {
         explain("sandbox", "  pause, before exec: " + ops.describe(i) +

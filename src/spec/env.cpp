@@ -89,8 +89,9 @@ EnvList container_env(const Pod& pod, const Container& c, const PodRuntimeInfo& 
     EnvList env;
     for (const EnvVar& v : c.env) {
         // fieldRef values are used verbatim; literal values expand against what came before.
-        std::string value =
-            v.field_path ? field_value(pod, *v.field_path, info) : expand(v.value, env);
+        std::string value = v.field_path ? field_value(pod, *v.field_path, info)
+                            : v.verbatim ? v.value
+                                         : expand(v.value, env);
         // A redefinition keeps the first position and takes the new value (Kubernetes keeps a
         // map, so only "last wins" is specified; a stable order is podrun's choice).
         bool replaced = false;
@@ -114,10 +115,12 @@ std::vector<std::string> container_argv(const Container& c, const EnvList& env) 
     return argv;
 }
 
-std::vector<std::string> expand_static(const std::vector<std::string>& command, const Container& c) {
+std::vector<std::string> expand_static(const std::vector<std::string>& command,
+                                       const Container& c) {
     EnvList env;
     for (const auto& e : c.env) {
-        if (!e.field_path) env.emplace_back(e.name, e.value);
+        // Only literal values, as the kubelet's ExpandContainerCommandOnlyStatic.
+        if (!e.field_path && !e.verbatim && !e.key_ref) env.emplace_back(e.name, e.value);
     }
     std::vector<std::string> out;
     for (const auto& a : command) out.push_back(expand(a, env));

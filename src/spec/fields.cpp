@@ -69,11 +69,14 @@ constexpr Field pod_spec[] = {
     {"securityContext", S},
     {"activeDeadlineSeconds", N},
     {"hostAliases", N},
+    // Only os.name: linux means anything here (windows: refused in validate_pod.cpp).
     {"os", N},
     {"hostUsers", S},  // true only, for now (validate_pod.cpp)
     {"subdomain", N},
     {"setHostnameAsFQDN", N},
-    {"ephemeralContainers", N},
+    {"ephemeralContainers", R,
+     "ephemeral containers are added to a running pod through the API server; to debug a pod "
+     "podrun runs, use `podrun exec POD -c CONTAINER -- sh`"},
     {"resourceClaims", N},
 };
 
@@ -99,19 +102,29 @@ constexpr Field container[] = {
     {"stdin", N},
     {"stdinOnce", N},
     {"tty", N},
-    {"envFrom", N},
+    {"envFrom", S},
     {"volumeDevices", N},
-    {"resizePolicy", N},
+    {"resizePolicy", S},  // accepted and named in a warning (validate_container.cpp)
+    // Kubernetes 1.34 (ContainerRestartRules): in the v1 schema, not implemented by podrun.
+    {"restartPolicyRules", N},
 };
 
 constexpr Field env_var[] = {{"name", S}, {"value", S}, {"valueFrom", S}};
 
 constexpr Field env_var_source[] = {
-    {"fieldRef", S},
-    {"resourceFieldRef", N},
-    {"configMapKeyRef", N},
-    {"secretKeyRef", N},
+    {"fieldRef", S},     {"resourceFieldRef", N}, {"configMapKeyRef", S},
+    {"secretKeyRef", S}, {"fileKeyRef", N},  // Kubernetes 1.34 (EnvFiles): in the v1 schema, not
+                                             // implemented yet
 };
+
+constexpr Field key_selector[] = {{"name", S}, {"key", S}, {"optional", S}};
+constexpr Field env_from_source[] = {{"configMapRef", S}, {"secretRef", S}, {"prefix", S}};
+constexpr Field env_from_ref[] = {{"name", S}, {"optional", S}};
+constexpr Field config_map_volume[] = {
+    {"name", S}, {"items", S}, {"defaultMode", S}, {"optional", S}};
+constexpr Field secret_volume[] = {
+    {"secretName", S}, {"items", S}, {"defaultMode", S}, {"optional", S}};
+constexpr Field key_to_path[] = {{"key", S}, {"path", S}, {"mode", S}};
 
 constexpr Field object_field_selector[] = {{"apiVersion", S}, {"fieldPath", S}};
 
@@ -131,38 +144,43 @@ constexpr Field volume_mount[] = {
     {"recursiveReadOnly", N},
 };
 
+// A volume plugin that needs a storage system, a cloud provider or a CSI driver.
+constexpr std::string_view kClusterVolume =
+    "a cluster volume plugin (it needs a storage system, cloud provider or CSI driver that "
+    "podrun does not talk to); on one machine use hostPath, emptyDir or persistentVolumeClaim";
+
 constexpr Field volume[] = {
     {"name", S},
     {"emptyDir", S},
     {"hostPath", S},
-    {"configMap", N},
-    {"secret", N},
+    {"configMap", S},
+    {"secret", S},
     {"persistentVolumeClaim", N},
     {"projected", N},
     {"downwardAPI", N},
     {"ephemeral", N},
-    {"csi", N},
+    {"csi", R, kClusterVolume},
     {"image", N},
-    {"nfs", N},
-    {"iscsi", N},
-    {"gitRepo", N},
-    {"gcePersistentDisk", N},
-    {"awsElasticBlockStore", N},
-    {"glusterfs", N},
-    {"rbd", N},
-    {"flexVolume", N},
-    {"cinder", N},
-    {"cephfs", N},
-    {"flocker", N},
-    {"fc", N},
-    {"azureFile", N},
-    {"azureDisk", N},
-    {"vsphereVolume", N},
-    {"quobyte", N},
-    {"photonPersistentDisk", N},
-    {"portworxVolume", N},
-    {"scaleIO", N},
-    {"storageos", N},
+    {"nfs", R, kClusterVolume},
+    {"iscsi", R, kClusterVolume},
+    {"gitRepo", R, kClusterVolume},
+    {"gcePersistentDisk", R, kClusterVolume},
+    {"awsElasticBlockStore", R, kClusterVolume},
+    {"glusterfs", R, kClusterVolume},
+    {"rbd", R, kClusterVolume},
+    {"flexVolume", R, kClusterVolume},
+    {"cinder", R, kClusterVolume},
+    {"cephfs", R, kClusterVolume},
+    {"flocker", R, kClusterVolume},
+    {"fc", R, kClusterVolume},
+    {"azureFile", R, kClusterVolume},
+    {"azureDisk", R, kClusterVolume},
+    {"vsphereVolume", R, kClusterVolume},
+    {"quobyte", R, kClusterVolume},
+    {"photonPersistentDisk", R, kClusterVolume},
+    {"portworxVolume", R, kClusterVolume},
+    {"scaleIO", R, kClusterVolume},
+    {"storageos", R, kClusterVolume},
 };
 
 constexpr Field empty_dir[] = {{"medium", S}, {"sizeLimit", S}};
@@ -258,13 +276,13 @@ constexpr Field sysctl[] = {{"name", S}, {"value", S}};
 constexpr Field list[] = {{"apiVersion", S}, {"kind", S}, {"metadata", I}, {"items", S}};
 
 constexpr Field config_map[] = {
-    {"apiVersion", S}, {"kind", S}, {"metadata", S},
+    {"apiVersion", S}, {"kind", S},       {"metadata", S},
     {"data", S},       {"binaryData", S}, {"immutable", S},
 };
 
 constexpr Field secret[] = {
-    {"apiVersion", S}, {"kind", S},       {"metadata", S},  {"data", S},
-    {"stringData", S}, {"type", S},       {"immutable", S},
+    {"apiVersion", S}, {"kind", S}, {"metadata", S},  {"data", S},
+    {"stringData", S}, {"type", S}, {"immutable", S},
 };
 
 constexpr Field persistent_volume_claim[] = {
@@ -372,6 +390,18 @@ std::string_view kind_name(Kind k) {
             return "a workload (Deployment, Job, ...)";
         case Kind::PodTemplateSpec:
             return "PodTemplateSpec";
+        case Kind::KeySelector:
+            return "ConfigMapKeySelector";
+        case Kind::EnvFromSource:
+            return "EnvFromSource";
+        case Kind::EnvFromRef:
+            return "ConfigMapEnvSource";
+        case Kind::ConfigMapVolume:
+            return "ConfigMapVolumeSource";
+        case Kind::SecretVolume:
+            return "SecretVolumeSource";
+        case Kind::KeyToPath:
+            return "KeyToPath";
     }
     return "?";
 }
@@ -452,6 +482,18 @@ std::span<const Field> fields_of(Kind k) {
             return workload;
         case Kind::PodTemplateSpec:
             return pod_template_spec;
+        case Kind::KeySelector:
+            return key_selector;
+        case Kind::EnvFromSource:
+            return env_from_source;
+        case Kind::EnvFromRef:
+            return env_from_ref;
+        case Kind::ConfigMapVolume:
+            return config_map_volume;
+        case Kind::SecretVolume:
+            return secret_volume;
+        case Kind::KeyToPath:
+            return key_to_path;
     }
     return {};
 }

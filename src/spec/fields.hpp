@@ -59,6 +59,12 @@ enum class Kind {
     VolumeResourceRequirements,
     Workload,
     PodTemplateSpec,
+    KeySelector,      // ConfigMapKeySelector and SecretKeySelector (same fields)
+    EnvFromSource,
+    EnvFromRef,       // ConfigMapEnvSource and SecretEnvSource (same fields)
+    ConfigMapVolume,
+    SecretVolume,
+    KeyToPath,
 };
 
 std::string_view kind_name(Kind k);

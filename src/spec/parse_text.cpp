@@ -67,7 +67,9 @@ ParsedText parse_json(std::string_view text) {
     return out;
 }
 
-bool digit(char c) { return c >= '0' && c <= '9'; }
+bool digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 // Skips the digits from i on; returns how many there were.
 size_t skip_digits(const std::string& s, size_t& i) {
@@ -116,6 +118,14 @@ Json plain_scalar(const std::string& s) {
     if (is_yaml_int(s)) {
         int64_t v = 0;
         const char* b = s.data() + (s[0] == '+' ? 1 : 0);
+        // go-yaml v2 reads ints with strconv.ParseInt(s, 0, 64): a leading 0 is octal, as
+        // in `defaultMode: 0644` (an invalid octal such as 08 falls back to a float below).
+        const size_t digits = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+        if (s.size() - digits > 1 && s[digits] == '0') {
+            auto [p, ec] = std::from_chars(s.data() + digits + 1, s.data() + s.size(), v, 8);
+            if (ec == std::errc() && p == s.data() + s.size()) return s[0] == '-' ? -v : v;
+            return std::stod(s);
+        }
         auto [p, ec] = std::from_chars(b, s.data() + s.size(), v);
         if (ec == std::errc() && p == s.data() + s.size()) return v;
         return std::stod(s);  // beyond int64: go-yaml falls back to a float as well

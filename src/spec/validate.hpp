@@ -54,4 +54,14 @@ void validate_probes_and_hooks(Checker& ck, const Json& v, const std::string& pa
 // missing request to its limit.
 Resources validate_resources(Checker& ck, const Json& v, const std::string& path);
 
+// env[i].valueFrom.configMapKeyRef / secretKeyRef at `value_from` (validate_data.cpp).
+std::optional<KeyRef> validate_key_ref(Checker& ck, const Json& from, const std::string& value_from);
+
+// The container's envFrom[] into c.env_from.
+void validate_env_from(Checker& ck, const Json& v, const std::string& path, Container& c);
+
+// volumes[i].configMap (at `path`, the source's own path) or volumes[i].secret.
+ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::string& path,
+                                    ObjectKind kind);
+
 }  // namespace podrun::spec::detail

@@ -102,11 +102,13 @@ void check_env(Checker& ck, const Json& v, const std::string& path, Container& c
             for (const auto& item : from->items())
                 if (!item.value().is_null()) ++sources;
             if (sources == 0)
-                ck.error(vp, "must give a source: fieldRef");
+                ck.error(vp, "must give a source: fieldRef, configMapKeyRef or secretKeyRef");
             else if (sources > 1)
                 ck.error(vp, "may give only one source");
             else if (member(*from, "fieldRef") != nullptr)
                 var.field_path = field_ref(ck, *from, vp);
+            else if (member(*from, "configMapKeyRef") || member(*from, "secretKeyRef"))
+                var.key_ref = validate_key_ref(ck, *from, vp);
         }
         c.env.push_back(std::move(var));
     }
@@ -257,13 +259,9 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
     if (auto name = ck.string(v, "name", path)) {
         if (std::string why = check_dns1123_label(*name); !why.empty()) {
             ck.error(join(path, "name"), quote(*name) + " " + why);
-        } else if (*name == "pause") {
-            // The pod's cgroup holds one leaf per container and one for pause, named so
-            // (DESIGN.md section 4): a container of that name would share pause's leaf, and
-            // its exit (which empties its leaf) would kill pause and the pod.
-            ck.error(join(path, "name"), "\"pause\" is the name of the pod's own pause process (its cgroup is "
-                                         "<pod>/pause); name the container otherwise, e.g. \"pause-app\"");
         }
+        // "pause" is a container name like any other: pause's own cgroup leaf is "_pause",
+        // a name no DNS-1123 label can take (sandbox.cpp).
         c.name = *name;
     } else if (member(v, "name") == nullptr) {
         ck.error(join(path, "name"), "required");
@@ -279,6 +277,10 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
         c.working_dir = *wd;
     }
     check_ports(ck, v, path, c);
+    if (member(v, "resizePolicy") != nullptr)
+        ck.note("resizePolicy (podrun does not resize a running container in place)",
+                join(path, "resizePolicy"));
+    validate_env_from(ck, v, path, c);
     check_env(ck, v, path, c);
     if (const Json* r = member(v, "resources"))
         c.resources = validate_resources(ck, *r, join(path, "resources"));

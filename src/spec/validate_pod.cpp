@@ -11,10 +11,12 @@ namespace {
 void check_metadata(Checker& ck, const Json& doc, Pod& pod) {
     validate_metadata(ck, doc, pod.metadata, true);
     // podrun's one annotation: the pod's pids.max (a limit Kubernetes sets per node).
-    if (auto it = pod.metadata.annotations.find("podrun.io/pids-max"); it != pod.metadata.annotations.end()) {
+    if (auto it = pod.metadata.annotations.find("podrun.io/pids-max");
+        it != pod.metadata.annotations.end()) {
         const std::string& v = it->second;
-        bool digits = !v.empty() && v.size() <= 9 &&
-                      std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+        bool digits = !v.empty() && v.size() <= 9 && std::all_of(v.begin(), v.end(), [](char ch) {
+            return ch >= '0' && ch <= '9';
+        });
         if (!digits || std::stoll(v) < 1) {
             ck.error(key_path("metadata.annotations", it->first),
                      quote(v) + " is not a positive integer (the pod's pids.max, e.g. \"100\")");
@@ -38,7 +40,7 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
     for (const auto& item : v.items())
         if (is_volume_source(item.key()) && !item.value().is_null()) ++sources;
     if (sources == 0) {
-        ck.error(p, "must give a volume source: emptyDir or hostPath");
+        ck.error(p, "must give a volume source: emptyDir, hostPath, configMap or secret");
         return vol;
     }
     if (sources > 1) {
@@ -98,6 +100,10 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
                 h.type = it->second;
         }
         vol.source = h;
+    } else if (const Json* cm = member(v, "configMap")) {
+        vol.source = validate_object_volume(ck, *cm, join(p, "configMap"), ObjectKind::ConfigMap);
+    } else if (const Json* sec = member(v, "secret")) {
+        vol.source = validate_object_volume(ck, *sec, join(p, "secret"), ObjectKind::Secret);
     }
     return vol;
 }

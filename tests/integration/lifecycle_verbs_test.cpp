@@ -106,7 +106,7 @@ TEST_F(LifecycleVerbs, DetachedPodIsListedLoggedInspectedAndDowned) {
     // tree: pause is PID 1 inside; each container's main process is the supervisor's child.
     auto tree = t::podrun({"tree", "it-verbs"});
     ASSERT_EQ(tree.exit_code, 0) << tree.err;
-    EXPECT_NE(tree.out.find("podrun-pause  host pid " + std::to_string(t::pause_pid("it-verbs")) + ", pod pid 1  [pause]"),
+    EXPECT_NE(tree.out.find("podrun-pause  host pid " + std::to_string(t::pause_pid("it-verbs")) + ", pod pid 1  [_pause]"),
               std::string::npos)
         << tree.out;
     EXPECT_NE(tree.out.find("|- sh  host pid " + std::to_string(container_pid("it-verbs", "ticker"))), std::string::npos)

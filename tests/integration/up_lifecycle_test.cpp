@@ -254,11 +254,11 @@ TEST_F(UpLifecycle, SigkilledSupervisorTakesThePodAlongAndTheNextUpCleansUp) {
         // Pause and the container watch the supervisor (PR_SET_PDEATHSIG): they die with it.
         EXPECT_TRUE(eventually(
             [&] {
-                return read_file(pod_cg + "/pause/cgroup.procs").empty() &&
+                return read_file(pod_cg + "/_pause/cgroup.procs").empty() &&
                        read_file(pod_cg + "/c/cgroup.procs").empty();
             },
             5))
-            << read_file(pod_cg + "/pause/cgroup.procs") << read_file(pod_cg + "/c/cgroup.procs");
+            << read_file(pod_cg + "/_pause/cgroup.procs") << read_file(pod_cg + "/c/cgroup.procs");
         // Both in one loop: pause (PID 1 of the pod) can only finish dying once the
         // container, a process of its pid namespace, has been reaped (zap_pid_ns_processes).
         std::map<pid_t, int> status;

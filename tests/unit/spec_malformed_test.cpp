@@ -58,11 +58,11 @@ const Case kCases[] = {
      "[x]}]}\n",
      "spec.containers[0].name"},
     {pod("  initContainers: [{name: app, command: [x]}]\n"), "spec.containers[0].name"},
-    // "pause" names the pod's own cgroup leaf for pause.
-    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: pause, command: "
+    // "_pause" is pause's own cgroup leaf: no container can take it (it is no DNS-1123 label).
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: _pause, command: "
      "[x]}]}\n",
      "spec.containers[0].name"},
-    {pod("  initContainers: [{name: pause, command: [x]}]\n"), "spec.initContainers[0].name"},
+    {pod("  initContainers: [{name: _pause, command: [x]}]\n"), "spec.initContainers[0].name"},
     {ctr("    image: \"Nginx:1.25\"\n"), "spec.containers[0].image"},
     {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}]}\n",
      "spec.containers[0].command"},
@@ -84,9 +84,9 @@ const Case kCases[] = {
     {ctr("    env: [{name: A, valueFrom: {fieldRef: {apiVersion: v2, fieldPath: "
          "metadata.name}}}]\n"),
      "spec.containers[0].env[0].valueFrom.fieldRef.apiVersion"},
-    {ctr("    env: [{name: A, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n"),
-     "spec.containers[0].env[0].valueFrom.secretKeyRef"},
-    {ctr("    envFrom: [{configMapRef: {name: c}}]\n"), "spec.containers[0].envFrom"},
+    {ctr("    env: [{name: A, valueFrom: {secretKeyRef: {name: s}}}]\n"),
+     "spec.containers[0].env[0].valueFrom.secretKeyRef.key"},
+    {ctr("    envFrom: [{configMapRef: {name: c}, secretRef: {name: s}}]\n"), "spec.containers[0].envFrom[0]"},
     {ctr("    workingDir: srv\n"), "spec.containers[0].workingDir"},
     {ctr("    ports: [{containerPort: \"80\"}]\n"), "spec.containers[0].ports[0].containerPort"},
     {ctr("    ports: [{containerPort: 70000}]\n"), "spec.containers[0].ports[0].containerPort"},
@@ -250,8 +250,8 @@ const Case kCases[] = {
      "hostPath: {path: /x}}]\n  containers: [{name: c, command: [x]}]\n",
      "spec.volumes[0]"},
     {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: v, configMap: "
-     "{name: cm}}]\n  containers: [{name: c, command: [x]}]\n",
-     "spec.volumes[0].configMap"},
+     "{name: cm, defaultMode: 1000}}]\n  containers: [{name: c, command: [x]}]\n",
+     "spec.volumes[0].configMap.defaultMode"},
     {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  volumes: [{name: v, emptyDir: "
      "{medium: HugePages}}]\n  containers: [{name: c, command: [x]}]\n",
      "spec.volumes[0].emptyDir.medium"},

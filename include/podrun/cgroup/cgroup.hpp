@@ -1,4 +1,4 @@
-// cgroup v2: finding the hierarchy, the pod's tree (<parent>/<pod>/{pause,<container>}),
+// cgroup v2: finding the hierarchy, the pod's tree (<parent>/<pod>/{_pause,<container>}),
 // and teardown with the kernel's one-shot files (cgroup.kill, cgroup.events).
 // Resource files are written by cgroup/limits (the resources issue).
 #pragma once

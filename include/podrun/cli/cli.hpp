@@ -17,6 +17,7 @@ int run(int argc, char** argv);
 // detached form, so every flag `up` takes reaches `up -d` too.
 struct UpArgs {
     std::string file;
+    std::vector<std::string> configmaps, secrets;  // --configmap, --secret: files of objects
     bool detach = false;
     pod::UpOptions options;
 };

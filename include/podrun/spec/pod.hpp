@@ -17,10 +17,31 @@ enum class RestartPolicy { Always, OnFailure, Never };
 
 // env[].valueFrom.fieldRef.fieldPath, kept as written (e.g. "metadata.labels['app']");
 // resolved by spec/env.hpp once the pod's runtime facts (uid, IPs) are known.
+// Which object a configMap/secret reference names (pods read only their own namespace).
+enum class ObjectKind { ConfigMap, Secret };
+
+// env[].valueFrom.configMapKeyRef / secretKeyRef.
+struct KeyRef {
+    ObjectKind kind = ObjectKind::ConfigMap;
+    std::string name, key;
+    bool optional = false;
+};
+
 struct EnvVar {
     std::string name;
     std::string value;                      // literal value (may hold $(VAR) references)
     std::optional<std::string> field_path;  // set when valueFrom.fieldRef is used
+    std::optional<KeyRef> key_ref = {};     // set when valueFrom.{configMap,secret}KeyRef is used
+    // The value came from an object (spec/resolve.hpp): used as is, never $(VAR)-expanded,
+    // as the kubelet treats every valueFrom value.
+    bool verbatim = false;
+};
+
+// envFrom[]: every key of a ConfigMap or Secret as a variable, `prefix` in front.
+struct EnvFromSource {
+    ObjectKind kind = ObjectKind::ConfigMap;
+    std::string name, prefix;
+    bool optional = false;
 };
 
 struct ContainerPort {
@@ -104,6 +125,7 @@ struct Container {
     std::string image_pull_policy;
     std::vector<std::string> command;  // Kubernetes "command" (entrypoint)
     std::vector<std::string> args;     // Kubernetes "args"
+    std::vector<EnvFromSource> env_from;  // emptied by spec::resolve_objects, into env
     std::vector<EnvVar> env;
     std::string working_dir;
     std::vector<ContainerPort> ports;
@@ -140,9 +162,33 @@ struct HostPathVolume {
     HostPathType type = HostPathType::Unset;
 };
 
+// configMap/secret items[]: one key written at `path` (relative), with its own mode.
+struct KeyToPath {
+    std::string key, path;
+    std::optional<unsigned> mode;
+};
+
+// One file of a data volume once its object is known (spec::resolve_objects).
+struct DataFile {
+    std::string path;     // relative to the volume
+    std::string content;  // bytes
+    unsigned mode = 0644;
+};
+
+// A configMap or secret volume: the object's keys as files, read-only, on the pod's memory
+// tmpfs, laid out as the kubelet's atomic writer does (see src/volumes/data_volume.cpp).
+struct ObjectVolume {
+    ObjectKind kind = ObjectKind::ConfigMap;
+    std::string name;              // configMap.name / secret.secretName
+    std::vector<KeyToPath> items;  // empty = every key at its own name
+    unsigned default_mode = 0644;
+    bool optional = false;
+    std::vector<DataFile> files;  // filled by spec::resolve_objects
+};
+
 struct Volume {
     std::string name;
-    std::variant<EmptyDirVolume, HostPathVolume> source;
+    std::variant<EmptyDirVolume, HostPathVolume, ObjectVolume> source;
 };
 
 struct Metadata {

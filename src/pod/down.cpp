@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include <spdlog/spdlog.h>
 
 #include "podrun/pod/pod.hpp"
@@ -13,6 +16,13 @@ namespace podrun::pod {
 
 namespace {
 
+// now + seconds, in ms, saturated: `down --timeout` takes any int64.
+int64_t deadline_after_s(int64_t s) {
+    const int64_t now = sys::monotonic_ms();
+    if (s >= (INT64_MAX - now) / 1000) return INT64_MAX;
+    return now + s * 1000;
+}
+
 // Stops the recorded container processes ourselves: SIGTERM, up to grace seconds.
 void stop_processes(const state::PodState& st, int64_t grace_s) {
     bool any = false;
@@ -20,7 +30,7 @@ void stop_processes(const state::PodState& st, int64_t grace_s) {
         if (c.process.pid > 0 && sys::signal_if_same(c.process.pid, c.process.start_time, SIGTERM)) any = true;
     }
     if (!any) return;
-    int64_t deadline = sys::monotonic_ms() + grace_s * 1000;
+    int64_t deadline = deadline_after_s(grace_s);
     while (sys::monotonic_ms() < deadline) {
         bool alive = false;
         for (const auto& c : st.containers) alive = alive || c.process.matches();
@@ -54,14 +64,17 @@ std::vector<std::string> down(const std::string& name, int64_t timeout_s) {
     }
     if (!lock) {
         // A live supervisor holds the lock: it runs the shutdown (grace period, hooks).
-        if (timeout_s >= 0) sys::write_file_atomic(paths.stop_request_file(), std::to_string(timeout_s));
+        // The supervisor counts the grace in ms: a longer one is as good as for ever.
+        if (timeout_s >= 0)
+            sys::write_file_atomic(paths.stop_request_file(),
+                                   std::to_string(std::min<int64_t>(timeout_s, INT64_MAX / 1000)));
         for (int i = 0; i < 40 && (!st || st->supervisor.pid == 0); i++) {
             sys::sleep_ms(50);  // an `up` still starting has not recorded itself yet
             st = state::load(paths);
         }
         if (st) sys::signal_if_same(st->supervisor.pid, st->supervisor.start_time, SIGTERM);
         int64_t grace = timeout_s >= 0 ? timeout_s : (st ? st->grace_seconds : 30);
-        int64_t deadline = sys::monotonic_ms() + (grace + 15) * 1000;
+        int64_t deadline = deadline_after_s(grace >= INT64_MAX - 15 ? grace : grace + 15);
         while (sys::monotonic_ms() < deadline) {
             if (!sys::is_dir(paths.dir())) return {};
             try {

@@ -19,14 +19,15 @@ std::string key_path(const std::string& path, std::string_view key) {
     return path + "[" + std::string(key) + "]";
 }
 
+// Invalid UTF-8 (which the parsers refuse, but a message must never throw) becomes U+FFFD.
 std::string quote(std::string_view s) {
-    return Json(std::string(s)).dump();
+    return Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string describe(const Json& v) {
     switch (v.type()) {
         case Json::value_t::string:
-            return "string " + v.dump();
+            return "string " + quote(v.get_ref<const std::string&>());
         case Json::value_t::boolean:
             return "boolean " + v.dump();
         case Json::value_t::number_integer:

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <set>
@@ -205,8 +206,9 @@ double allowed_alias_ratio(size_t decoded) {
 class Builder final : public YAML::EventHandler {
   public:
     NodePtr root;
+    int start_pos = -1;
 
-    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentStart(const YAML::Mark& mark) override { start_pos = mark.pos; }
     void OnDocumentEnd() override {}
     void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
         auto n = std::make_shared<YNode>();
@@ -305,10 +307,17 @@ class Builder final : public YAML::EventHandler {
     }
 };
 
-// Counts the documents after the first without building them.
+// Counts the documents after the first without building them. yaml-cpp 0.7 (Debian 12)
+// loops for ever on a stray ',' after a flow collection ("[a],"): it returns empty documents
+// that all start at that ','. A document starting where the previous one did is that.
 class Skipper final : public YAML::EventHandler {
   public:
-    void OnDocumentStart(const YAML::Mark&) override {}
+    int last_pos = -1;
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        if (mark.pos == last_pos)
+            throw ParseStop{at(mark) + ": YAML syntax error: unexpected text after the end of the document"};
+        last_pos = mark.pos;
+    }
     void OnDocumentEnd() override {}
     void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
     void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
@@ -341,8 +350,46 @@ Json to_json(const YNode& n) {
     return nullptr;
 }
 
+// go-yaml's reader (reader.go) accepts only well-formed UTF-8 and YAML's printable set:
+// tab, LF, CR, 0x20-0x7E, 0x85, 0xA0-0xD7FF, 0xE000-0xFFFD, 0x10000-0x10FFFF. yaml-cpp takes
+// any bytes, so the text is checked first; names with stray bytes then never reach a message.
+std::string yaml_char_error(std::string_view text) {
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i < text.size();) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        const size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+        if (len == 0 || i + len > text.size()) return at(line, column) + ": invalid UTF-8";
+        uint32_t cp = len == 1 ? b : len == 2 ? (b & 0x1Fu) : len == 3 ? (b & 0x0Fu) : (b & 0x07u);
+        for (size_t k = 1; k < len; ++k) {
+            const auto c = static_cast<unsigned char>(text[i + k]);
+            if ((c >> 6) != 0x2) return at(line, column) + ": invalid UTF-8";
+            cp = (cp << 6) | (c & 0x3Fu);
+        }
+        static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[len]) return at(line, column) + ": invalid UTF-8 (an overlong sequence)";
+        const bool printable = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0x7E) ||
+                               cp == 0x85 || (cp >= 0xA0 && cp <= 0xD7FF) ||
+                               (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+        if (!printable) {
+            char hex[16];
+            std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(cp));
+            return at(line, column) + ": control character " + hex + " is not allowed in YAML";
+        }
+        if (cp == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+        i += len;
+    }
+    return "";
+}
+
 ParsedText parse_yaml(std::string_view text) {
     ParsedText out;
+    out.error = yaml_char_error(text);
+    if (!out.error.empty()) return out;
     try {
         std::istringstream in{std::string(text)};
         YAML::Parser parser(in);
@@ -353,6 +400,7 @@ ParsedText parse_yaml(std::string_view text) {
         }
         size_t docs = 1;
         Skipper skip;
+        skip.last_pos = first.start_pos;
         while (parser.HandleNextDocument(skip)) ++docs;
         if (docs > 1) {
             out.error = "the manifest holds " + std::to_string(docs) +

@@ -170,3 +170,38 @@ TEST(HardenManifest, OversizedInputIsRefused) {
     EXPECT_NE(z.errors[0].message.find("/dev/zero: the manifest is larger"), std::string::npos)
         << z.errors[0].message;
 }
+
+TEST(HardenManifest, InvalidUtf8AndControlCharactersAreRefused) {
+    // Found by fuzz/manifest_fuzz: a stray byte in a name made the error message throw.
+    auto r = load_pod_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: \"de\x8d\x93\", "
+        "command: [x]}]\n",
+        "t");
+    ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
+    EXPECT_NE(r.errors[0].message.find("line 5, column 26: invalid UTF-8"), std::string::npos)
+        << r.errors[0].message;
+    auto nul = load_pod_text(std::string("apiVersion: v1\nkind: P\0d\n", 25), "t");
+    ASSERT_EQ(nul.errors.size(), 1u) << all_errors(nul);
+    EXPECT_NE(nul.errors[0].message.find("control character U+0000"), std::string::npos)
+        << nul.errors[0].message;
+    auto overlong = load_pod_text("a: \"\xc0\xaf\"\n", "t");
+    ASSERT_EQ(overlong.errors.size(), 1u);
+    EXPECT_NE(overlong.errors[0].message.find("invalid UTF-8"), std::string::npos);
+    // JSON refuses it in its own parser; well-formed non-ASCII is fine in both.
+    auto j = load_pod_text("{\"kind\": \"P\xffod\"}", "t");
+    ASSERT_EQ(j.errors.size(), 1u);
+    auto ok = load_pod_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a, annotations: {note: \"caf\xc3\xa9 \xf0\x9f\x99\x82\"}}\n"
+        "spec: {containers: [{name: c, command: [x]}]}\n",
+        "t");
+    EXPECT_TRUE(ok.ok()) << all_errors(ok);
+}
+
+TEST(HardenManifest, StrayCommaAfterAFlowCollectionEnds) {
+    // Found by fuzz/manifest_fuzz: yaml-cpp 0.7 returns empty documents for ever after "[a],".
+    for (const char* text : {"[a],", "{r: {}},\n", "apiVersion: v1\nkind: [Pod],\n"}) {
+        auto r = load_pod_text(text, "t");
+        ASSERT_EQ(r.errors.size(), 1u) << text << "\n" << all_errors(r);
+        EXPECT_NE(r.errors[0].message.find("YAML syntax error"), std::string::npos) << r.errors[0].message;
+    }
+}

@@ -78,7 +78,13 @@ std::vector<std::string> down(const std::string& name, int64_t timeout_s) {
         while (sys::monotonic_ms() < deadline) {
             if (!sys::is_dir(paths.dir())) return {};
             try {
-                lock = sys::lock_file(paths.lock_file(), true, false);
+                // Probed without taking it; taken only under /run/podrun's lock, as every
+                // pod lock is, so that a new `up` of this name is never between its mkdir
+                // and its lock when we take it.
+                if (!sys::lock_held(paths.lock_file())) {
+                    sys::UniqueFd roots = sys::lock_dir(paths.run_root);
+                    lock = sys::lock_file(paths.lock_file(), true, false);
+                }
             } catch (const std::exception&) {
                 return wait_removed(paths);
             }
@@ -100,18 +106,25 @@ std::vector<std::string> gc() {
     std::vector<std::string> cleaned;
     for (const auto& name : state::list_pods()) {
         state::PodPaths paths = state::PodPaths::for_pod(name);
+        try {
+            // A live supervisor holds its lock: asked without taking it (see status.cpp).
+            if (sys::lock_held(paths.lock_file())) continue;
+        } catch (const std::exception&) {
+            // No lock file: decided below.
+        }
+        // A pod lock is taken only under /run/podrun's lock, which every `up` holds from its
+        // mkdir to its lock: no `up` of this name is half-way now.
+        sys::UniqueFd roots = sys::lock_dir(paths.run_root);
+        if (!sys::is_dir(paths.dir())) continue;
         sys::UniqueFd lock;
-        bool lockless = false;
         try {
             lock = sys::lock_file(paths.lock_file(), true, false);
+            if (!lock) continue;  // a supervisor took it meanwhile
+            roots.reset();        // we hold the pod: others may go on while it is removed
         } catch (const std::exception&) {
             // No lock file: an `up` killed between mkdir and its lock, or a teardown cut
-            // short. Decide under /run/podrun's lock, which every `up` holds while creating.
-            sys::UniqueFd roots = sys::lock_dir(paths.run_root);
-            if (!sys::is_dir(paths.dir()) || sys::exists(paths.lock_file())) continue;
-            lockless = true;
+            // short. /run/podrun's lock stays held until it is gone.
         }
-        if (!lock && !lockless) continue;  // a live supervisor owns it
         auto st = state::load(paths);
         for (const auto& p : teardown(paths, st ? st->cgroup_parent : "")) spdlog::warn("gc {}: {}", name, p);
         cleaned.push_back(name);

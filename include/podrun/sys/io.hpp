@@ -30,12 +30,19 @@ std::vector<std::string> list_dir(const std::string& path);  // names, without .
 UniqueFd open_dir(const std::string& path);                 // O_PATH|O_DIRECTORY|O_CLOEXEC
 UniqueFd open_file(const std::string& path, int flags, unsigned mode = 0644);
 void set_cloexec(int fd, bool on);
-// flock(LOCK_EX); with nonblock, returns an empty fd if someone else holds it. Without
-// create, a missing file throws (ENOENT) instead of being made: probes of another pod's
-// lock must not re-create a file its teardown has just removed.
+// An exclusive open-file-description lock on the whole file (fcntl F_OFD_SETLK[W]: like
+// flock, held by the open file, shared with a forked child, gone when the last fd closes);
+// with nonblock, returns an empty fd if someone else holds it. Without create, a missing
+// file throws (ENOENT) instead of being made: probes of another pod's lock must not
+// re-create a file its teardown has just removed.
 UniqueFd lock_file(const std::string& path, bool nonblock, bool create = true);
-// flock(LOCK_EX) on a directory (a short critical section across processes).
-UniqueFd lock_dir(const std::string& path);
+// Whether lock_file's lock on `path` is held, asked with F_OFD_GETLK: nothing is taken, so
+// a probe (ps, logs -f) can never make a concurrent lock_file fail. Throws if `path` is
+// missing.
+bool lock_held(const std::string& path);
+// flock(LOCK_EX), or LOCK_SH, on a directory (a short critical section across processes);
+// with nonblock, an empty fd if it is held otherwise.
+UniqueFd lock_dir(const std::string& path, bool shared = false, bool nonblock = false);
 
 // Self as subreaper (PR_SET_CHILD_SUBREAPER) and parent-death signal.
 void set_child_subreaper();

@@ -185,6 +185,13 @@ UniqueFd lock_file(const std::string& path, bool nonblock, bool create) {
         if (errno == EAGAIN || errno == EACCES) return UniqueFd();
         throw_errno("fcntl(" + path + ", F_OFD_SETLK)");
     }
+    // And flock, which podrun used before (a lock of another kind, not seen by F_OFD_GETLK):
+    // a supervisor of an older podrun holds only that, and must still count as running.
+    r = retry_eintr([&] { return ::flock(fd.get(), LOCK_EX | (nonblock ? LOCK_NB : 0)); });
+    if (r < 0) {
+        if (errno == EWOULDBLOCK) return UniqueFd();
+        throw_errno("flock(" + path + ")");
+    }
     return fd;
 }
 

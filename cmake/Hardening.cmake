@@ -34,6 +34,10 @@ foreach(flag -fstack-clash-protection -fcf-protection)
   endif()
 endforeach()
 add_link_options(-Wl,-z,relro -Wl,-z,now)
-set(CMAKE_POSITION_INDEPENDENT_CODE ON)
-include(CheckPIESupported)
-check_pie_supported()
+# PIE: the static podrun is linked -static-pie already (src/CMakeLists.txt), and a later
+# -pie would turn it back into a dynamic executable; other builds ask CMake for PIE.
+if(NOT PODRUN_STATIC)
+  set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+  include(CheckPIESupported)
+  check_pie_supported()
+endif()

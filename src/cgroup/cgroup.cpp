@@ -11,6 +11,7 @@
 #include "podrun/sys/clock.hpp"
 #include "podrun/sys/events.hpp"
 #include "podrun/sys/files.hpp"
+#include "podrun/sys/locks.hpp"
 
 namespace podrun::cgroup {
 
@@ -41,9 +42,40 @@ std::optional<std::string> find_cgroup2_mount() {
 
 std::string default_parent(const std::string& mount_point) { return mount_point + "/podrun"; }
 
+namespace {
+
+// Removes the cgroups below `dir`, deepest first, then `dir` itself: a container may have
+// made cgroups of its own under its leaf (the root of its cgroup namespace), and a cgroup
+// with children cannot be removed (EBUSY). Only directories: the interface files go with
+// their cgroup. Returns the first errno (0 = all gone).
+int remove_cgroup_tree(const std::string& dir) {
+    int first = 0;
+    for (const auto& name : sys::list_dir(dir)) {
+        const std::string sub = dir + "/" + name;
+        if (!sys::is_dir(sub)) continue;
+        if (int err = remove_cgroup_tree(sub); err && !first) first = err;
+    }
+    if (int err = sys::rmdir_errno(dir)) return first ? first : err;
+    explain("cgroup", "rmdir " + dir);
+    return first;
+}
+
+}  // namespace
+
 void PodTree::create() const {
-    for (const std::string& d : {parent_, pod_dir()}) {
-        if (sys::make_dir(d, 0755)) explain("cgroup", "mkdir " + d);
+    // The shared parent may be removed by the last pod leaving (destroy) at any moment
+    // until our pod cgroup is in it. We make ours under a shared flock on the parent, which
+    // destroy needs exclusively to remove it; if the parent went before we held that, we
+    // make it again.
+    for (int attempt = 0;; ++attempt) {
+        if (sys::make_dir(parent_, 0755)) explain("cgroup", "mkdir " + parent_);
+        try {
+            sys::UniqueFd hold = sys::lock_dir(parent_, true);
+            if (sys::make_dir(pod_dir(), 0755)) explain("cgroup", "mkdir " + pod_dir());
+            return;
+        } catch (const sys::SysError& e) {
+            if (e.code().value() != ENOENT || attempt >= 100) throw;
+        }
     }
 }
 
@@ -58,9 +90,8 @@ bool PodTree::remove_leaf(const std::string& leaf, int timeout_ms) const {
     std::string d = leaf_dir(leaf);
     if (!sys::exists(d)) return true;
     if (!kill_and_wait(d, timeout_ms)) return false;
-    if (sys::rmdir_errno(d) != 0) return false;
-    explain("cgroup", "rmdir " + d + "  (the previous instance's leaf: the next one gets a new cgroup)");
-    return true;
+    explain("cgroup", "rmdir " + d + " and what the previous instance made below it  (the next one gets a new cgroup)");
+    return remove_cgroup_tree(d) == 0;
 }
 
 void PodTree::apply(const std::string& dir, const std::vector<CgroupWrite>& writes) {
@@ -114,18 +145,21 @@ std::vector<std::string> PodTree::destroy() const {
         } catch (const std::exception& e) {
             problems.push_back(e.what());
         }
-        // Leaves first: a cgroup with children cannot be removed.
-        for (const auto& name : sys::list_dir(pd)) {
-            std::string d = pd + "/" + name;
-            if (!sys::is_dir(d)) continue;
-            if (int err = sys::rmdir_errno(d)) problems.push_back("rmdir(" + d + "): " + std::strerror(err));
-            else explain("cgroup", "rmdir " + d);
-        }
-        if (int err = sys::rmdir_errno(pd)) problems.push_back("rmdir(" + pd + "): " + std::strerror(err));
-        else explain("cgroup", "rmdir " + pd);
+        // Deepest first: leaves, and whatever a container made below its own.
+        if (int err = remove_cgroup_tree(pd)) problems.push_back("rmdir(" + pd + " and below): " + std::strerror(err));
     }
-    // The shared parent goes when the last pod leaves; EBUSY means another pod uses it.
-    if (sys::rmdir_errno(parent_) == 0) explain("cgroup", "rmdir " + parent_ + " (no pods left)");
+    // The shared parent goes when the last pod leaves (EBUSY: other pods are in it), but
+    // never while another pod is making its cgroup in it (create holds a shared lock).
+    try {
+        sys::UniqueFd excl = sys::lock_dir(parent_, false, true);
+        if (!excl) {
+            explain("cgroup", "keep " + parent_ + " (another pod is starting in it)");
+        } else if (sys::rmdir_errno(parent_) == 0) {
+            explain("cgroup", "rmdir " + parent_ + " (no pods left)");
+        }
+    } catch (const std::exception&) {
+        // Gone already (ENOENT): nothing to remove.
+    }
     return problems;
 }
 

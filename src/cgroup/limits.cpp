@@ -3,12 +3,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace podrun::cgroup {
 
+bool limited(std::optional<int64_t> v) { return v && *v > 0; }
+
 uint64_t cpu_shares(int64_t request_millis) {
-    // pkg/kubelet/cm: MinShares = 2, MaxShares = 262144, SharesPerCPU = 1024.
+    // pkg/kubelet/cm: MinShares = 2, MaxShares = 262144, SharesPerCPU = 1024. Clamped before
+    // multiplying: a quantity may be as large as int64 allows.
     if (request_millis <= 0) return 2;
+    if (request_millis >= 262144 * 1000 / 1024) return 262144;
     int64_t s = request_millis * 1024 / 1000;
     return static_cast<uint64_t>(std::clamp<int64_t>(s, 2, 262144));
 }
@@ -30,6 +35,7 @@ uint64_t shares_to_weight(uint64_t shares, WeightFormula f) {
 }
 
 int64_t cpu_quota_us(int64_t limit_millis) {
+    if (limit_millis >= kMaxQuotaUs / (kCpuPeriodUs / 1000)) return kMaxQuotaUs;
     return std::max<int64_t>(limit_millis * kCpuPeriodUs / 1000, kMinQuotaUs);
 }
 
@@ -39,11 +45,14 @@ std::string formula_name(WeightFormula f) { return f == WeightFormula::Quadratic
 
 void cpu_writes(std::optional<int64_t> limit, std::optional<int64_t> request, WeightFormula f, const std::string& who,
                 std::vector<CgroupWrite>& out) {
-    if (limit) {
+    if (limited(limit)) {
         int64_t q = cpu_quota_us(*limit);
         out.push_back({"cpu.max", std::to_string(q) + " " + std::to_string(kCpuPeriodUs),
                        who + "limits.cpu " + std::to_string(*limit) + "m -> quota " + std::to_string(*limit) +
-                           "*100000/1000 (at least 1000) per 100000 us period"});
+                           "*100000/1000 (at least 1000, at most the kernel's 2^44-1) per 100000 us period"});
+    } else if (limit) {
+        // The kubelet's milliCPUToQuota(0) is 0, which the runtimes write as "max".
+        out.push_back({"cpu.max", "max " + std::to_string(kCpuPeriodUs), who + "limits.cpu 0 -> unlimited (as the kubelet)"});
     } else {
         out.push_back({"cpu.max", "max " + std::to_string(kCpuPeriodUs), who + "no cpu limit -> unlimited"});
     }
@@ -56,8 +65,11 @@ void cpu_writes(std::optional<int64_t> limit, std::optional<int64_t> request, We
 
 void memory_writes(std::optional<int64_t> limit, const std::string& who, std::vector<CgroupWrite>& out,
                    bool container) {
-    if (limit) {
+    if (limited(limit)) {
         out.push_back({"memory.max", std::to_string(*limit), who + "limits.memory = " + std::to_string(*limit) + " bytes"});
+    } else if (limit) {
+        // The kubelet sets no memory limit for 0 (calculateLinuxResources: `if memLimit != 0`).
+        out.push_back({"memory.max", "max", who + "limits.memory 0 -> no memory limit (as the kubelet)"});
     } else {
         out.push_back({"memory.max", "max", who + "no memory limit"});
     }
@@ -70,15 +82,21 @@ void memory_writes(std::optional<int64_t> limit, const std::string& who, std::ve
     }
 }
 
+int64_t saturating_add(int64_t a, int64_t b) {
+    int64_t r = 0;
+    return __builtin_add_overflow(a, b, &r) ? std::numeric_limits<int64_t>::max() : r;
+}
+
 // The kubelet's effective pod request/limit of one resource: max(sum over app containers,
-// max over init containers); a limit only when every container has one.
+// max over init containers); a limit only when every container has one that is not zero
+// (ResourceConfigForPod: `if res.Cpu().IsZero() { cpuLimitsDeclared = false }`).
 std::optional<int64_t> pod_total(const spec::Pod& pod, std::optional<int64_t> spec::Resources::*field, bool limit) {
     int64_t sum = 0;
     bool all = true, any = false;
     for (const auto& c : pod.containers) {
         auto v = c.resources.*field;
-        if (v) {
-            sum += *v;
+        if (v && (!limit || *v > 0)) {
+            sum = saturating_add(sum, *v);
             any = true;
         } else {
             all = false;
@@ -87,7 +105,7 @@ std::optional<int64_t> pod_total(const spec::Pod& pod, std::optional<int64_t> sp
     int64_t init_max = 0;
     for (const auto& c : pod.init_containers) {
         auto v = c.resources.*field;
-        if (v) {
+        if (v && (!limit || *v > 0)) {
             init_max = std::max(init_max, *v);
             any = true;
         } else if (limit) {
@@ -138,9 +156,11 @@ std::vector<CgroupWrite> pod_writes(const spec::Pod& pod, WeightFormula f, std::
 
 std::set<std::string> needed_controllers(const spec::Pod& pod, std::optional<int64_t> pids_max) {
     std::set<std::string> need;
+    // A zero asks for nothing the kernel enforces (no quota, no memory.max, the minimum
+    // weight every pod gets anyway): it needs no controller.
     auto scan = [&](const spec::Resources& r) {
-        if (r.cpu_limit_millis || r.cpu_request_millis) need.insert("cpu");
-        if (r.memory_limit_bytes) need.insert("memory");
+        if (limited(r.cpu_limit_millis) || limited(r.cpu_request_millis)) need.insert("cpu");
+        if (limited(r.memory_limit_bytes)) need.insert("memory");
     };
     for (const auto& c : pod.init_containers) scan(c.resources);
     for (const auto& c : pod.containers) scan(c.resources);
@@ -151,8 +171,8 @@ std::set<std::string> needed_controllers(const spec::Pod& pod, std::optional<int
 
 std::string first_use(const spec::Pod& pod, const std::string& controller) {
     auto uses = [&](const spec::Resources& r) {
-        if (controller == "cpu") return r.cpu_limit_millis || r.cpu_request_millis;
-        if (controller == "memory") return r.memory_limit_bytes.has_value();
+        if (controller == "cpu") return limited(r.cpu_limit_millis) || limited(r.cpu_request_millis);
+        if (controller == "memory") return limited(r.memory_limit_bytes);
         return false;
     };
     for (size_t i = 0; i < pod.init_containers.size(); i++) {

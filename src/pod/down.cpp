@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include <spdlog/spdlog.h>
 
 #include "podrun/pod/pod.hpp"
@@ -15,6 +18,13 @@ namespace podrun::pod {
 
 namespace {
 
+// now + seconds, in ms, saturated: `down --timeout` takes any int64.
+int64_t deadline_after_s(int64_t s) {
+    const int64_t now = sys::monotonic_ms();
+    if (s >= (INT64_MAX - now) / 1000) return INT64_MAX;
+    return now + s * 1000;
+}
+
 // Stops the recorded container processes ourselves: SIGTERM, up to grace seconds.
 void stop_processes(const state::PodState& st, int64_t grace_s) {
     bool any = false;
@@ -22,7 +32,7 @@ void stop_processes(const state::PodState& st, int64_t grace_s) {
         if (c.process.pid > 0 && sys::signal_if_same(c.process.pid, c.process.start_time, SIGTERM)) any = true;
     }
     if (!any) return;
-    int64_t deadline = sys::monotonic_ms() + grace_s * 1000;
+    int64_t deadline = deadline_after_s(grace_s);
     while (sys::monotonic_ms() < deadline) {
         bool alive = false;
         for (const auto& c : st.containers) alive = alive || c.process.matches();
@@ -56,18 +66,27 @@ std::vector<std::string> down(const std::string& name, int64_t timeout_s) {
     }
     if (!lock) {
         // A live supervisor holds the lock: it runs the shutdown (grace period, hooks).
-        if (timeout_s >= 0) sys::write_file_atomic(paths.stop_request_file(), std::to_string(timeout_s));
+        // The supervisor counts the grace in ms: a longer one is as good as for ever.
+        if (timeout_s >= 0)
+            sys::write_file_atomic(paths.stop_request_file(),
+                                   std::to_string(std::min<int64_t>(timeout_s, INT64_MAX / 1000)));
         for (int i = 0; i < 40 && (!st || st->supervisor.pid == 0); i++) {
             sys::sleep_ms(50);  // an `up` still starting has not recorded itself yet
             st = state::load(paths);
         }
         if (st) sys::signal_if_same(st->supervisor.pid, st->supervisor.start_time, SIGTERM);
         int64_t grace = timeout_s >= 0 ? timeout_s : (st ? st->grace_seconds : 30);
-        int64_t deadline = sys::monotonic_ms() + (grace + 15) * 1000;
+        int64_t deadline = deadline_after_s(grace >= INT64_MAX - 15 ? grace : grace + 15);
         while (sys::monotonic_ms() < deadline) {
             if (!sys::is_dir(paths.dir())) return {};
             try {
-                lock = sys::lock_file(paths.lock_file(), true, false);
+                // Probed without taking it; taken only under /run/podrun's lock, as every
+                // pod lock is, so that a new `up` of this name is never between its mkdir
+                // and its lock when we take it.
+                if (!sys::lock_held(paths.lock_file())) {
+                    sys::UniqueFd roots = sys::lock_dir(paths.run_root);
+                    lock = sys::lock_file(paths.lock_file(), true, false);
+                }
             } catch (const std::exception&) {
                 return wait_removed(paths);
             }
@@ -89,18 +108,25 @@ std::vector<std::string> gc() {
     std::vector<std::string> cleaned;
     for (const auto& name : state::list_pods()) {
         state::PodPaths paths = state::PodPaths::for_pod(name);
+        try {
+            // A live supervisor holds its lock: asked without taking it (see status.cpp).
+            if (sys::lock_held(paths.lock_file())) continue;
+        } catch (const std::exception&) {
+            // No lock file: decided below.
+        }
+        // A pod lock is taken only under /run/podrun's lock, which every `up` holds from its
+        // mkdir to its lock: no `up` of this name is half-way now.
+        sys::UniqueFd roots = sys::lock_dir(paths.run_root);
+        if (!sys::is_dir(paths.dir())) continue;
         sys::UniqueFd lock;
-        bool lockless = false;
         try {
             lock = sys::lock_file(paths.lock_file(), true, false);
+            if (!lock) continue;  // a supervisor took it meanwhile
+            roots.reset();        // we hold the pod: others may go on while it is removed
         } catch (const std::exception&) {
             // No lock file: an `up` killed between mkdir and its lock, or a teardown cut
-            // short. Decide under /run/podrun's lock, which every `up` holds while creating.
-            sys::UniqueFd roots = sys::lock_dir(paths.run_root);
-            if (!sys::is_dir(paths.dir()) || sys::exists(paths.lock_file())) continue;
-            lockless = true;
+            // short. /run/podrun's lock stays held until it is gone.
         }
-        if (!lock && !lockless) continue;  // a live supervisor owns it
         auto st = state::load(paths);
         for (const auto& p : teardown(paths, st ? st->cgroup_parent : "")) spdlog::warn("gc {}: {}", name, p);
         cleaned.push_back(name);

@@ -14,7 +14,9 @@ using nlohmann::json;
 
 bool supervisor_alive(const state::PodPaths& paths) {
     try {
-        return !sys::lock_file(paths.lock_file(), true, false);  // held = a supervisor owns it
+        // Held = a supervisor owns it. Asked without taking it: a probe that took the lock,
+        // even for a moment, could make a starting `up` find it taken and fail.
+        return sys::lock_held(paths.lock_file());
     } catch (const std::exception&) {
         return false;
     }

@@ -328,6 +328,12 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     };
     supervisor::Supervisor sup(ctx, sup_opts);
     int code = sup.run();
+    // pause dying takes every container with it (the kernel SIGKILLs its pid namespace); their
+    // exits may reach the loop before pause has finished dying, so for a pod that ended by
+    // SIGKILL the cause is looked for here (a pause that lives is not waited for otherwise).
+    if (sys::pidfd_exited(sb.pause.pidfd(), code == 128 + SIGKILL ? 500 : 0))
+        spdlog::error("pod {}: pause (PID 1 of the pod) died while the pod ran; its containers were killed with it",
+                      name);
 
     // Step 6: stop pause; the kernel then kills whatever is left in the pod's pid namespace.
     explain("sandbox", "kill(pause, SIGTERM)  (pause exits 0; its pid namespace dies with it)");

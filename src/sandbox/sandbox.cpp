@@ -277,7 +277,7 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
     }
     if (pid < 0) throw sys::SysError(static_cast<int>(-pid), "clone3(pause)");
     // Parent. pause is our unreaped child: its pid cannot have been recycled.
-    sb.pause = sys::ChildProcess(static_cast<pid_t>(pid), sys::pidfd_open(static_cast<pid_t>(pid)));
+    sb.pause = sys::adopt_child(static_cast<pid_t>(pid));
     report.write_end.reset();
     auto records = sys::ReportPipe::read_all(report.read_end.get());
     for (const auto& r : records) {

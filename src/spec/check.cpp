@@ -19,14 +19,15 @@ std::string key_path(const std::string& path, std::string_view key) {
     return path + "[" + std::string(key) + "]";
 }
 
+// Invalid UTF-8 (which the parsers refuse, but a message must never throw) becomes U+FFFD.
 std::string quote(std::string_view s) {
-    return Json(std::string(s)).dump();
+    return Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string describe(const Json& v) {
     switch (v.type()) {
         case Json::value_t::string:
-            return "string " + v.dump();
+            return "string " + quote(v.get_ref<const std::string&>());
         case Json::value_t::boolean:
             return "boolean " + v.dump();
         case Json::value_t::number_integer:
@@ -145,6 +146,12 @@ std::optional<int64_t> Checker::integer(const Json& obj, std::string_view key,
                                         const std::string& path) {
     const Json* v = member(obj, key);
     if (v == nullptr) return std::nullopt;
+    // Go's decoder refuses a number an int64 cannot hold; read unsigned, it would wrap.
+    if (v->is_number_unsigned() && v->get<uint64_t>() > uint64_t{INT64_MAX}) {
+        error(join(path, key), v->dump() + " is out of range (an integer field holds at most " +
+                                   std::to_string(INT64_MAX) + ")");
+        return std::nullopt;
+    }
     if (v->is_number_integer()) return v->get<int64_t>();
     // YAML "80.0" reaches Kubernetes as the JSON number 80, which an int field accepts.
     if (v->is_number_float()) {

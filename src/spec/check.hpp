@@ -26,6 +26,10 @@ std::string describe(const Json& v);                                  // `string
 // The member `key` of `obj`, or nullptr when absent or null (Kubernetes treats both alike).
 const Json* member(const Json& obj, std::string_view key);
 
+// The longest grace period podrun keeps: the supervisor counts it in milliseconds in an
+// int64 (Kubernetes' int64 seconds would overflow that; this is still 292 million years).
+inline constexpr int64_t kMaxGraceSeconds = INT64_MAX / 1000;
+
 class Checker {
   public:
     std::vector<Problem> errors;

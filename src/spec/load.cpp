@@ -5,7 +5,6 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "parse_text.hpp"
 #include "validate.hpp"
@@ -28,12 +27,21 @@ LoadResult load_pod_text(std::string_view text, std::string_view source) {
     return result;
 }
 
+namespace {
+
+// At most one byte more than parse_text takes, so that `podrun validate /dev/zero` (or a
+// pipe that never ends) is refused by its size instead of filling memory.
+std::string read_capped(std::istream& in) {
+    std::string text(detail::kMaxManifestBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+    return text;
+}
+
+}  // namespace
+
 LoadResult load_pod_file(const std::string& path) {
-    std::ostringstream buf;
-    if (path == "-") {
-        buf << std::cin.rdbuf();
-        return load_pod_text(buf.str(), "<stdin>");
-    }
+    if (path == "-") return load_pod_text(read_capped(std::cin), "<stdin>");
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         const int err = errno;  // capture before anything else can change it
@@ -41,8 +49,7 @@ LoadResult load_pod_file(const std::string& path) {
         r.errors.push_back(Problem{"", "cannot read " + path + ": " + std::strerror(err)});
         return r;
     }
-    buf << in.rdbuf();
-    return load_pod_text(buf.str(), path);
+    return load_pod_text(read_capped(in), path);
 }
 
 }  // namespace podrun::spec

@@ -10,6 +10,12 @@ namespace podrun::spec::detail {
 // ordered_json keeps the document's key order, so problems come out in that order.
 using Json = nlohmann::ordered_json;
 
+// Bounds on hostile input (docs/manifest.md, "Limits"). The size is the Kubernetes API
+// server's default request limit (3 MiB); the depth is far beyond any Pod's (under 15) and far
+// below what the recursive walks over the model could not take.
+inline constexpr size_t kMaxManifestBytes = 3 * 1024 * 1024;
+inline constexpr int kMaxNestingDepth = 100;
+
 struct ParsedText {
     Json doc;
     std::string error;  // non-empty on a syntax problem: "line 3, column 5: ..."

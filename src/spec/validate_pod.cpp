@@ -188,6 +188,10 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
             ck.error("spec.terminationGracePeriodSeconds",
                      std::to_string(*grace) + " must be 0 or more");
             grace.reset();
+        } else if (grace && *grace > kMaxGraceSeconds) {
+            ck.error("spec.terminationGracePeriodSeconds",
+                     std::to_string(*grace) + " must be at most " + std::to_string(kMaxGraceSeconds));
+            grace.reset();
         } else if (grace) {
             pod.termination_grace_period_seconds = *grace;
         }

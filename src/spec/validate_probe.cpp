@@ -278,6 +278,8 @@ std::optional<Probe> probe(Checker& ck, const Json& container, std::string_view 
             ck.error(p, std::to_string(*g) +
                             " must be greater than 0 (omit it to use the "
                             "pod's terminationGracePeriodSeconds)");
+        else if (*g > kMaxGraceSeconds)
+            ck.error(p, std::to_string(*g) + " must be at most " + std::to_string(kMaxGraceSeconds));
         else
             pr.termination_grace_period_seconds = *g;
     }

@@ -256,9 +256,21 @@ UniqueFd pidfd_open(pid_t pid) {
     return UniqueFd(static_cast<int>(fd));
 }
 
-bool pidfd_exited(int pidfd) {
+ChildProcess adopt_child(pid_t pid) {
+    try {
+        return ChildProcess(pid, pidfd_open(pid));
+    } catch (const SysError&) {
+        ::kill(pid, SIGKILL);
+        siginfo_t si;
+        std::memset(&si, 0, sizeof si);
+        retry_eintr([&] { return waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED); });
+        throw;
+    }
+}
+
+bool pidfd_exited(int pidfd, int timeout_ms) {
     pollfd p{pidfd, POLLIN, 0};
-    return ::poll(&p, 1, 0) != 0;  // readable, or broken: either way not a live process
+    return retry_eintr([&] { return ::poll(&p, 1, timeout_ms); }) != 0;  // readable, or broken: not a live process
 }
 
 int reap_untracked(bool (*is_tracked)(pid_t, void*), void* ctx) {

@@ -314,7 +314,7 @@ LaunchReport read_launch_report(int read_fd) {
     for (const auto& r : ReportPipe::read_all(read_fd)) {
         if (r.tag == ReportPipe::kValueTag) {
             auto pid = static_cast<pid_t>(r.value);
-            out.process = ChildProcess(pid, pidfd_open(pid));
+            out.process = adopt_child(pid);
         } else if (!out.failure) {
             out.failure = r;
         }

@@ -26,11 +26,17 @@ struct CgroupWrite {
 
 inline constexpr int64_t kCpuPeriodUs = 100000;
 inline constexpr int64_t kMinQuotaUs = 1000;
+// The largest quota the kernel takes (kernel/sched/core.c: max_cfs_runtime, MAX_BW =
+// 2^(64 - BW_SHIFT) - 1 us): about 175 million CPUs at the 100 ms period.
+inline constexpr int64_t kMaxQuotaUs = (int64_t{1} << 44) - 1;
+
+// Whether a limit or request is set and not zero: the kubelet treats 0 as not set.
+bool limited(std::optional<int64_t> v);
 
 // The kubelet's milliCPUToShares: milli*1024/1000, at least 2, at most 262144.
 uint64_t cpu_shares(int64_t request_millis);
 uint64_t shares_to_weight(uint64_t shares, WeightFormula f);
-// cpu.max quota for a limit: milli*100000/1000, at least 1000.
+// cpu.max quota for a limit: milli*100000/1000, at least 1000, at most kMaxQuotaUs.
 int64_t cpu_quota_us(int64_t limit_millis);
 
 // The files of one container's leaf. Only controllers in `controllers` are written.

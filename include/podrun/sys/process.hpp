@@ -146,8 +146,11 @@ void set_child_subreaper();
 
 // pidfd_open(2) for a child we have not reaped yet (so the pid cannot be recycled).
 UniqueFd pidfd_open(pid_t pid);
+// Our unreaped child `pid` as a ChildProcess. If its pidfd cannot be had (EMFILE), the child
+// is SIGKILLed and reaped before the error is thrown: it is never left running or unreaped.
+ChildProcess adopt_child(pid_t pid);
 // Has the process behind a pidfd exited? (the pidfd polls readable then; pidfd_open(2))
-bool pidfd_exited(int pidfd);
+bool pidfd_exited(int pidfd, int timeout_ms = 0);  // waits up to timeout_ms for it
 
 // Reaps any child that is not `keep` (a pid whose state we own elsewhere): used by a
 // subreaper to collect re-parented processes it does not track. Returns how many.

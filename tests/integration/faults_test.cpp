@@ -1,0 +1,130 @@
+// Faults injected into `podrun up`: a full state directory, too few file descriptors, a
+// missing or non-executable pause, pause SIGKILLed while the pod runs, a container's leaf
+// removed from outside. Each ends with a clear error, the right exit code and nothing left
+// (PodrunTest's TearDown checks the host).
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "harness.hpp"
+
+namespace t = podrun::test;
+using t::Background;
+using t::PodrunTest;
+using t::TempDir;
+
+namespace {
+
+const char* kSleepPod = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"it-fault"},
+ "spec":{"restartPolicy":"Never","terminationGracePeriodSeconds":2,
+  "containers":[{"name":"c","command":["sleep","1000"]}]}})";
+
+// A tmpfs of one page at a path of its own (outside /run/podrun), unmounted at the end.
+class TinyTmpfs {
+  public:
+    TinyTmpfs() {
+        ok_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, "size=4k,mode=0755") == 0;
+    }
+    ~TinyTmpfs() {
+        if (ok_) ::umount2(dir_.path().c_str(), MNT_DETACH);
+    }
+    bool ok() const { return ok_; }
+    const std::string& path() const { return dir_.path(); }
+
+  private:
+    TempDir dir_;
+    bool ok_ = false;
+};
+
+// What is left of this file's pod (other suites' pods may run meanwhile).
+std::string fault_leftovers() {
+    std::string out;
+    for (const auto& l : t::podrun_leftovers())
+        if (l.find("it-fault") != std::string::npos) out += l + "\n";
+    return out;
+}
+
+bool empty_dir(const std::string& d) {
+    auto r = t::run({"/bin/ls", "-A", d});
+    return r.exit_code == 0 && r.out.empty();
+}
+
+}  // namespace
+
+TEST_F(PodrunTest, FaultStateDirectoryFull) {
+    PODRUN_REQUIRE_ROOT();
+    TinyTmpfs fs;
+    ASSERT_TRUE(fs.ok());
+    t::write_file(fs.path() + "/filler", std::string(4096, 'x'));  // the one page, taken
+    TempDir dir;
+    const std::string file = dir.file("pod.json", kSleepPod);
+    auto r = t::run({"/usr/bin/env", "PODRUN_RUN_ROOT=" + fs.path(), PODRUN_BIN, "up", file}, "", 60);
+    EXPECT_EQ(r.exit_code, 125) << r.err;
+    EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+    ::unlink((fs.path() + "/filler").c_str());
+    EXPECT_TRUE(empty_dir(fs.path())) << "state left in the full directory";
+}
+
+TEST_F(PodrunTest, FaultTooFewFileDescriptors) {
+    PODRUN_REQUIRE_ROOT();
+    TempDir dir;
+    const std::string file = dir.file("pod.json", kSleepPod);
+    // Lowering a limit needs no privilege (raising a hard one would); each of these fails at
+    // another step of `up`, before the container runs.
+    for (const char* n : {"8", "12", "16", "20"}) {
+        auto r = t::run({"/usr/bin/prlimit", std::string("--nofile=") + n + ":" + n, PODRUN_BIN, "up", file}, "", 60);
+        EXPECT_EQ(r.exit_code, 125) << "nofile " << n << ": " << r.err;
+        EXPECT_NE(r.err.find("Too many open files"), std::string::npos) << "nofile " << n << ": " << r.err;
+        EXPECT_EQ(fault_leftovers(), "") << "nofile " << n;
+    }
+}
+
+TEST_F(PodrunTest, FaultMissingOrNonExecutablePause) {
+    PODRUN_REQUIRE_ROOT();
+    TempDir dir;
+    const std::string file = dir.file("pod.json", kSleepPod);
+    auto missing = t::run({"/usr/bin/env", "PODRUN_PAUSE=" + dir / "no-such-pause", PODRUN_BIN, "up", file}, "", 60);
+    EXPECT_EQ(missing.exit_code, 125) << missing.err;
+    EXPECT_NE(missing.err.find("no-such-pause): No such file or directory"), std::string::npos) << missing.err;
+    EXPECT_EQ(fault_leftovers(), "");
+
+    const std::string noexec = dir.file("pause", t::read_file(PODRUN_PAUSE_BIN));
+    ASSERT_EQ(::chmod(noexec.c_str(), 0644), 0);
+    auto denied = t::run({"/usr/bin/env", "PODRUN_PAUSE=" + noexec, PODRUN_BIN, "up", file}, "", 60);
+    EXPECT_EQ(denied.exit_code, 125) << denied.err;
+    EXPECT_NE(denied.err.find("Permission denied"), std::string::npos) << denied.err;
+}
+
+TEST_F(PodrunTest, FaultPauseKilledWhileThePodRuns) {
+    PODRUN_REQUIRE_ROOT();
+    TempDir dir;
+    Background up({"up", dir.file("pod.json", kSleepPod)});
+    ASSERT_TRUE(up.wait_for_err("started: pause pid", 30)) << up.err();
+    pid_t pause = 0;
+    ASSERT_TRUE(t::eventually([&] { return (pause = t::pause_pid("it-fault")) > 0; }, 10));
+    ASSERT_EQ(::kill(pause, SIGKILL), 0);
+    auto r = up.wait(30);
+    EXPECT_FALSE(r.timed_out);
+    // The kernel kills the pod's pid namespace with its PID 1: the container dies of SIGKILL.
+    EXPECT_EQ(r.exit_code, 137) << r.err;
+    EXPECT_NE(r.err.find("pause (PID 1 of the pod) died"), std::string::npos) << r.err;
+}
+
+TEST_F(PodrunTest, FaultContainerLeafRemovedFromOutside) {
+    PODRUN_REQUIRE_ROOT();
+    auto cg2 = t::cgroup2_mount();
+    ASSERT_TRUE(cg2);
+    TempDir dir;
+    Background up({"up", dir.file("pod.json", kSleepPod)});
+    ASSERT_TRUE(t::eventually([] { return t::container_pid("it-fault", "c") > 0; }, 30)) << up.err();
+    const std::string leaf = *cg2 + "/podrun/it-fault/c";
+    t::write_file(leaf + "/cgroup.kill", "1");
+    ASSERT_TRUE(t::eventually([&] { return ::rmdir(leaf.c_str()) == 0; }, 10)) << leaf;
+    auto r = up.wait(30);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(r.exit_code, 137) << r.err;
+    EXPECT_NE(r.err.find("container c exited with code 137"), std::string::npos) << r.err;
+}

@@ -1,8 +1,8 @@
 # bash completion for podrun(1): subcommands, their flags, pod names (from `podrun ps`),
-# container names for -c (from `podrun inspect POD`), files for up and validate.
+# container names for -c (from `podrun inspect POD`), files for up, validate and load -i.
 # Self-contained (no _init_completion), so it also works without the bash-completion package.
 
-_podrun_subcommands="up down ps logs exec inspect tree gc validate doctor version"
+_podrun_subcommands="up down ps logs exec inspect tree gc validate doctor version pull images rmi image load"
 
 # Pod names: the first column of `podrun ps` below its header.
 _podrun_pods() {
@@ -25,6 +25,10 @@ _podrun_flags() {
         exec) echo "-c --container -i --stdin -t --tty --explain" ;;
         inspect) echo "--ns" ;;
         validate) echo "-f --filename" ;;
+        pull) echo "-q --quiet --platform --insecure-registry --explain --root" ;;
+        images) echo "--json --root" ;;
+        rmi | image) echo "--root" ;;
+        load) echo "-i --input -q --quiet --root" ;;
     esac
     echo "-h --help"
 }
@@ -35,6 +39,8 @@ _podrun_takes_value() {
         *:--log-level | up:--configmap | up:--secret | up:--cgroup-parent | up:--pids-max | up:--cpu-weight-formula) return 0 ;;
         validate:-f | validate:--filename) return 0 ;;
         down:--timeout | logs:--tail | logs:-c | logs:--container | exec:-c | exec:--container) return 0 ;;
+        pull:--platform | pull:--insecure-registry | load:-i | load:--input) return 0 ;;
+        pull:--root | images:--root | rmi:--root | image:--root | load:--root) return 0 ;;
     esac
     return 1
 }
@@ -71,7 +77,7 @@ _podrun() {
             COMPREPLY=($(compgen -W "trace debug info warn error off" -- "$cur")); return 0 ;;
         --cpu-weight-formula)
             COMPREPLY=($(compgen -W "quadratic linear" -- "$cur")); return 0 ;;
-        --cgroup-parent)
+        --cgroup-parent | --root)
             compopt -o filenames 2>/dev/null
             COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
         -c | --container)
@@ -79,10 +85,10 @@ _podrun() {
                 [ -n "$pos" ] && COMPREPLY=($(compgen -W "$(_podrun_containers "$pos")" -- "$cur"))
                 return 0
             fi ;;
-        --pids-max | --timeout | --tail)
+        --pids-max | --timeout | --tail | --platform | --insecure-registry)
             return 0 ;;
-        -f | --filename | --configmap | --secret)
-            if [ "$sub" = validate ] || [ "$sub" = up ]; then
+        -f | --filename | --configmap | --secret | -i | --input)
+            if [ "$sub" = validate ] || [ "$sub" = up ] || [ "$sub" = load ]; then
                 compopt -o filenames 2>/dev/null
                 COMPREPLY=($(compgen -f -- "$cur")); return 0
             fi ;;
@@ -111,6 +117,8 @@ _podrun() {
             fi ;;
         down | inspect | tree | logs | exec)
             [ -z "$pos" ] && COMPREPLY=($(compgen -W "$(_podrun_pods)" -- "$cur")) ;;
+        image)
+            [ -z "$pos" ] && COMPREPLY=($(compgen -W "prune inspect" -- "$cur")) ;;
     esac
     return 0
 }

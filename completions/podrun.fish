@@ -1,7 +1,7 @@
 # fish completion for podrun(1): subcommands, their flags, pod names (from `podrun ps`),
-# container names for -c (from `podrun inspect POD`), files for up and validate.
+# container names for -c (from `podrun inspect POD`), files for up, validate and load -i.
 
-set -l podrun_subcommands up down ps logs exec inspect tree gc validate doctor version
+set -l podrun_subcommands up down ps logs exec inspect tree gc validate doctor version pull images rmi image load
 
 function __podrun_pods
     podrun ps 2>/dev/null | awk 'NR > 1 { print $1 }'
@@ -87,6 +87,11 @@ complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a g
 complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a validate -d "Check a manifest"
 complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a doctor -d "What this host offers"
 complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a version -d "Version and kernel features"
+complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a pull -d "Pull an image from a registry"
+complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a images -d "List the images of the store"
+complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a rmi -d "Remove images"
+complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a image -d "Prune the store, or inspect an image"
+complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a load -d "Load images from an archive"
 
 complete -c podrun -n "__fish_seen_subcommand_from validate" -s f -l filename -r -F -d "Another manifest file or directory"
 # Files for up and validate.
@@ -113,5 +118,17 @@ complete -c podrun -n "__fish_seen_subcommand_from logs" -s p -l previous -d "Th
 complete -c podrun -n "__fish_seen_subcommand_from exec" -s i -l stdin -d "Pass standard input"
 complete -c podrun -n "__fish_seen_subcommand_from exec" -s t -l tty -d "Run on a terminal"
 complete -c podrun -n "__fish_seen_subcommand_from exec" -l explain -d "Narrate every kernel step"
+
+# Images: pull, images, rmi, image prune|inspect, load -i.
+complete -c podrun -n "__fish_seen_subcommand_from pull" -s q -l quiet -d "Print only the digest"
+complete -c podrun -n "__fish_seen_subcommand_from pull" -l platform -x -d "os/arch[/variant] to choose from an index"
+complete -c podrun -n "__fish_seen_subcommand_from pull" -l insecure-registry -x -d "Registry spoken to without TLS verification"
+complete -c podrun -n "__fish_seen_subcommand_from pull" -l explain -d "Narrate each request and digest check"
+complete -c podrun -n "__fish_seen_subcommand_from images" -l json -d "Print JSON"
+complete -c podrun -n "__fish_seen_subcommand_from image; and not __fish_seen_subcommand_from prune inspect" -a prune -d "Remove blobs and layers no image uses"
+complete -c podrun -n "__fish_seen_subcommand_from image; and not __fish_seen_subcommand_from prune inspect" -a inspect -d "Print an image's OCI config"
+complete -c podrun -n "__fish_seen_subcommand_from load" -s i -l input -r -F -d "The tarball or directory"
+complete -c podrun -n "__fish_seen_subcommand_from load" -s q -l quiet -d "Print only the loaded names"
+complete -c podrun -n "__fish_seen_subcommand_from pull images rmi image load" -l root -x -a "(__fish_complete_directories)" -d "The image store"
 
 complete -c podrun -n __podrun_needs_pod -a "(__podrun_pods)" -d Pod

@@ -12,7 +12,8 @@
 
 #include "podrun/explain.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/fdio.hpp"
+#include "podrun/sys/files.hpp"
 #include "podrun/sys/process.hpp"
 
 namespace podrun::confine {

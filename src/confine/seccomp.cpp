@@ -15,7 +15,7 @@
 #include <stdexcept>
 
 #include "podrun/sys/confine.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::confine {
 

@@ -10,7 +10,8 @@
 
 #include "podrun/sys/beneath.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/fdio.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::image {
 

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "podrun/image/reference.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::image {
 

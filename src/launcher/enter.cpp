@@ -17,7 +17,7 @@
 #include "podrun/launcher/launcher.hpp"
 #include "podrun/namespaces/namespaces.hpp"
 #include "podrun/sys/exec.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
 #include "podrun/sys/setup.hpp"
 
 namespace podrun::launcher {

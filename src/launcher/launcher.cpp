@@ -19,7 +19,8 @@
 #include "podrun/explain.hpp"
 #include "podrun/namespaces/namespaces.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/fdio.hpp"
+#include "podrun/sys/files.hpp"
 #include "podrun/sys/mount.hpp"
 
 namespace podrun::launcher {

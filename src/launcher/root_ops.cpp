@@ -13,7 +13,7 @@
 #include <cerrno>
 
 #include "podrun/launcher/launcher.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
 #include "podrun/sys/mount.hpp"
 
 namespace podrun::launcher {

@@ -6,7 +6,7 @@
 
 #include "podrun/cgroup/cgroup.hpp"
 #include "podrun/cgroup/controllers.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
 
 #ifndef PODRUN_GIT_REVISION
 #define PODRUN_GIT_REVISION "unknown"

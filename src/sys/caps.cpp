@@ -11,7 +11,9 @@
 #include <string>
 
 #include "podrun/sys/confine.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/events.hpp"
+#include "podrun/sys/fdio.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::sys {
 

@@ -18,7 +18,7 @@
 
 #include "harness.hpp"
 #include "podrun/cgroup/cgroup.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::test {
 namespace {

@@ -13,7 +13,7 @@
 #include "podrun/cgroup/cgroup.hpp"
 #include "podrun/pod/status.hpp"
 #include "podrun/state/state.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/locks.hpp"
 
 namespace t = podrun::test;
 using t::PodrunTest;

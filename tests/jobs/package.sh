@@ -47,10 +47,16 @@ if file -L "$build/podrun" | grep -q "dynamically linked"; then
     dpkg-deb -f "$deb" Depends | grep -q libc6 || fail "a dynamically linked podrun, but the .deb does not depend on libc6"
 fi
 
+# The base root holds the Recommends and what the package Depends on (podrun-image's
+# libcurl, libarchive, libcrypto), so that dpkg -i has them, and removing the package
+# must leave that root exactly as it was. The cache is keyed by that list.
+deps=$(dpkg-deb -f "$deb" Depends | sed 's/([^)]*)//g; s/|[^,]*//g; s/[[:space:]]//g')
+include="passt,golang-github-containers-common${deps:+,$deps}"
+cache="${cache%.tar}-$(echo "$include" | md5sum | cut -c1-8).tar"
 if [ ! -f "$cache" ]; then
-    step "making the base root (mmdebstrap --variant=apt bookworm), cached in $cache"
+    step "making the base root (mmdebstrap --variant=apt bookworm, with $include), cached in $cache"
     mkdir -p "$(dirname "$cache")"
-    mmdebstrap --quiet --variant=apt --include=passt,golang-github-containers-common bookworm "$cache.tmp"
+    mmdebstrap --quiet --variant=apt --include="$include" bookworm "$cache.tmp"
     mv "$cache.tmp" "$cache"
 fi
 step "unpacking the base root"
@@ -78,7 +84,7 @@ step "dpkg -i $(basename "$deb")"
 cp "$deb" "$root/tmp/podrun.deb"
 in_root dpkg -i /tmp/podrun.deb || fail "dpkg -i"
 in_root dpkg -L podrun >"$work/files" || fail "dpkg -L podrun"
-for f in /usr/bin/podrun /usr/libexec/podrun/podrun-pause /usr/share/man/man1/podrun.1.gz \
+for f in /usr/bin/podrun /usr/libexec/podrun/podrun-pause /usr/libexec/podrun/podrun-image /usr/share/man/man1/podrun.1.gz \
     /usr/share/bash-completion/completions/podrun /usr/share/zsh/vendor-completions/_podrun \
     /usr/share/fish/vendor_completions.d/podrun.fish; do
     grep -qx "$f" "$work/files" || fail "the package does not install $f"

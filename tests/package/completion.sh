@@ -105,7 +105,7 @@ ask_bash "" podrun up pod.json ""
 ask_bash "podsdir" podrun up --cgroup-parent p
 ask_bash "linear" podrun up --cpu-weight-formula l
 ask_bash "--detach" podrun up --d
-ask_bash "--cgroup-parent --cpu-weight-formula" podrun up --c
+ask_bash "--cgroup-parent --configmap --cpu-weight-formula" podrun up --c
 ask_bash "--json" podrun version --j
 ask_bash "--all" podrun down --a
 ask_bash "--stdin" podrun exec --s

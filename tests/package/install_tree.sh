@@ -15,7 +15,7 @@ fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 
 DESTDIR=$dest cmake --install "$build" --prefix /usr >/dev/null || { echo "FAIL: cmake --install"; exit 1; }
 
-for f in usr/bin/podrun usr/libexec/podrun/podrun-pause; do
+for f in usr/bin/podrun usr/libexec/podrun/podrun-pause usr/libexec/podrun/podrun-image; do
     [ -x "$dest/$f" ] || fail "$f is not installed as an executable"
 done
 for f in usr/share/bash-completion/completions/podrun usr/share/zsh/vendor-completions/_podrun \
@@ -26,7 +26,7 @@ done
 [ ! -e "$dest/usr/bin/podrun-pause" ] || fail "podrun-pause is installed in bin/ (it belongs in libexec/podrun/)"
 # Nothing outside those places (no test binary, no header, no build-tree file).
 unexpected=$(cd "$dest" && find . ! -type d | sed 's|^\./||' | grep -v -E \
-    '^usr/(bin/podrun|libexec/podrun/podrun-pause|share/man/man1/podrun(-[a-z]+)?\.1\.gz|share/bash-completion/completions/podrun|share/zsh/vendor-completions/_podrun|share/fish/vendor_completions.d/podrun\.fish|share/doc/podrun/(copyright|examples/[^/]+))$')
+    '^usr/(bin/podrun|libexec/podrun/podrun-(pause|image)|share/man/man1/podrun(-[a-z]+)?\.1\.gz|share/bash-completion/completions/podrun|share/zsh/vendor-completions/_podrun|share/fish/vendor_completions.d/podrun\.fish|share/doc/podrun/(copyright|examples/[^/]+))$')
 [ -z "$unexpected" ] || fail "unexpected files installed: $unexpected"
 # With --up (the root test install_tree_up): the installed podrun runs a pod, so it found
 # the installed pause, with nothing pointing it there.

@@ -151,7 +151,7 @@ spec:
   template:
     metadata: {labels: {app: web, tier: front}}
     spec:
-      containers: [{name: nginx, command: [sleep, '1'], imagePullPolicy: Always}]
+      containers: [{name: nginx, command: [sleep, '1'], terminationMessagePath: /dev/log}]
 )",
                               "deploy.yaml");
     ASSERT_TRUE(r.ok()) << all_errors(r);
@@ -163,7 +163,7 @@ spec:
     const std::string w = all_warnings(r);
     EXPECT_TRUE(contains(w, "document 1 (Deployment web): spec.replicas is 3")) << w;
     EXPECT_TRUE(contains(w, "spec.strategy")) << w;
-    EXPECT_TRUE(contains(w, "spec.template.spec.containers[0].imagePullPolicy")) << w;
+    EXPECT_TRUE(contains(w, "spec.template.spec.containers[0].terminationMessagePath")) << w;
 }
 
 TEST(SpecBundle, WorkloadRules) {

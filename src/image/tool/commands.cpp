@@ -13,7 +13,7 @@
 
 #include "errors.hpp"
 #include "podrun/state/state.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
 #include "pull.hpp"
 #include "registry.hpp"
 #include "store_write.hpp"

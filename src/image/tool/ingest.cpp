@@ -11,7 +11,9 @@
 
 #include "digest.hpp"
 #include "errors.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/clock.hpp"
+#include "podrun/sys/files.hpp"
+#include "podrun/sys/uuid.hpp"
 #include "store_write.hpp"
 #include "unpack.hpp"
 

@@ -12,7 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "digest.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/clock.hpp"
+#include "podrun/sys/fdio.hpp"
 #include "podrun/sys/process.hpp"
 
 namespace podrun::image {

@@ -10,7 +10,8 @@
 #include "digest.hpp"
 #include "podrun/sys/beneath.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
+#include "podrun/sys/uuid.hpp"
 #include "podrun/sys/process.hpp"
 
 namespace podrun::image {

@@ -16,7 +16,7 @@
 
 #include "digest.hpp"
 #include "podrun/sys/beneath.hpp"
-#include "podrun/sys/io.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::image {
 

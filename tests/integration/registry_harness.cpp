@@ -234,7 +234,7 @@ const TestImages& TestImages::get() {
         }
         must(run({"/bin/cp", "/usr/bin/busybox", r1 + "/bin/busybox"}), "cp busybox");
         for (const char* c : {"sh", "echo", "cat", "ls", "id", "stat", "env", "pwd", "test"}) {
-            ::symlink("busybox", (r1 + "/bin/" + c).c_str());
+            if (::symlink("busybox", (r1 + "/bin/" + c).c_str()) != 0) throw std::runtime_error("symlink busybox");
         }
         write_file(r1 + "/etc/greeting", "hello\n");
         write_file(r1 + "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1234:2345:app:/srv:/bin/sh\n");
@@ -248,8 +248,8 @@ const TestImages& TestImages::get() {
         umoci({"unpack", "--image", t->layout + ":app", b2});
         ::unlink((r2 + "/gone-file").c_str());
         must(run({"/bin/rm", "-r", r2 + "/gone-dir"}), "rm gone-dir");
-        ::link((r2 + "/etc/greeting").c_str(), (r2 + "/etc/hardlink").c_str());
-        ::symlink("/etc/greeting", (r2 + "/abs-link").c_str());
+        if (::link((r2 + "/etc/greeting").c_str(), (r2 + "/etc/hardlink").c_str()) != 0) throw std::runtime_error("link");
+        if (::symlink("/etc/greeting", (r2 + "/abs-link").c_str()) != 0) throw std::runtime_error("symlink");
         write_file(r2 + "/suid", "#!/bin/sh\n");
         ::chmod((r2 + "/suid").c_str(), 04755);
         write_file(r2 + "/xattr-file", "x\n");

@@ -207,9 +207,13 @@ int ps(bool json_out) {
     }
     std::printf("%-24s %-10s %-6s %-9s %-6s %s\n", "NAME", "PHASE", "READY", "RESTARTS", "AGE", "PORTS");
     for (const auto& p : pods) {
-        std::printf("%-24s %-10s %-6s %-9d %-6s %s\n", p.name.c_str(), p.phase.c_str(),
-                    (std::to_string(p.ready) + "/" + std::to_string(p.total)).c_str(), p.restarts, p.age.c_str(),
-                    p.ports.c_str());
+        char line[512];
+        std::snprintf(line, sizeof line, "%-24s %-10s %-6s %-9d %-6s %s", p.name.c_str(), p.phase.c_str(),
+                      (std::to_string(p.ready) + "/" + std::to_string(p.total)).c_str(), p.restarts, p.age.c_str(),
+                      p.ports.c_str());
+        std::string l = line;
+        l.erase(l.find_last_not_of(' ') + 1);  // no trailing blanks where a pod publishes no port
+        std::printf("%s\n", l.c_str());
     }
     return 0;
 }

@@ -42,17 +42,22 @@ rm -rf "$root$here/examples" "$root$here/tests"
 mkdir -p "$root$here"
 cp -r "$here/examples" "$here/tests" "$root$here/"
 
+# A tmpfs /tmp, unless the checkout itself is under /tmp (a CI clone may be): it would hide
+# the binaries and test data copied in at their own paths.
+tmpfs_tmp=1
+case "$here/ $build/" in /tmp/* | *" /tmp/"*) tmpfs_tmp=0 ;; esac
+
 start=$(date +%s)
 set +e
 unshare --mount --propagation private sh -eu -c '
-  root=$1; shift
+  root=$1; tmpfs_tmp=$2; shift 2
   mount --rbind /proc "$root/proc"
   mount --rbind /sys "$root/sys"
   mount --rbind /dev "$root/dev"
   mount -t tmpfs tmpfs "$root/run"
-  mount -t tmpfs tmpfs "$root/tmp"
+  [ "$tmpfs_tmp" = 1 ] && mount -t tmpfs tmpfs "$root/tmp"
   exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin PODRUN_MUST_RUN=1 "$@"
-' chroot.sh "$root" "$build/tests/podrun_root_tests" --gtest_filter="$filter"
+' chroot.sh "$root" "$tmpfs_tmp" "$build/tests/podrun_root_tests" --gtest_filter="$filter"
 rc=$?
 set -e
 # Every path podrun creates lives under the root it runs in: nothing of the chroot's pods

@@ -56,7 +56,7 @@ cache="${cache%.tar}-$(echo "$include" | md5sum | cut -c1-8).tar"
 if [ ! -f "$cache" ]; then
     step "making the base root (mmdebstrap --variant=apt bookworm, with $include), cached in $cache"
     mkdir -p "$(dirname "$cache")"
-    mmdebstrap --quiet --variant=apt --include="$include" bookworm "$cache.tmp"
+    mmdebstrap --quiet --variant=apt --format=tar --include="$include" bookworm "$cache.tmp"
     mv "$cache.tmp" "$cache"
 fi
 step "unpacking the base root"

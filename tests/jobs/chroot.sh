@@ -21,7 +21,8 @@ libs=$(for b in $bins; do ldd "$b" 2>/dev/null | awk '$3 ~ /^\// {print $3}'; do
          dpkg -S "$l" 2>/dev/null || dpkg -S "$(readlink -f "$l")" 2>/dev/null || true
        done | cut -d: -f1 | sort -u | tr '\n' ',')
 # busybox-static: the tests copy /bin/busybox into image roots, which have no libc.
-want="busybox-static,${libs%,}"
+# golang-github-containers-common: the seccomp profile podrun confines containers with.
+want="busybox-static,golang-github-containers-common,${libs%,}"
 if [ ! -f "$root/.podrun-packages" ] || [ "$(cat "$root/.podrun-packages")" != "$want" ]; then
   start=$(date +%s)
   rm -rf "$root" "$root.tmp"

@@ -56,6 +56,7 @@ cache="${cache%.tar}-$(echo "$include" | md5sum | cut -c1-8).tar"
 if [ ! -f "$cache" ]; then
     step "making the base root (mmdebstrap --variant=apt bookworm, with $include), cached in $cache"
     mkdir -p "$(dirname "$cache")"
+    rm -rf "$cache" "$cache.tmp"  # what an interrupted or older run left
     mmdebstrap --quiet --variant=apt --format=tar --include="$include" bookworm "$cache.tmp"
     mv "$cache.tmp" "$cache"
 fi

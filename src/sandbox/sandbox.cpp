@@ -294,8 +294,8 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
         // propagated out. Take it back and refuse, with the fix.
         sys::detach_mount(paths.scratch());
         throw sys::SysError(EXDEV, "starting pause: \"/\" is not a mount point (a chroot) and the mount holding it is "
-                                   "shared, so the pod's mounts would appear on the host; bind-mount the chroot "
-                                   "directory onto itself before entering it (mount --bind DIR DIR), as arch-chroot does");
+                                   "shared, so the pod's mounts would appear on the host; run podrun in a private mount "
+                                   "namespace: unshare --mount --propagation private chroot DIR podrun ...");
     }
     return sb;
 }

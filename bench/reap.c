@@ -63,9 +63,15 @@ int main(int argc, char** argv) {
         return 2;
     }
     long n = atol(argv[1]);
-    if (unshare(CLONE_NEWPID) < 0) { perror("unshare(CLONE_NEWPID)"); return 2; }
+    if (unshare(CLONE_NEWPID) < 0) {
+        perror("unshare(CLONE_NEWPID)");
+        return 2;
+    }
     pid_t init = fork();
-    if (init < 0) { perror("fork"); return 2; }
+    if (init < 0) {
+        perror("fork");
+        return 2;
+    }
     if (init == 0) {
         int devnull = open("/dev/null", O_RDWR);
         dup2(devnull, 0);
@@ -85,7 +91,10 @@ int main(int argc, char** argv) {
         base = c;
     }
     int gate[2];
-    if (pipe2(gate, O_CLOEXEC) < 0) { perror("pipe2"); return 2; }
+    if (pipe2(gate, O_CLOEXEC) < 0) {
+        perror("pipe2");
+        return 2;
+    }
     pid_t spawner = fork();
     if (spawner == 0) {
         for (long i = 0; i < n; i++) {
@@ -96,7 +105,10 @@ int main(int argc, char** argv) {
                 while (read(gate[0], &c, 1) < 0 && errno == EINTR) {}
                 _exit(0);
             }
-            if (p < 0) { perror("fork (orphan)"); _exit(1); }
+            if (p < 0) {
+                perror("fork (orphan)");
+                _exit(1);
+            }
         }
         _exit(0);
     }
@@ -110,7 +122,11 @@ int main(int argc, char** argv) {
     }
     // Every orphan is re-parented to INIT at the spawner's exit; wait until all are listed.
     for (int i = 0; count_children(children) < base + n; i++) {
-        if (i > 10000) { fprintf(stderr, "reap: orphans never reached INIT\n"); kill(init, SIGKILL); return 1; }
+        if (i > 10000) {
+            fprintf(stderr, "reap: orphans never reached INIT\n");
+            kill(init, SIGKILL);
+            return 1;
+        }
         sleep_us(1000);
     }
     double t0 = now();

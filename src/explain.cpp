@@ -10,8 +10,12 @@ ExplainSink& sink() {
 }
 }  // namespace
 
-void set_explain_sink(ExplainSink s) { sink() = std::move(s); }
-bool explaining() { return static_cast<bool>(sink()); }
+void set_explain_sink(ExplainSink s) {
+    sink() = std::move(s);
+}
+bool explaining() {
+    return static_cast<bool>(sink());
+}
 void explain(std::string_view room, const std::string& step) {
     if (sink()) sink()(room, step);
 }

@@ -1,14 +1,14 @@
 // cgroup v2 tree and teardown (see cgroup.hpp).
 #include "podrun/cgroup/cgroup.hpp"
 
+#include <fcntl.h>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <sstream>
 
 #include "podrun/explain.hpp"
-#include "podrun/sys/error.hpp"
 #include "podrun/sys/clock.hpp"
+#include "podrun/sys/error.hpp"
 #include "podrun/sys/events.hpp"
 #include "podrun/sys/files.hpp"
 #include "podrun/sys/locks.hpp"
@@ -40,7 +40,9 @@ std::optional<std::string> find_cgroup2_mount() {
     return cgroup2_mount_from_mountinfo(*mi);
 }
 
-std::string default_parent(const std::string& mount_point) { return mount_point + "/podrun"; }
+std::string default_parent(const std::string& mount_point) {
+    return mount_point + "/podrun";
+}
 
 namespace {
 

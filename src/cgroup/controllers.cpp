@@ -34,7 +34,9 @@ std::vector<int> procs_of(const std::string& dir) {
 
 // The real root of the hierarchy has no cgroup.kill / is exempt from the internal-process
 // rule; a cgroup-namespace root is an ordinary cgroup seen from inside.
-bool is_real_root(const std::string& dir) { return !sys::exists(dir + "/cgroup.kill") && !sys::exists(dir + "/cgroup.type"); }
+bool is_real_root(const std::string& dir) {
+    return !sys::exists(dir + "/cgroup.kill") && !sys::exists(dir + "/cgroup.type");
+}
 
 void move_processes_out(const std::string& root, EnableReport& rep) {
     std::string leaf = root + "/init";

@@ -7,7 +7,9 @@
 
 namespace podrun::cgroup {
 
-bool limited(std::optional<int64_t> v) { return v && *v > 0; }
+bool limited(std::optional<int64_t> v) {
+    return v && *v > 0;
+}
 
 uint64_t cpu_shares(int64_t request_millis) {
     // pkg/kubelet/cm: MinShares = 2, MaxShares = 262144, SharesPerCPU = 1024. Clamped before
@@ -41,7 +43,9 @@ int64_t cpu_quota_us(int64_t limit_millis) {
 
 namespace {
 
-std::string formula_name(WeightFormula f) { return f == WeightFormula::Quadratic ? "quadratic" : "linear"; }
+std::string formula_name(WeightFormula f) {
+    return f == WeightFormula::Quadratic ? "quadratic" : "linear";
+}
 
 void cpu_writes(std::optional<int64_t> limit, std::optional<int64_t> request, WeightFormula f, const std::string& who,
                 std::vector<CgroupWrite>& out) {
@@ -52,7 +56,8 @@ void cpu_writes(std::optional<int64_t> limit, std::optional<int64_t> request, We
                            "*100000/1000 (at least 1000, at most the kernel's 2^44-1) per 100000 us period"});
     } else if (limit) {
         // The kubelet's milliCPUToQuota(0) is 0, which the runtimes write as "max".
-        out.push_back({"cpu.max", "max " + std::to_string(kCpuPeriodUs), who + "limits.cpu 0 -> unlimited (as the kubelet)"});
+        out.push_back(
+            {"cpu.max", "max " + std::to_string(kCpuPeriodUs), who + "limits.cpu 0 -> unlimited (as the kubelet)"});
     } else {
         out.push_back({"cpu.max", "max " + std::to_string(kCpuPeriodUs), who + "no cpu limit -> unlimited"});
     }
@@ -66,7 +71,8 @@ void cpu_writes(std::optional<int64_t> limit, std::optional<int64_t> request, We
 void memory_writes(std::optional<int64_t> limit, const std::string& who, std::vector<CgroupWrite>& out,
                    bool container) {
     if (limited(limit)) {
-        out.push_back({"memory.max", std::to_string(*limit), who + "limits.memory = " + std::to_string(*limit) + " bytes"});
+        out.push_back(
+            {"memory.max", std::to_string(*limit), who + "limits.memory = " + std::to_string(*limit) + " bytes"});
     } else if (limit) {
         // The kubelet sets no memory limit for 0 (calculateLinuxResources: `if memLimit != 0`).
         out.push_back({"memory.max", "max", who + "limits.memory 0 -> no memory limit (as the kubelet)"});

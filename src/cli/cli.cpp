@@ -12,9 +12,9 @@
 #include <algorithm>
 #include <functional>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "podrun/explain.hpp"
 #include "podrun/image/helper.hpp"
@@ -31,7 +31,9 @@ namespace podrun::cli {
 
 namespace {
 
-std::string source_name(const std::string& file) { return file == "-" ? "<stdin>" : file; }
+std::string source_name(const std::string& file) {
+    return file == "-" ? "<stdin>" : file;
+}
 
 // Loads and validates every object of `files` (spec/bundle.hpp); prints each warning, and
 // each problem once with its file and document.
@@ -52,14 +54,17 @@ std::optional<spec::Pod> load_or_report(const std::string& file, const std::vect
     auto b = load_bundle_or_report(files);
     if (!b) return std::nullopt;
     if (b->pods.size() != 1) {
-        std::fprintf(stderr, "podrun: %s: holds %zu pods; podrun runs one pod per file so far (podrun validate checks them all)\n",
-                     source_name(file).c_str(), b->pods.size());
+        std::fprintf(
+            stderr,
+            "podrun: %s: holds %zu pods; podrun runs one pod per file so far (podrun validate checks them all)\n",
+            source_name(file).c_str(), b->pods.size());
         return std::nullopt;
     }
     // Nothing is created when a referenced object or key is missing: the kubelet's
     // CreateContainerConfigError (or FailedMount), each reference named.
     auto missing = spec::resolve_objects(b->pods[0], *b);
-    for (const auto& m : missing) std::fprintf(stderr, "podrun: pod %s: %s\n", b->pods[0].metadata.name.c_str(), m.c_str());
+    for (const auto& m : missing)
+        std::fprintf(stderr, "podrun: pod %s: %s\n", b->pods[0].metadata.name.c_str(), m.c_str());
     if (!missing.empty()) return std::nullopt;
     return std::move(b->pods[0]);
 }
@@ -148,7 +153,8 @@ int up(const UpArgs& a) {
     try {
         return pod::up(*p, a.options);
     } catch (const pod::InvalidInput& e) {
-        for (const auto& pr : e.problems) std::fprintf(stderr, "podrun: %s: %s\n", source_name(a.file).c_str(), pr.c_str());
+        for (const auto& pr : e.problems)
+            std::fprintf(stderr, "podrun: %s: %s\n", source_name(a.file).c_str(), pr.c_str());
         return pod::kExitInvalid;
     } catch (const std::exception& e) {
         spdlog::error("{}", e.what());
@@ -189,9 +195,11 @@ int version(bool as_json) {
 int doctor() {
     auto rep = pod::doctor();
     std::printf("podrun %s on this host:\n", PODRUN_VERSION);
-    for (const auto& l : rep.checks) std::printf("  [%s] %-34s %s\n", l.ok ? " ok " : "FAIL", l.item.c_str(), l.detail.c_str());
+    for (const auto& l : rep.checks)
+        std::printf("  [%s] %-34s %s\n", l.ok ? " ok " : "FAIL", l.item.c_str(), l.detail.c_str());
     std::printf("what will work:\n");
-    for (const auto& l : rep.verdicts) std::printf("  [%s] %-34s %s\n", l.ok ? "yes " : " no ", l.item.c_str(), l.detail.c_str());
+    for (const auto& l : rep.verdicts)
+        std::printf("  [%s] %-34s %s\n", l.ok ? "yes " : " no ", l.item.c_str(), l.detail.c_str());
     return 0;
 }
 
@@ -239,8 +247,10 @@ int down(const DownArgs& a) {
     for (const auto& n : names) {
         auto problems = pod::down(n, a.timeout);
         for (const auto& p : problems) spdlog::error("{}: {}", n, p);
-        if (!problems.empty()) rc = 1;
-        else std::printf("%s\n", n.c_str());
+        if (!problems.empty())
+            rc = 1;
+        else
+            std::printf("%s\n", n.c_str());
     }
     return rc;
 }
@@ -354,7 +364,8 @@ struct Commands {
         e->add_option("command", exec_args.argv, "The command and its arguments (after --)")->required();
         e->add_option("-c,--container", exec_args.options.container, "Container (default: the first app container)");
         e->add_flag("-i,--stdin", exec_args.options.stdin_open, "Pass standard input to the command");
-        e->add_flag("-t,--tty", exec_args.options.tty, "Run the command on a terminal (a pty of the container's /dev/pts)");
+        e->add_flag("-t,--tty", exec_args.options.tty,
+                    "Run the command on a terminal (a pty of the container's /dev/pts)");
         e->add_flag("--explain", exec_args.explain, "Narrate every kernel step (setns, chroot, clone3 into the leaf)");
         verbs.push_back({e, [this] { return cli::exec(exec_args); }});
 

@@ -71,8 +71,7 @@ std::optional<int> cap_number(std::string_view name) {
 }
 
 std::string cap_name(int n) {
-    if (n >= 0 && static_cast<size_t>(n) < kNames.size())
-        return std::string("CAP_") + kNames[static_cast<size_t>(n)];
+    if (n >= 0 && static_cast<size_t>(n) < kNames.size()) return std::string("CAP_") + kNames[static_cast<size_t>(n)];
     return "CAP_" + std::to_string(n);
 }
 
@@ -91,23 +90,20 @@ CapMask all_caps(int last_cap) {
 
 CapMask default_caps() {
     CapMask m = 0;
-    for (const char* n : {"CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "SETGID", "SETUID",
-                          "SETPCAP", "NET_BIND_SERVICE", "KILL"}) {
+    for (const char* n :
+         {"CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "SETGID", "SETUID", "SETPCAP", "NET_BIND_SERVICE", "KILL"}) {
         m |= bit(*cap_number(n));
     }
     return m;
 }
 
-CapSets capability_sets(const spec::SecurityContext& sc, int last_cap,
-                        std::vector<std::string>* unknown) {
+CapSets capability_sets(const spec::SecurityContext& sc, int last_cap, std::vector<std::string>* unknown) {
     const CapMask all = all_caps(last_cap);
     CapMask caps = default_caps();
     if (sc.privileged) {
         caps = all;
     } else {
-        auto is_all = [](const std::string& s) {
-            return s == "ALL" || s == "all" || s == "CAP_ALL";
-        };
+        auto is_all = [](const std::string& s) { return s == "ALL" || s == "all" || s == "CAP_ALL"; };
         const auto& add = sc.capabilities.add;
         const auto& drop = sc.capabilities.drop;
         if (std::any_of(add.begin(), add.end(), is_all)) caps = all;

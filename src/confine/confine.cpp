@@ -36,15 +36,12 @@ std::string kind_name(spec::SeccompKind k) {
 
 // Where a Localhost profile is, or a problem: the kubelet takes localhostProfile relative
 // to its seccomp directory and never outside it.
-std::string localhost_path(const std::string& rel, const std::string& field,
-                           std::vector<std::string>* problems) {
-    bool dotdot = rel == ".." || rel.rfind("../", 0) == 0 ||
-                  rel.find("/../") != std::string::npos ||
+std::string localhost_path(const std::string& rel, const std::string& field, std::vector<std::string>* problems) {
+    bool dotdot = rel == ".." || rel.rfind("../", 0) == 0 || rel.find("/../") != std::string::npos ||
                   (rel.size() >= 3 && rel.compare(rel.size() - 3, 3, "/..") == 0);
     if (rel.empty() || rel[0] == '/' || dotdot) {
-        problems->push_back(field + ".localhostProfile: \"" + rel +
-                            "\" must be a path relative to " + localhost_profile_dir() +
-                            " without \"..\"");
+        problems->push_back(field + ".localhostProfile: \"" + rel + "\" must be a path relative to " +
+                            localhost_profile_dir() + " without \"..\"");
         return "";
     }
     return localhost_profile_dir() + "/" + rel;
@@ -103,40 +100,30 @@ sys::ChildConfinement ContainerPlan::child() const {
 
 void ContainerPlan::narrate(const std::string& tag) const {
     if (!explaining()) return;
-    const std::string why_caps =
-        privileged ? "privileged: every capability"
-                   : "the default set of containerd 2.x and CRI-O, then capabilities.add/drop";
+    const std::string why_caps = privileged ? "privileged: every capability"
+                                            : "the default set of containerd 2.x and CRI-O, then capabilities.add/drop";
     if (seccomp && !no_new_privs) {
-        explain("confine", tag + "seccomp(SECCOMP_SET_MODE_FILTER, " +
-                               std::to_string(seccomp->insns.size()) + " instructions, " +
-                               seccomp_what + " " + seccomp->hash +
+        explain("confine", tag + "seccomp(SECCOMP_SET_MODE_FILTER, " + std::to_string(seccomp->insns.size()) +
+                               " instructions, " + seccomp_what + " " + seccomp->hash +
                                ")  (first: without no_new_privs loading a filter needs "
                                "CAP_SYS_ADMIN, dropped next)");
     }
-    explain("confine", tag + "prctl(PR_CAPBSET_DROP) for every capability but: " +
-                           cap_list(caps.bounding) + "  (bounding set; " + why_caps + ")");
-    explain("confine", tag + "prctl(PR_SET_KEEPCAPS, 1); setgroups(" +
-                           std::to_string(id.groups.size()) + "); setresgid(" +
-                           std::to_string(id.gid) + "); setresuid(" + std::to_string(id.uid) +
+    explain("confine", tag + "prctl(PR_CAPBSET_DROP) for every capability but: " + cap_list(caps.bounding) +
+                           "  (bounding set; " + why_caps + ")");
+    explain("confine", tag + "prctl(PR_SET_KEEPCAPS, 1); setgroups(" + std::to_string(id.groups.size()) +
+                           "); setresgid(" + std::to_string(id.gid) + "); setresuid(" + std::to_string(id.uid) +
                            "); prctl(PR_SET_KEEPCAPS, 0)  (" + id.why + ")");
-    explain("confine", tag + "capset(effective = permitted = " + cap_list(caps.effective) +
-                           ", inheritable = " + cap_list(caps.inheritable) +
-                           ")  (inheritable empty as in containerd >= 1.6.2, CVE-2022-24769" +
-                           (id.uid != 0 ? "; uid " + std::to_string(id.uid) +
-                                              " keeps none of them after execve"
-                                        : "") +
-                           ")");
     explain("confine",
-            tag + "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)  (no ambient capabilities)");
+            tag + "capset(effective = permitted = " + cap_list(caps.effective) + ", inheritable = " +
+                cap_list(caps.inheritable) + ")  (inheritable empty as in containerd >= 1.6.2, CVE-2022-24769" +
+                (id.uid != 0 ? "; uid " + std::to_string(id.uid) + " keeps none of them after execve" : "") + ")");
+    explain("confine", tag + "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)  (no ambient capabilities)");
     if (no_new_privs) {
-        explain("confine",
-                tag + "prctl(PR_SET_NO_NEW_PRIVS, 1)  (allowPrivilegeEscalation: false)");
+        explain("confine", tag + "prctl(PR_SET_NO_NEW_PRIVS, 1)  (allowPrivilegeEscalation: false)");
         if (seccomp) {
-            explain("confine",
-                    tag + "seccomp(SECCOMP_SET_MODE_FILTER, " +
-                        std::to_string(seccomp->insns.size()) + " instructions, " + seccomp_what +
-                        " " + seccomp->hash +
-                        ")  (last before execve: as few syscalls as possible run before it)");
+            explain("confine", tag + "seccomp(SECCOMP_SET_MODE_FILTER, " + std::to_string(seccomp->insns.size()) +
+                                   " instructions, " + seccomp_what + " " + seccomp->hash +
+                                   ")  (last before execve: as few syscalls as possible run before it)");
         }
     }
     if (!seccomp) explain("confine", tag + "no seccomp filter  (" + seccomp_what + ")");
@@ -156,8 +143,8 @@ PodConfinement PodConfinement::prepare(const spec::Pod& pod) {
             const spec::Container& c = (*list)[i];
             const spec::SecurityContext& sc = c.security;
             const std::string field =
-                std::string(list == &pod.containers ? "spec.containers[" : "spec.initContainers[") +
-                std::to_string(i) + "].securityContext";
+                std::string(list == &pod.containers ? "spec.containers[" : "spec.initContainers[") + std::to_string(i) +
+                "].securityContext";
             ContainerPlan plan;
             plan.name = c.name;
             plan.privileged = sc.privileged;
@@ -165,33 +152,27 @@ PodConfinement PodConfinement::prepare(const spec::Pod& pod) {
             std::vector<std::string> unknown;
             plan.caps = capability_sets(sc, last_cap, &unknown);
             if (CapMask missing = plan.caps.bounding & ~own; missing) {
-                spdlog::warn("{}: container \"{}\" does not get {}: podrun itself does not have {}",
-                             field, c.name, cap_list(missing),
-                             missing & (missing - 1) ? "them" : "it");
+                spdlog::warn("{}: container \"{}\" does not get {}: podrun itself does not have {}", field, c.name,
+                             cap_list(missing), missing & (missing - 1) ? "them" : "it");
                 plan.caps.bounding &= own;
                 plan.caps.effective &= own;
                 plan.caps.permitted &= own;
                 plan.caps.inheritable &= own;
             }
             for (const auto& u : unknown) {
-                problems.push_back(field + ".capabilities: \"" + u +
-                                   "\" is not a capability this kernel has (" + "cap_last_cap " +
-                                   std::to_string(last_cap) + ")");
+                problems.push_back(field + ".capabilities: \"" + u + "\" is not a capability this kernel has (" +
+                                   "cap_last_cap " + std::to_string(last_cap) + ")");
             }
             const std::string etc = c.image ? *c.image + "/etc" : "/etc";
-            plan.id = resolve_identity(sc, sys::try_read_file(etc + "/passwd"),
-                                       sys::try_read_file(etc + "/group"));
+            plan.id = resolve_identity(sc, sys::try_read_file(etc + "/passwd"), sys::try_read_file(etc + "/group"));
             if (sc.run_as_non_root.value_or(false) && plan.id.uid == 0) {
-                problems.push_back(
-                    field + ".runAsNonRoot: container \"" + c.name + "\" would run as uid 0 (" +
-                    (sc.run_as_user
-                         ? "runAsUser: 0"
-                         : "runAsUser is unset, and a container without an image runs as "
-                           "root") +
-                    "); set runAsUser to a non-zero uid, or runAsNonRoot: false");
+                problems.push_back(field + ".runAsNonRoot: container \"" + c.name + "\" would run as uid 0 (" +
+                                   (sc.run_as_user ? "runAsUser: 0"
+                                                   : "runAsUser is unset, and a container without an image runs as "
+                                                     "root") +
+                                   "); set runAsUser to a non-zero uid, or runAsNonRoot: false");
             }
-            plan.no_new_privs =
-                sc.allow_privilege_escalation.has_value() && !*sc.allow_privilege_escalation;
+            plan.no_new_privs = sc.allow_privilege_escalation.has_value() && !*sc.allow_privilege_escalation;
             plan.device_filter = !sc.privileged;
             any_device_filter = any_device_filter || plan.device_filter;
             std::string path;
@@ -203,8 +184,7 @@ PodConfinement PodConfinement::prepare(const spec::Pod& pod) {
                 path = runtime_default_profile_path();
                 plan.seccomp_what = "RuntimeDefault " + path;
             } else {
-                path = localhost_path(sc.seccomp.localhost_profile, field + ".seccompProfile",
-                                      &problems);
+                path = localhost_path(sc.seccomp.localhost_profile, field + ".seccompProfile", &problems);
                 plan.seccomp_what = "Localhost " + path;
             }
             if (!path.empty()) {
@@ -219,14 +199,12 @@ PodConfinement PodConfinement::prepare(const spec::Pod& pod) {
                                                 "{type: Unconfined} "
                                                 "to run without a filter"
                                               : "put the profile there, or use type RuntimeDefault";
-                        throw std::runtime_error(
-                            field + ".seccompProfile: " + kind_name(sc.seccomp.kind) +
-                            ": cannot read " + path + " (" + std::strerror(errno) + "); " + fix);
+                        throw std::runtime_error(field + ".seccompProfile: " + kind_name(sc.seccomp.kind) +
+                                                 ": cannot read " + path + " (" + std::strerror(errno) + "); " + fix);
                     }
                     t = texts.emplace(path, std::move(*text)).first;
                 }
-                FilteredProfile f =
-                    filter_profile(t->second, path, native_inputs(plan.caps.bounding));
+                FilteredProfile f = filter_profile(t->second, path, native_inputs(plan.caps.bounding));
                 const std::string key = cache_key(t->second, f);
                 auto& prog = cache[key];
                 if (!prog) {
@@ -239,24 +217,20 @@ PodConfinement PodConfinement::prepare(const spec::Pod& pod) {
                     if (prog) {
                         prog->rules_kept = f.rules.size();
                         prog->rules_total = f.total;
-                        explain(
-                            "confine",
-                            "seccomp " + kind_name(sc.seccomp.kind) + ": read " + path + ", " +
-                                kept + "; its BPF program (" + std::to_string(prog->insns.size()) +
-                                " instructions, hash " + hash + ") from the cache " + cache_dir() +
-                                "  (compiled by an earlier pod; the key matched byte for byte)");
+                        explain("confine", "seccomp " + kind_name(sc.seccomp.kind) + ": read " + path + ", " + kept +
+                                               "; its BPF program (" + std::to_string(prog->insns.size()) +
+                                               " instructions, hash " + hash + ") from the cache " + cache_dir() +
+                                               "  (compiled by an earlier pod; the key matched byte for byte)");
                     } else {
                         prog = compile(f, path, hash);
                         std::string stored = cache_store(key, *prog);
                         char ms[32];
                         std::snprintf(ms, sizeof ms, "%.1f", prog->compile_ms);
                         explain("confine",
-                                "seccomp " + kind_name(sc.seccomp.kind) + ": read " + path + ", " +
-                                    kept + ", compiled with libseccomp to " +
-                                    std::to_string(prog->insns.size()) + " BPF instructions in " +
-                                    ms + " ms, hash " + hash +
-                                    (stored.empty() ? ", cached in " + cache_dir()
-                                                    : ", not cached: " + stored) +
+                                "seccomp " + kind_name(sc.seccomp.kind) + ": read " + path + ", " + kept +
+                                    ", compiled with libseccomp to " + std::to_string(prog->insns.size()) +
+                                    " BPF instructions in " + ms + " ms, hash " + hash +
+                                    (stored.empty() ? ", cached in " + cache_dir() : ", not cached: " + stored) +
                                     "  (once per distinct profile; each container only loads it)");
                     }
                     pc.programs_.push_back(prog);
@@ -278,12 +252,10 @@ PodConfinement PodConfinement::prepare(const spec::Pod& pod) {
         auto insns = sys::device_filter_program(default_device_rules());
         pc.device_prog_ = sys::load_device_filter(insns);
         std::string allowed;
-        for (const auto& r : default_device_rules())
-            allowed += (allowed.empty() ? "" : ", ") + r.what;
-        explain("confine", "bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, " +
-                               std::to_string(insns.size()) +
-                               " instructions)  (the device filter, loaded once per pod; allows " +
-                               allowed + "; everything else is EPERM)");
+        for (const auto& r : default_device_rules()) allowed += (allowed.empty() ? "" : ", ") + r.what;
+        explain("confine", "bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, " + std::to_string(insns.size()) +
+                               " instructions)  (the device filter, loaded once per pod; allows " + allowed +
+                               "; everything else is EPERM)");
     }
     return pc;
 }
@@ -293,16 +265,13 @@ const ContainerPlan* PodConfinement::for_container(const std::string& name) cons
     return it == plans_.end() ? nullptr : &it->second;
 }
 
-void PodConfinement::attach_devices(const ContainerPlan& plan, int leaf_fd,
-                                    const std::string& leaf_dir) const {
+void PodConfinement::attach_devices(const ContainerPlan& plan, int leaf_fd, const std::string& leaf_dir) const {
     if (!plan.device_filter) {
         explain("confine", "[" + plan.name + "] no device filter  (privileged: every host device)");
         return;
     }
-    explain("confine",
-            "[" + plan.name + "] bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI, " +
-                leaf_dir +
-                ")  (the container and everything exec'd into it open only the allowed devices)");
+    explain("confine", "[" + plan.name + "] bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI, " + leaf_dir +
+                           ")  (the container and everything exec'd into it open only the allowed devices)");
     sys::attach_device_filter(leaf_fd, device_prog_.get(), leaf_dir);
 }
 
@@ -313,9 +282,8 @@ void PodConfinement::save(const std::string& pod_dir) const {
     for (size_t i = 0; i < programs_.size(); i++) {
         const auto& p = *programs_[i];
         const std::string file = "seccomp-" + std::to_string(i) + ".bpf";
-        write_pod_file(pod_dir + "/" + file,
-                       std::string(reinterpret_cast<const char*>(p.insns.data()),
-                                   p.insns.size() * sizeof(sock_filter)));
+        write_pod_file(pod_dir + "/" + file, std::string(reinterpret_cast<const char*>(p.insns.data()),
+                                                         p.insns.size() * sizeof(sock_filter)));
         j["programs"].push_back({{"file", file}, {"source", p.source}, {"hash", p.hash}});
         index[&p] = i;
     }
@@ -345,9 +313,8 @@ ContainerPlan PodConfinement::load(const std::string& pod_dir, const std::string
     const std::string file = pod_dir + "/confine.json";
     auto text = sys::try_read_file(file);
     if (!text)
-        throw std::runtime_error(
-            "read " + file +
-            ": no confinement record (was the pod started by an older podrun? restart it)");
+        throw std::runtime_error("read " + file +
+                                 ": no confinement record (was the pod started by an older podrun? restart it)");
     try {
         json j = json::parse(*text);
         if (!j["containers"].contains(container))

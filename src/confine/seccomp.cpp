@@ -71,9 +71,9 @@ bool excluded(const json& exc, const FilterInputs& in) {
     return false;
 }
 
-const std::vector<std::string> kActions = {
-    "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
-    "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE",        "SCMP_ACT_ALLOW",       "SCMP_ACT_LOG"};
+const std::vector<std::string> kActions = {"SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+                                           "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
+                                           "SCMP_ACT_ALLOW", "SCMP_ACT_LOG"};
 
 uint32_t action_value(const std::string& a, int errno_ret) {
     const uint16_t e = static_cast<uint16_t>(errno_ret < 0 ? EPERM : errno_ret);
@@ -87,14 +87,13 @@ uint32_t action_value(const std::string& a, int errno_ret) {
 }
 
 scmp_compare compare_op(const std::string& op, const std::string& source) {
-    static const std::map<std::string, scmp_compare> ops = {
-        {"SCMP_CMP_NE", SCMP_CMP_NE},
-        {"SCMP_CMP_LT", SCMP_CMP_LT},
-        {"SCMP_CMP_LE", SCMP_CMP_LE},
-        {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-        {"SCMP_CMP_GE", SCMP_CMP_GE},
-        {"SCMP_CMP_GT", SCMP_CMP_GT},
-        {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
+    static const std::map<std::string, scmp_compare> ops = {{"SCMP_CMP_NE", SCMP_CMP_NE},
+                                                            {"SCMP_CMP_LT", SCMP_CMP_LT},
+                                                            {"SCMP_CMP_LE", SCMP_CMP_LE},
+                                                            {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+                                                            {"SCMP_CMP_GE", SCMP_CMP_GE},
+                                                            {"SCMP_CMP_GT", SCMP_CMP_GT},
+                                                            {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
     auto it = ops.find(op);
     if (it == ops.end()) bad(source, "unknown argument operator \"" + op + "\"");
     return it->second;
@@ -145,8 +144,7 @@ FilterInputs native_inputs(CapMask caps) {
     return in;
 }
 
-FilteredProfile filter_profile(const std::string& json_text, const std::string& source,
-                               const FilterInputs& in) {
+FilteredProfile filter_profile(const std::string& json_text, const std::string& source, const FilterInputs& in) {
     json j;
     try {
         j = json::parse(json_text);
@@ -158,15 +156,12 @@ FilteredProfile filter_profile(const std::string& json_text, const std::string& 
     try {
         if (!j.contains("defaultAction")) bad(source, "defaultAction is missing");
         f.default_action = j["defaultAction"].get<std::string>();
-        if (!has(kActions, f.default_action))
-            bad(source, "defaultAction: unknown action \"" + f.default_action + "\"");
+        if (!has(kActions, f.default_action)) bad(source, "defaultAction: unknown action \"" + f.default_action + "\"");
         if (j.contains("defaultErrnoRet") && !j["defaultErrnoRet"].is_null())
             f.default_errno = j["defaultErrnoRet"].get<int>();
-        if (!strings(j, "flags").empty())
-            bad(source, "flags: podrun loads filters without flags; remove them");
+        if (!strings(j, "flags").empty()) bad(source, "flags: podrun loads filters without flags; remove them");
         if (j.contains("listenerPath") && !j["listenerPath"].get<std::string>().empty()) {
-            bad(source,
-                "listenerPath: podrun has no seccomp notify agent (SCMP_ACT_NOTIFY); remove it");
+            bad(source, "listenerPath: podrun has no seccomp notify agent (SCMP_ACT_NOTIFY); remove it");
         }
         // archMap (podman's form): the native architecture with its sub-architectures;
         // "architectures" (the OCI form) lists them directly.
@@ -190,17 +185,14 @@ FilteredProfile filter_profile(const std::string& json_text, const std::string& 
             if (c.contains("excludes") && excluded(c["excludes"], in)) continue;
             SeccompRule r;
             r.names = strings(c, "names");
-            if (c.contains("name") && c["name"].is_string())
-                r.names.push_back(c["name"].get<std::string>());
+            if (c.contains("name") && c["name"].is_string()) r.names.push_back(c["name"].get<std::string>());
             r.action = c.value("action", "");
             if (r.action == "SCMP_ACT_NOTIFY")
                 bad(source, where +
                                 ".action: SCMP_ACT_NOTIFY needs a notify agent, which podrun does "
                                 "not have");
-            if (!has(kActions, r.action))
-                bad(source, where + ".action: unknown action \"" + r.action + "\"");
-            if (c.contains("errnoRet") && !c["errnoRet"].is_null())
-                r.errno_ret = c["errnoRet"].get<int>();
+            if (!has(kActions, r.action)) bad(source, where + ".action: unknown action \"" + r.action + "\"");
+            if (c.contains("errnoRet") && !c["errnoRet"].is_null()) r.errno_ret = c["errnoRet"].get<int>();
             if (c.contains("args") && c["args"].is_array()) {
                 for (const auto& a : c["args"]) {
                     SeccompArg arg;
@@ -208,8 +200,7 @@ FilteredProfile filter_profile(const std::string& json_text, const std::string& 
                     arg.value = a.value("value", uint64_t{0});
                     arg.value_two = a.value("valueTwo", uint64_t{0});
                     arg.op = a.value("op", "");
-                    if (arg.index > 5)
-                        bad(source, where + ".args: index " + std::to_string(arg.index) + " > 5");
+                    if (arg.index > 5) bad(source, where + ".args: index " + std::to_string(arg.index) + " > 5");
                     compare_op(arg.op, source);
                     r.args.push_back(arg);
                 }
@@ -236,16 +227,15 @@ std::string fnv1a_hex(const std::string& data) {
 
 std::string cache_key(const std::string& json_text, const FilteredProfile& f) {
     const scmp_version* v = seccomp_version();
-    std::string k = "podrun seccomp cache 1, libseccomp " + std::to_string(v->major) + "." +
-                    std::to_string(v->minor) + "." + std::to_string(v->micro) + "\n" + json_text;
+    std::string k = "podrun seccomp cache 1, libseccomp " + std::to_string(v->major) + "." + std::to_string(v->minor) +
+                    "." + std::to_string(v->micro) + "\n" + json_text;
     k += '\0';
     for (size_t i : f.kept) k += std::to_string(i) + ",";
     for (const auto& a : f.arches) k += a + ",";
     return k;
 }
 
-std::shared_ptr<SeccompProgram> compile(const FilteredProfile& f, const std::string& source,
-                                        const std::string& hash) {
+std::shared_ptr<SeccompProgram> compile(const FilteredProfile& f, const std::string& source, const std::string& hash) {
     auto t0 = std::chrono::steady_clock::now();
     const uint32_t def = action_value(f.default_action, f.default_errno);
     scmp_filter_ctx ctx = seccomp_init(def);
@@ -262,22 +252,19 @@ std::shared_ptr<SeccompProgram> compile(const FilteredProfile& f, const std::str
         if (token == 0) bad(source, "unknown architecture " + a);
         if (token == seccomp_arch_native()) continue;
         int rc = seccomp_arch_add(ctx, token);
-        if (rc < 0 && rc != -EEXIST)
-            bad(source, "seccomp_arch_add(" + a + "): " + std::strerror(-rc));
+        if (rc < 0 && rc != -EEXIST) bad(source, "seccomp_arch_add(" + a + "): " + std::strerror(-rc));
     }
     auto out = std::make_shared<SeccompProgram>();
     for (const auto& r : f.rules) {
         const uint32_t act = action_value(r.action, r.errno_ret);
         if (act == def) continue;  // libseccomp refuses a rule that repeats the default
         std::vector<scmp_arg_cmp> conds;
-        for (const auto& a : r.args)
-            conds.push_back({a.index, compare_op(a.op, source), a.value, a.value_two});
+        for (const auto& a : r.args) conds.push_back({a.index, compare_op(a.op, source), a.value, a.value_two});
         // libseccomp ANDs the conditions of a rule; two on one argument are meant as OR
         // (runc and moby add them as separate rules).
         bool repeated = false;
         for (size_t i = 0; i < conds.size(); i++) {
-            for (size_t k = i + 1; k < conds.size(); k++)
-                repeated = repeated || conds[i].arg == conds[k].arg;
+            for (size_t k = i + 1; k < conds.size(); k++) repeated = repeated || conds[i].arg == conds[k].arg;
         }
         for (const auto& name : r.names) {
             int nr = seccomp_syscall_resolve_name(name.c_str());
@@ -288,9 +275,7 @@ std::shared_ptr<SeccompProgram> compile(const FilteredProfile& f, const std::str
             }
             auto add = [&](const scmp_arg_cmp* c, unsigned n) {
                 int rc = seccomp_rule_add_array(ctx, act, nr, n, c);
-                if (rc < 0)
-                    bad(source,
-                        "seccomp_rule_add(" + name + ", " + r.action + "): " + std::strerror(-rc));
+                if (rc < 0) bad(source, "seccomp_rule_add(" + name + ", " + r.action + "): " + std::strerror(-rc));
             };
             if (!repeated) {
                 add(conds.data(), static_cast<unsigned>(conds.size()));
@@ -307,8 +292,7 @@ std::shared_ptr<SeccompProgram> compile(const FilteredProfile& f, const std::str
     p->syscalls_unknown = out->syscalls_unknown;
     p->rules_kept = f.rules.size();
     p->rules_total = f.total;
-    p->compile_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    p->compile_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return p;
 }
 
@@ -317,8 +301,7 @@ std::string cache_dir() {
     return e && *e ? e : "/var/cache/podrun/seccomp";
 }
 
-std::shared_ptr<SeccompProgram> cache_load(const std::string& key, const std::string& source,
-                                           const std::string& hash) {
+std::shared_ptr<SeccompProgram> cache_load(const std::string& key, const std::string& source, const std::string& hash) {
     const std::string base = cache_dir() + "/" + hash;
     auto k = sys::try_read_file(base + ".key");
     if (!k || *k != key) return nullptr;
@@ -336,10 +319,9 @@ std::string cache_store(const std::string& key, const SeccompProgram& p) {
         sys::mkdir_p(cache_dir(), 0700);
         const std::string base = cache_dir() + "/" + p.hash;
         // The program first, its key last: a key on disk always has its program.
-        sys::write_file_atomic(base + ".bpf",
-                               std::string(reinterpret_cast<const char*>(p.insns.data()),
-                                           p.insns.size() * sizeof(sock_filter)),
-                               0600);
+        sys::write_file_atomic(
+            base + ".bpf",
+            std::string(reinterpret_cast<const char*>(p.insns.data()), p.insns.size() * sizeof(sock_filter)), 0600);
         sys::write_file_atomic(base + ".key", key, 0600);
         return "";
     } catch (const std::exception& e) {
@@ -347,13 +329,11 @@ std::string cache_store(const std::string& key, const SeccompProgram& p) {
     }
 }
 
-std::shared_ptr<SeccompProgram> program_from_bytes(const std::string& bytes,
-                                                   const std::string& source,
+std::shared_ptr<SeccompProgram> program_from_bytes(const std::string& bytes, const std::string& source,
                                                    const std::string& hash) {
-    if (bytes.empty() || bytes.size() % sizeof(sock_filter) != 0 ||
-        bytes.size() / sizeof(sock_filter) > BPF_MAXINSNS) {
-        bad(source, "compiled program of " + std::to_string(bytes.size()) +
-                        " bytes is not a BPF program the kernel takes");
+    if (bytes.empty() || bytes.size() % sizeof(sock_filter) != 0 || bytes.size() / sizeof(sock_filter) > BPF_MAXINSNS) {
+        bad(source,
+            "compiled program of " + std::to_string(bytes.size()) + " bytes is not a BPF program the kernel takes");
     }
     auto p = std::make_shared<SeccompProgram>();
     p->insns.resize(bytes.size() / sizeof(sock_filter));

@@ -31,8 +31,7 @@ Identity resolve_identity(const spec::SecurityContext& sc, const std::optional<s
                           const std::optional<std::string>& group) {
     Identity id;
     id.uid = static_cast<uint32_t>(sc.run_as_user.value_or(0));
-    id.why = sc.run_as_user ? "uid " + std::to_string(id.uid) + " (runAsUser)"
-                            : "uid 0 (runAsUser unset)";
+    id.why = sc.run_as_user ? "uid " + std::to_string(id.uid) + " (runAsUser)" : "uid 0 (runAsUser unset)";
     std::optional<uint32_t> passwd_gid;
     if (passwd) {
         std::istringstream in(*passwd);
@@ -40,8 +39,7 @@ Identity resolve_identity(const spec::SecurityContext& sc, const std::optional<s
         while (std::getline(in, line)) {
             auto f = fields(line);
             uint32_t uid = 0, gid = 0;
-            if (f.size() < 4 || !parse_id(f[2], &uid) || uid != id.uid || !parse_id(f[3], &gid))
-                continue;
+            if (f.size() < 4 || !parse_id(f[2], &uid) || uid != id.uid || !parse_id(f[3], &gid)) continue;
             id.user_name = f[0];
             passwd_gid = gid;
             break;
@@ -57,12 +55,10 @@ Identity resolve_identity(const spec::SecurityContext& sc, const std::optional<s
         id.why += ", gid 0 (runAsGroup unset, uid not in /etc/passwd)";
     }
     auto add = [&](gid_t g) {
-        if (std::find(id.groups.begin(), id.groups.end(), g) == id.groups.end())
-            id.groups.push_back(g);
+        if (std::find(id.groups.begin(), id.groups.end(), g) == id.groups.end()) id.groups.push_back(g);
     };
     std::vector<gid_t> from_file;
-    if (sc.supplemental_groups_policy == spec::SupplementalGroupsPolicy::Merge && group &&
-        !id.user_name.empty()) {
+    if (sc.supplemental_groups_policy == spec::SupplementalGroupsPolicy::Merge && group && !id.user_name.empty()) {
         std::istringstream in(*group);
         std::string line;
         while (std::getline(in, line)) {

@@ -90,8 +90,7 @@ int run_helper(const std::vector<std::string>& args, std::string* last_err) {
     }
     ::close(p[0]);
     int st = 0;
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
     while (!all.empty() && all.back() == '\n') all.pop_back();
     *last_err = all.substr(all.rfind('\n') == std::string::npos ? 0 : all.rfind('\n') + 1);
     if (last_err->rfind("podrun: ", 0) == 0) last_err->erase(0, 8);

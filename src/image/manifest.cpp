@@ -12,7 +12,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-[[noreturn]] void fail(const std::string& why) { throw ManifestError(why); }
+[[noreturn]] void fail(const std::string& why) {
+    throw ManifestError(why);
+}
 
 Json parse_json(const std::string& body, const char* what) {
     Json j = Json::parse(body, nullptr, false);
@@ -74,7 +76,9 @@ Descriptor descriptor(const Json& j, const std::string& path) {
 
 }  // namespace
 
-std::string Platform::str() const { return os + "/" + architecture + (variant.empty() ? "" : "/" + variant); }
+std::string Platform::str() const {
+    return os + "/" + architecture + (variant.empty() ? "" : "/" + variant);
+}
 
 std::optional<ManifestKind> manifest_kind(const std::string& media_type) {
     if (media_type == media::kOciIndex || media_type == media::kDockerList) return ManifestKind::Index;
@@ -98,7 +102,8 @@ Index parse_index(const std::string& body) {
     auto m = j.find("manifests");
     if (m == j.end() || !m->is_array()) fail("index.manifests is missing or not an array");
     Index idx;
-    for (size_t i = 0; i < m->size(); ++i) idx.manifests.push_back(descriptor((*m)[i], "manifests[" + std::to_string(i) + "]"));
+    for (size_t i = 0; i < m->size(); ++i)
+        idx.manifests.push_back(descriptor((*m)[i], "manifests[" + std::to_string(i) + "]"));
     return idx;
 }
 
@@ -114,7 +119,8 @@ Manifest parse_manifest(const std::string& body) {
     mf.config = descriptor(*c, "manifest.config");
     auto l = j.find("layers");
     if (l == j.end() || !l->is_array()) fail("manifest.layers is missing or not an array");
-    for (size_t i = 0; i < l->size(); ++i) mf.layers.push_back(descriptor((*l)[i], "manifest.layers[" + std::to_string(i) + "]"));
+    for (size_t i = 0; i < l->size(); ++i)
+        mf.layers.push_back(descriptor((*l)[i], "manifest.layers[" + std::to_string(i) + "]"));
     return mf;
 }
 
@@ -139,7 +145,8 @@ ImageConfig parse_config(const std::string& body) {
     if (str_field(*rootfs, "type", "config.rootfs", true) != "layers") fail("config.rootfs.type is not \"layers\"");
     ic.diff_ids = str_list(*rootfs, "diff_ids", "config.rootfs").value_or(std::vector<std::string>{});
     for (size_t i = 0; i < ic.diff_ids.size(); ++i) {
-        if (!is_sha256_digest(ic.diff_ids[i])) fail("config.rootfs.diff_ids[" + std::to_string(i) + "] is not a sha256 digest");
+        if (!is_sha256_digest(ic.diff_ids[i]))
+            fail("config.rootfs.diff_ids[" + std::to_string(i) + "] is not a sha256 digest");
     }
     return ic;
 }
@@ -149,7 +156,8 @@ Compression layer_compression(const std::string& mt) {
         std::string suf(s);
         return mt.size() >= suf.size() && mt.compare(mt.size() - suf.size(), suf.size(), suf) == 0;
     };
-    if (mt.find("encrypted") != std::string::npos) fail("layer media type " + mt + " is encrypted; podrun cannot decrypt layers");
+    if (mt.find("encrypted") != std::string::npos)
+        fail("layer media type " + mt + " is encrypted; podrun cannot decrypt layers");
     if (mt == "application/vnd.docker.image.rootfs.diff.tar.gzip" ||
         mt == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" || ends(".tar+gzip") || ends(".tar.gzip")) {
         return Compression::Gzip;
@@ -167,7 +175,8 @@ Platform parse_platform(const std::string& s) {
     size_t b = s.find('/', a + 1);
     p.architecture = s.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
     if (b != std::string::npos) p.variant = s.substr(b + 1);
-    if (p.architecture.empty() || p.variant.find('/') != std::string::npos) fail("platform \"" + s + "\" is not os/arch[/variant]");
+    if (p.architecture.empty() || p.variant.find('/') != std::string::npos)
+        fail("platform \"" + s + "\" is not os/arch[/variant]");
     return p;
 }
 
@@ -198,7 +207,8 @@ std::optional<Descriptor> choose_platform(const Index& idx, const Platform& want
         if (!d.platform || !manifest_kind(d.media_type.empty() ? media::kOciManifest : d.media_type)) continue;
         const Platform& p = *d.platform;
         if (p.os != want.os || p.architecture != want.architecture) continue;
-        if (!want.variant.empty() && p.variant != want.variant && !(want.architecture == "arm64" && want.variant == "v8" && p.variant.empty())) {
+        if (!want.variant.empty() && p.variant != want.variant &&
+            !(want.architecture == "arm64" && want.variant == "v8" && p.variant.empty())) {
             continue;
         }
         return d;

@@ -13,12 +13,22 @@ namespace {
 
 constexpr std::string_view kHub = "docker.io";
 
-bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool alnum(char c) { return lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
-bool word(char c) { return alnum(c) || c == '_'; }
-bool hex_lower(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+bool lower_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool alnum(char c) {
+    return lower_alnum(c) || (c >= 'A' && c <= 'Z');
+}
+bool word(char c) {
+    return alnum(c) || c == '_';
+}
+bool hex_lower(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
 
-[[noreturn]] void fail(const std::string& why) { throw ReferenceError("invalid reference format: " + why); }
+[[noreturn]] void fail(const std::string& why) {
+    throw ReferenceError("invalid reference format: " + why);
+}
 
 // path-component := [a-z0-9]+ (separator [a-z0-9]+)*, separator := [_.] | __ | -+
 bool path_component(std::string_view c) {
@@ -69,7 +79,8 @@ bool valid_domain(std::string_view d) {
     if (host.empty()) return false;
     for (size_t s = 0;;) {
         size_t dot = host.find('.', s);
-        if (!domain_component(host.substr(s, dot == std::string_view::npos ? std::string_view::npos : dot - s))) return false;
+        if (!domain_component(host.substr(s, dot == std::string_view::npos ? std::string_view::npos : dot - s)))
+            return false;
         if (dot == std::string_view::npos) return true;
         s = dot + 1;
     }
@@ -164,9 +175,13 @@ std::string Reference::str() const {
     return s;
 }
 
-std::string Reference::name() const { return repository() + (tag.empty() ? "@" + digest : ":" + tag); }
+std::string Reference::name() const {
+    return repository() + (tag.empty() ? "@" + digest : ":" + tag);
+}
 
-std::string Reference::registry_host() const { return domain == kHub ? "registry-1.docker.io" : domain; }
+std::string Reference::registry_host() const {
+    return domain == kHub ? "registry-1.docker.io" : domain;
+}
 
 std::string domain_host(std::string_view domain) {
     if (!domain.empty() && domain.front() == '[') {

@@ -29,7 +29,8 @@ std::pair<std::vector<std::string>, std::vector<std::string>> combine_command(
     const std::optional<std::vector<std::string>>& entrypoint, const std::optional<std::vector<std::string>>& cmd) {
     auto esc = [](const std::optional<std::vector<std::string>>& v) {
         std::vector<std::string> out;
-        if (v) for (const auto& s : *v) out.push_back(escape_dollars(s));
+        if (v)
+            for (const auto& s : *v) out.push_back(escape_dollars(s));
         return out;
     };
     if (!command.empty()) return {command, args};
@@ -98,7 +99,8 @@ UserIds resolve_user(const std::string& user, const std::string& passwd, const s
             ids.gid = *n;
         } else {
             auto e = find_entry(group, g, 2);
-            if (!e || !number((*e)[2])) throw UserError("image User \"" + user + "\": no group \"" + g + "\" in the image's /etc/group");
+            if (!e || !number((*e)[2]))
+                throw UserError("image User \"" + user + "\": no group \"" + g + "\" in the image's /etc/group");
             ids.gid = *number((*e)[2]);
         }
     }
@@ -116,11 +118,12 @@ std::optional<std::string> read_image_file(const std::vector<std::string>& lower
         size_t s = 0;
         while (true) {
             size_t e = rel.find('/', s);
-            std::string part = prefix + (prefix.empty() ? "" : "/") + rel.substr(s, e == std::string::npos ? std::string::npos : e - s);
+            std::string part = prefix + (prefix.empty() ? "" : "/") +
+                               rel.substr(s, e == std::string::npos ? std::string::npos : e - s);
             int err = 0;
             sys::UniqueFd fd = sys::open_beneath(root.get(), part, O_PATH | O_NOFOLLOW, &err);
             if (fd) {
-                struct stat st{};
+                struct stat st {};
                 if (::fstat(fd.get(), &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == 0) hidden = true;
             }
             if (hidden || e == std::string::npos) break;
@@ -135,7 +138,8 @@ std::optional<std::string> read_image_file(const std::vector<std::string>& lower
             sys::UniqueFd f = sys::open_in_root(root.get(), rel, O_RDONLY);
             std::string out;
             char buf[8192];
-            for (ssize_t n; (n = sys::read_some(f.get(), buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+            for (ssize_t n; (n = sys::read_some(f.get(), buf, sizeof buf)) > 0;)
+                out.append(buf, static_cast<size_t>(n));
             return out;
         } catch (const sys::SysError& e) {
             if (e.err() != ENOENT && e.err() != ENOTDIR) throw;
@@ -150,7 +154,8 @@ ImageRuntime runtime_of(const Store& s, const ImageRecord& img, const Reference&
     rt.image = ref.str();
     rt.image_id = img.image_id_for(ref.str());
     rt.config_id = img.id;
-    for (auto it = img.layers.rbegin(); it != img.layers.rend(); ++it) rt.lowerdirs.push_back(s.layer_dir(it->chain_id));
+    for (auto it = img.layers.rbegin(); it != img.layers.rend(); ++it)
+        rt.lowerdirs.push_back(s.layer_dir(it->chain_id));
     rt.config = s.config(img);
     return rt;
 }

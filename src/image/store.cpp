@@ -18,12 +18,15 @@ std::string digest_hex(const std::string& digest) {
 Json ImageRecord::to_json() const {
     Json layers_j = Json::array();
     for (const auto& l : layers) {
-        layers_j.push_back({{"blob", l.blob}, {"mediaType", l.media_type}, {"size", l.size},
-                            {"diffID", l.diff_id}, {"chainID", l.chain_id}});
+        layers_j.push_back({{"blob", l.blob},
+                            {"mediaType", l.media_type},
+                            {"size", l.size},
+                            {"diffID", l.diff_id},
+                            {"chainID", l.chain_id}});
     }
-    return {{"id", id}, {"manifest", manifest_digest}, {"manifestMediaType", manifest_media_type},
-            {"names", names}, {"repoDigests", repo_digests}, {"layers", layers_j}, {"size", size},
-            {"created", created}, {"pulledAt", pulled_at}};
+    return {{"id", id},       {"manifest", manifest_digest}, {"manifestMediaType", manifest_media_type},
+            {"names", names}, {"repoDigests", repo_digests}, {"layers", layers_j},
+            {"size", size},   {"created", created},          {"pulledAt", pulled_at}};
 }
 
 ImageRecord ImageRecord::from_json(const Json& j) {
@@ -47,8 +50,7 @@ std::string ImageRecord::image_id_for(const std::string& name) const {
     std::string repo;
     try {
         repo = parse_reference(name).repository();
-    } catch (const ReferenceError&) {
-    }
+    } catch (const ReferenceError&) {}
     for (const auto& rd : repo_digests) {
         if (rd.rfind(repo + "@", 0) == 0) return rd;
     }
@@ -62,9 +64,13 @@ std::string Store::default_root() {
     return e && *e ? e : "/var/lib/podrun/storage";
 }
 
-std::string Store::blob_path(const std::string& digest) const { return root_ + "/blobs/sha256/" + digest_hex(digest); }
+std::string Store::blob_path(const std::string& digest) const {
+    return root_ + "/blobs/sha256/" + digest_hex(digest);
+}
 
-std::string Store::layer_dir(const std::string& chain_id) const { return root_ + "/layers/" + digest_hex(chain_id); }
+std::string Store::layer_dir(const std::string& chain_id) const {
+    return root_ + "/layers/" + digest_hex(chain_id);
+}
 
 std::vector<ImageRecord> Store::images() const {
     auto text = sys::try_read_file(index_file());
@@ -102,8 +108,12 @@ std::optional<ImageRecord> Store::find(const std::string& s) const {
     return found;
 }
 
-std::string Store::config_text(const ImageRecord& img) const { return sys::read_file(blob_path(img.id)); }
+std::string Store::config_text(const ImageRecord& img) const {
+    return sys::read_file(blob_path(img.id));
+}
 
-ImageConfig Store::config(const ImageRecord& img) const { return parse_config(config_text(img)); }
+ImageConfig Store::config(const ImageRecord& img) const {
+    return parse_config(config_text(img));
+}
 
 }  // namespace podrun::image

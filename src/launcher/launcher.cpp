@@ -133,24 +133,26 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
                                     "})  (the joiner and the container inherit it: they start on the CPU we "
                                     "sleep on while they run)");
         }
-        explain("launcher", "[" + c.name + "] fork -> joiner; setns(pause pidfd " + std::to_string(ctx.sandbox.pause.pid()) +
-                                ", " + namespaces::flag_names(join) +
+        explain("launcher", "[" + c.name + "] fork -> joiner; setns(pause pidfd " +
+                                std::to_string(ctx.sandbox.pause.pid()) + ", " + namespaces::flag_names(join) +
                                 ")  (one call joins them all; the fork is a vfork, CLONE_VM|CLONE_VFORK: the joiner "
                                 "runs in our memory while we wait)");
-        explain("launcher", "[" + c.name + "] joiner: setns(the pod's mount namespace, CLONE_NEWNS)  (held by us: "
+        explain("launcher", "[" + c.name +
+                                "] joiner: setns(the pod's mount namespace, CLONE_NEWNS)  (held by us: "
                                 "pause lives in a mount namespace of its own)");
         if (chrooted) {
-            explain("launcher", "[" + c.name + "] joiner: fchdir(our root)  (setns left the chroot; the container "
+            explain("launcher", "[" + c.name +
+                                    "] joiner: fchdir(our root)  (setns left the chroot; the container "
                                     "chroots there, and pivot_roots from the real root at the end)");
         }
-        explain("launcher", "[" + c.name + "] joiner: clone3(" +
-                                namespaces::flag_names(clone_flags | sys::kClone3RunFlags | 0x200000000ULL) +
-                                ", cgroup=" + ctx.cgroups.leaf_dir(c.name) +
-                                ")  (the new process is the supervisor's child, in the pod's pid namespace" +
-                                (sys::kClone3RunFlags ? "; it runs in our memory on a stack of its own until it execs"
-                                                      : "") +
-                                ")");
-        explain("launcher", "[" + c.name + "] setsid()  (a session of its own: a terminal's Ctrl-C reaches only "
+        explain("launcher",
+                "[" + c.name + "] joiner: clone3(" +
+                    namespaces::flag_names(clone_flags | sys::kClone3RunFlags | 0x200000000ULL) +
+                    ", cgroup=" + ctx.cgroups.leaf_dir(c.name) +
+                    ")  (the new process is the supervisor's child, in the pod's pid namespace" +
+                    (sys::kClone3RunFlags ? "; it runs in our memory on a stack of its own until it execs" : "") + ")");
+        explain("launcher", "[" + c.name +
+                                "] setsid()  (a session of its own: a terminal's Ctrl-C reaches only "
                                 "podrun, which runs the grace protocol)");
         for (size_t i = 0; i < ops.size(); i++) {
             const auto& op = ops.ops()[i];
@@ -164,7 +166,8 @@ Launched launch(const LaunchContext& ctx, const spec::Container& c) {
         conf->narrate("[" + c.name + "] ");
         std::string argv;
         for (auto& a : exec.argv()) argv += (argv.empty() ? "" : " ") + a;
-        explain("launcher", "[" + c.name + "] close_range(3, ~0, CLOSE_RANGE_CLOEXEC)  (only stdin, stdout and "
+        explain("launcher", "[" + c.name +
+                                "] close_range(3, ~0, CLOSE_RANGE_CLOEXEC)  (only stdin, stdout and "
                                 "stderr cross into the container)");
         explain("launcher", "[" + c.name + "] execve(" + argv + ")");
     }

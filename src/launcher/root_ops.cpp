@@ -41,7 +41,9 @@ Op in_root(OpKind k, const std::string& a, unsigned mode = 0755, const std::stri
     op.in_name = "<root>";
     return op;
 }
-Op mkdir_in(const std::string& rel, unsigned mode = 0755) { return in_root(OpKind::MkdirP, rel, mode); }
+Op mkdir_in(const std::string& rel, unsigned mode = 0755) {
+    return in_root(OpKind::MkdirP, rel, mode);
+}
 Op new_mount(const std::string& fstype, const std::string& rel, uint64_t attr,
              std::vector<std::pair<std::string, std::string>> options, const std::string& why) {
     Op op = in_root(OpKind::NewMount, "", 0, why);
@@ -69,11 +71,14 @@ Op mask_in(const std::string& rel, const std::string& why) {
 
 constexpr uint64_t kNoSuidDevExec = sys::kAttrNosuid | sys::kAttrNodev | sys::kAttrNoexec;
 
-size_t depth(const std::string& p) { return static_cast<size_t>(std::count(p.begin(), p.end(), '/')); }
+size_t depth(const std::string& p) {
+    return static_cast<size_t>(std::count(p.begin(), p.end(), '/'));
+}
 
 // overlayfs is what makes the host's system directories read-only for good (below).
 bool overlay_available() {
-    static const bool yes = sys::try_read_file("/proc/filesystems").value_or("").find("\toverlay\n") != std::string::npos;
+    static const bool yes =
+        sys::try_read_file("/proc/filesystems").value_or("").find("\toverlay\n") != std::string::npos;
     return yes;
 }
 
@@ -116,13 +121,15 @@ bool add_host_dirs(sys::OpList& ops, const LaunchContext& ctx, const std::string
             etc_upper = true;
             ops.add(plain(OpKind::MkdirP, holder + "/.etc-upper"));
             ops.add(plain(OpKind::MkdirP, holder + "/.etc-work"));
-            ops.add(new_mount("overlay", d, sys::kAttrNodev,
-                              {{"lowerdir", "/etc"}, {"upperdir", holder + "/.etc-upper"}, {"workdir", holder + "/.etc-work"}},
-                              "host /etc below a throw-away upper layer (the host lacks /etc/hosts or /etc/hostname)"));
+            ops.add(new_mount(
+                "overlay", d, sys::kAttrNodev,
+                {{"lowerdir", "/etc"}, {"upperdir", holder + "/.etc-upper"}, {"workdir", holder + "/.etc-work"}},
+                "host /etc below a throw-away upper layer (the host lacks /etc/hosts or /etc/hostname)"));
         } else if (overlay) {
             ops.add(new_mount("overlay", d, sys::kAttrRdonly | sys::kAttrNodev, {{"lowerdir", host + ":" + empty}},
-                              "host " + host + " for host programs: an overlay without an upper layer is read-only "
-                              "whatever the mount flags say (a remount,rw cannot reach the host)"));
+                              "host " + host +
+                                  " for host programs: an overlay without an upper layer is read-only "
+                                  "whatever the mount flags say (a remount,rw cannot reach the host)"));
         } else {
             ops.add(bind_in(host, d, true, sys::kAttrRdonly | sys::kAttrNodev,
                             "host " + host + " for host programs, read-only recursively (no overlayfs here)"));
@@ -137,8 +144,8 @@ void add_dev(sys::OpList& ops, const LaunchContext& ctx, bool privileged) {
         ops.add(bind_in("/dev", "dev", true, 0, "privileged: the host's devices"));
     } else {
         // A minimal /dev, as the OCI runtime spec lists it.
-        ops.add(new_mount("tmpfs", "dev", sys::kAttrNosuid | sys::kAttrStrictatime, {{"mode", "755"}, {"size", "65536k"}},
-                          "/dev"));
+        ops.add(new_mount("tmpfs", "dev", sys::kAttrNosuid | sys::kAttrStrictatime,
+                          {{"mode", "755"}, {"size", "65536k"}}, "/dev"));
         for (const std::string d : {"null", "zero", "full", "random", "urandom"}) {
             ops.add(bind_in("/dev/" + d, "dev/" + d, false, 0, "device /dev/" + d + " from the host"));
         }
@@ -147,11 +154,12 @@ void add_dev(sys::OpList& ops, const LaunchContext& ctx, bool privileged) {
         Op tty = in_root(OpKind::Mknod, "dev/tty", S_IFCHR | 0666, "/dev/tty (5:0), the process's own terminal");
         tty.flags = makedev(5, 0);
         ops.add(tty);
-        for (const auto& [name, target] : std::vector<std::pair<std::string, std::string>>{{"fd", "/proc/self/fd"},
-                                                                                           {"stdin", "/proc/self/fd/0"},
-                                                                                           {"stdout", "/proc/self/fd/1"},
-                                                                                           {"stderr", "/proc/self/fd/2"},
-                                                                                           {"ptmx", "pts/ptmx"}}) {
+        for (const auto& [name, target] :
+             std::vector<std::pair<std::string, std::string>>{{"fd", "/proc/self/fd"},
+                                                              {"stdin", "/proc/self/fd/0"},
+                                                              {"stdout", "/proc/self/fd/1"},
+                                                              {"stderr", "/proc/self/fd/2"},
+                                                              {"ptmx", "pts/ptmx"}}) {
             Op op = in_root(OpKind::Symlink, "dev/" + name);
             op.b = target;
             ops.add(op);
@@ -179,8 +187,8 @@ void add_proc_sys(sys::OpList& ops, const spec::SecurityContext& sec) {
     ops.add(mkdir_in("proc"));
     ops.add(new_mount("proc", "proc", kNoSuidDevExec, {}, "procfs"));
     if (mask_proc) {
-        for (const std::string p : {"acpi", "asound", "kcore", "keys", "latency_stats", "timer_list", "timer_stats",
-                                    "sched_debug", "scsi"}) {
+        for (const std::string p :
+             {"acpi", "asound", "kcore", "keys", "latency_stats", "timer_list", "timer_stats", "sched_debug", "scsi"}) {
             ops.add(mask_in("proc/" + p, "masked, as containerd and CRI-O do (procMount: Unmasked lifts it)"));
         }
         for (const std::string p : {"bus", "fs", "irq", "sys", "sysrq-trigger"}) {
@@ -191,7 +199,8 @@ void add_proc_sys(sys::OpList& ops, const spec::SecurityContext& sec) {
     }
     const uint64_t ro = sec.privileged ? 0 : sys::kAttrRdonly;
     ops.add(mkdir_in("sys"));
-    ops.add(new_mount("sysfs", "sys", kNoSuidDevExec | ro, {}, sec.privileged ? "sysfs (privileged: writable)" : "sysfs, read-only"));
+    ops.add(new_mount("sysfs", "sys", kNoSuidDevExec | ro, {},
+                      sec.privileged ? "sysfs (privileged: writable)" : "sysfs, read-only"));
     ops.add(new_mount("cgroup2", "sys/fs/cgroup", kNoSuidDevExec | ro, {},
                       "cgroup2, rooted at the container's leaf by its cgroup namespace" +
                           std::string(sec.privileged ? " (privileged: writable)" : ", read-only")));
@@ -294,8 +303,9 @@ sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
         ops.add(plain(OpKind::MkdirP, holder + "/work"));
         ops.add(plain(OpKind::MkdirP, holder + "/merged"));
         root = holder + "/merged";
-        ops.add(Op{OpKind::Mount, "overlay", root, "overlay", "lowerdir=" + *c.image + ",upperdir=" + holder + "/upper,workdir=" + holder + "/work",
-                   kMsNodev, 0, -1, false, "overlay (nodev): image " + *c.image + " read-only below, a tmpfs upper above"});
+        ops.add(Op{OpKind::Mount, "overlay", root, "overlay",
+                   "lowerdir=" + *c.image + ",upperdir=" + holder + "/upper,workdir=" + holder + "/work", kMsNodev, 0,
+                   -1, false, "overlay (nodev): image " + *c.image + " read-only below, a tmpfs upper above"});
     }
     Op open_root = plain(OpKind::Open, root,
                          "the root, opened once: every path below is resolved in it (openat2 RESOLVE_IN_ROOT|"

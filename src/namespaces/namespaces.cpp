@@ -35,12 +35,10 @@ uint64_t PodNamespaces::join_flags(bool share_pid) const {
 
 std::string flag_names(uint64_t flags) {
     static const std::pair<uint64_t, const char*> names[] = {
-        {CLONE_NEWPID, "CLONE_NEWPID"}, {CLONE_NEWNET, "CLONE_NEWNET"},
-        {CLONE_NEWIPC, "CLONE_NEWIPC"}, {CLONE_NEWUTS, "CLONE_NEWUTS"},
-        {CLONE_NEWNS, "CLONE_NEWNS"},   {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
-        {CLONE_PARENT, "CLONE_PARENT"}, {CLONE_PIDFD, "CLONE_PIDFD"},
-        {CLONE_VM, "CLONE_VM"},         {CLONE_VFORK, "CLONE_VFORK"},
-        {0x200000000ULL, "CLONE_INTO_CGROUP"}};
+        {CLONE_NEWPID, "CLONE_NEWPID"}, {CLONE_NEWNET, "CLONE_NEWNET"},       {CLONE_NEWIPC, "CLONE_NEWIPC"},
+        {CLONE_NEWUTS, "CLONE_NEWUTS"}, {CLONE_NEWNS, "CLONE_NEWNS"},         {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
+        {CLONE_PARENT, "CLONE_PARENT"}, {CLONE_PIDFD, "CLONE_PIDFD"},         {CLONE_VM, "CLONE_VM"},
+        {CLONE_VFORK, "CLONE_VFORK"},   {0x200000000ULL, "CLONE_INTO_CGROUP"}};
     std::string out;
     for (auto& [f, n] : names) {
         if (flags & f) out += (out.empty() ? "" : "|") + std::string(n);

@@ -22,7 +22,9 @@ namespace {
 
 // Tags of the inner epoll: what (top byte) and which (the rest).
 enum Kind : uint64_t { kListener = 1, kConnClient, kConnUpstream, kUdpListener, kUdpUpstream, kSweep };
-uint64_t tag(Kind k, uint64_t i) { return (static_cast<uint64_t>(k) << 56) | i; }
+uint64_t tag(Kind k, uint64_t i) {
+    return (static_cast<uint64_t>(k) << 56) | i;
+}
 constexpr size_t kChunk = 1 << 16;  // one pipe's default capacity (pipe(7))
 constexpr int kUdpBatch = 64;       // datagrams per wake-up, so one busy port cannot starve the loop
 
@@ -33,8 +35,7 @@ const std::string& target_ip() {
 
 }  // namespace
 
-Forwarder::Forwarder(std::vector<PublishedPort> ports, ForwarderOptions opts)
-    : ports_(std::move(ports)), opts_(opts) {
+Forwarder::Forwarder(std::vector<PublishedPort> ports, ForwarderOptions opts) : ports_(std::move(ports)), opts_(opts) {
     bool tcp = false;
     for (size_t i = 0; i < ports_.size(); i++) {
         const PublishedPort& p = ports_[i];
@@ -45,10 +46,9 @@ Forwarder::Forwarder(std::vector<PublishedPort> ports, ForwarderOptions opts)
             throw;
         }
         explain("net", std::string(p.udp() ? "socket(SOCK_DGRAM) + bind " : "socket(SOCK_STREAM) + bind + listen ") +
-                           format_port(p) + "  (hostPort of " + p.path +
-                           ", in the host's network namespace; each " + (p.udp() ? "client" : "connection") +
-                           " goes to the pod's " + target_ip() + ":" + std::to_string(p.container_port) +
-                           " through a socket made in the pod's namespace)");
+                           format_port(p) + "  (hostPort of " + p.path + ", in the host's network namespace; each " +
+                           (p.udp() ? "client" : "connection") + " goes to the pod's " + target_ip() + ":" +
+                           std::to_string(p.container_port) + " through a socket made in the pod's namespace)");
         epoll_.add(listeners_.back().get(), tag(p.udp() ? kUdpListener : kListener, i), EPOLLIN);
         tcp = tcp || !p.udp();
     }
@@ -62,7 +62,9 @@ Forwarder::~Forwarder() {
     if (!listeners_.empty()) explain("net", "close the hostPort listeners (the ports are free again)");
 }
 
-void Forwarder::set_target(int pod_pidfd) { pod_pidfd_ = pod_pidfd; }
+void Forwarder::set_target(int pod_pidfd) {
+    pod_pidfd_ = pod_pidfd;
+}
 
 void Forwarder::on_ready() {
     for (const auto& ev : epoll_.wait(0)) {
@@ -70,12 +72,24 @@ void Forwarder::on_ready() {
         const uint64_t i = ev.tag & ((uint64_t{1} << 56) - 1);
         try {
             switch (k) {
-                case kListener: on_accept(i); break;
-                case kConnClient: on_conn(i, false, ev.events); break;
-                case kConnUpstream: on_conn(i, true, ev.events); break;
-                case kUdpListener: on_udp_listener(i); break;
-                case kUdpUpstream: on_udp_upstream(i); break;
-                case kSweep: sweep_udp(); break;
+                case kListener:
+                    on_accept(i);
+                    break;
+                case kConnClient:
+                    on_conn(i, false, ev.events);
+                    break;
+                case kConnUpstream:
+                    on_conn(i, true, ev.events);
+                    break;
+                case kUdpListener:
+                    on_udp_listener(i);
+                    break;
+                case kUdpUpstream:
+                    on_udp_upstream(i);
+                    break;
+                case kSweep:
+                    sweep_udp();
+                    break;
             }
         } catch (const std::exception& e) {
             spdlog::warn("hostPort forwarder: {}", e.what());

@@ -21,8 +21,12 @@ void each_host_port(const spec::Pod& pod, F&& f) {
     }
 }
 
-bool v6(const std::string& ip) { return ip.find(':') != std::string::npos; }
-bool wildcard(const std::string& ip) { return ip == "0.0.0.0" || ip == "::"; }
+bool v6(const std::string& ip) {
+    return ip.find(':') != std::string::npos;
+}
+bool wildcard(const std::string& ip) {
+    return ip == "0.0.0.0" || ip == "::";
+}
 
 std::string lower(std::string s) {
     for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -34,7 +38,8 @@ std::string lower(std::string s) {
 std::vector<PublishedPort> published_ports(const spec::Pod& pod, bool ipv6) {
     std::vector<PublishedPort> out;
     each_host_port(pod, [&](const spec::ContainerPort& cp, const std::string& path) {
-        PublishedPort p{cp.host_ip.empty() ? "0.0.0.0" : cp.host_ip, cp.host_port, cp.container_port, cp.protocol, path};
+        PublishedPort p{cp.host_ip.empty() ? "0.0.0.0" : cp.host_ip, cp.host_port, cp.container_port, cp.protocol,
+                        path};
         out.push_back(p);
         if (cp.host_ip.empty() && ipv6) {
             p.host_ip = "::";
@@ -60,17 +65,19 @@ std::vector<std::string> port_problems(const spec::Pod& pod) {
     std::vector<PublishedPort> seen;
     each_host_port(pod, [&](const spec::ContainerPort& cp, const std::string& path) {
         if (cp.protocol == "SCTP") {
-            problems.push_back(path + ".protocol: \"SCTP\" with a hostPort is not supported by podrun's forwarder "
-                                      "(TCP and UDP are); drop the hostPort or use TCP/UDP");
+            problems.push_back(path +
+                               ".protocol: \"SCTP\" with a hostPort is not supported by podrun's forwarder "
+                               "(TCP and UDP are); drop the hostPort or use TCP/UDP");
             return;
         }
         if (pod.host_network && cp.host_port != cp.container_port) {
-            problems.push_back(path + ".hostPort: " + std::to_string(cp.host_port) +
-                               " must equal containerPort (" + std::to_string(cp.container_port) +
+            problems.push_back(path + ".hostPort: " + std::to_string(cp.host_port) + " must equal containerPort (" +
+                               std::to_string(cp.container_port) +
                                ") with hostNetwork: true (the container binds the host's port itself)");
             return;
         }
-        PublishedPort p{cp.host_ip.empty() ? "0.0.0.0" : cp.host_ip, cp.host_port, cp.container_port, cp.protocol, path};
+        PublishedPort p{cp.host_ip.empty() ? "0.0.0.0" : cp.host_ip, cp.host_port, cp.container_port, cp.protocol,
+                        path};
         for (const auto& q : seen) {
             if (overlaps(p, q)) {
                 problems.push_back(path + ".hostPort: " + std::to_string(p.host_port) + "/" + p.protocol +

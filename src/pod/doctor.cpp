@@ -9,9 +9,9 @@
 
 #include "podrun/cgroup/cgroup.hpp"
 #include "podrun/cgroup/controllers.hpp"
+#include "podrun/sys/clone_flags.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/files.hpp"
-#include "podrun/sys/clone_flags.hpp"
 #include "podrun/sys/process.hpp"
 
 namespace podrun::pod {
@@ -88,7 +88,8 @@ DoctorReport doctor() {
                 check("probe cgroup", false, e.what());
             }
             sys::rmdir_errno(probe);
-            check("cgroup.kill", kill_ok, kill_ok ? "present (Linux >= 5.14)" : "missing: teardown cannot kill a pod at once");
+            check("cgroup.kill", kill_ok,
+                  kill_ok ? "present (Linux >= 5.14)" : "missing: teardown cannot kill a pod at once");
         }
     }
     try {
@@ -98,7 +99,8 @@ DoctorReport doctor() {
         check("pidfd", false, e.what());
     }
     bool overlay = sys::try_read_file("/proc/filesystems").value_or("").find("overlay") != std::string::npos;
-    check("overlayfs", overlay, overlay ? "available (images as rootfs directories)" : "not loaded (modprobe overlay) - images will fail");
+    check("overlayfs", overlay,
+          overlay ? "available (images as rootfs directories)" : "not loaded (modprobe overlay) - images will fail");
 
     // Networking (docs/network.md): hostPort needs nothing; these say what the pasta and
     // bridge modes would find.
@@ -108,7 +110,8 @@ DoctorReport doctor() {
     check("pasta (Debian's passt)", pasta, pasta ? "/usr/bin/pasta" : "not installed (apt-get install passt)");
     std::string cni_missing;
     for (const char* plugin : {"bridge", "host-local", "loopback"}) {
-        if (!sys::exists(std::string("/usr/lib/cni/") + plugin)) cni_missing += std::string(cni_missing.empty() ? "" : " ") + plugin;
+        if (!sys::exists(std::string("/usr/lib/cni/") + plugin))
+            cni_missing += std::string(cni_missing.empty() ? "" : " ") + plugin;
     }
     check("CNI plugins (/usr/lib/cni)", cni_missing.empty(),
           cni_missing.empty() ? "bridge, host-local, loopback"
@@ -117,8 +120,9 @@ DoctorReport doctor() {
     check("ip_forward", fwd.rfind('1', 0) == 0,
           fwd.rfind('1', 0) == 0 ? "1" : "0: bridged pods cannot reach beyond the host (sysctl net.ipv4.ip_forward=1)");
     const bool iptables = sys::exists("/usr/sbin/iptables");
-    check("iptables", iptables, iptables ? "/usr/sbin/iptables (the bridge plugin's ipMasq)"
-                                         : "not installed: no outbound NAT for bridged pods (apt-get install iptables)");
+    check("iptables", iptables,
+          iptables ? "/usr/sbin/iptables (the bridge plugin's ipMasq)"
+                   : "not installed: no outbound NAT for bridged pods (apt-get install iptables)");
 
     auto verdict = [&](std::string item, bool ok, std::string detail) {
         rep.verdicts.push_back({std::move(item), ok, std::move(detail)});
@@ -127,7 +131,9 @@ DoctorReport doctor() {
     verdict("pods without resources", pods, pods ? "will run" : "will not run (see above)");
     for (const std::string c : {"cpu", "memory", "pids"}) {
         bool ok = pods && have.count(c);
-        std::string what = c == "cpu" ? "cpu requests/limits" : c == "memory" ? "memory limits, OOMKilled" : "pids limit";
+        std::string what = c == "cpu"      ? "cpu requests/limits"
+                           : c == "memory" ? "memory limits, OOMKilled"
+                                           : "pids limit";
         verdict(what, ok, ok ? "enforced" : "not enforced here: pods asking for them fail, or run with --no-limits");
     }
     verdict("images (rootfs directories)", pods && overlay, pods && overlay ? "will run" : "will not run");

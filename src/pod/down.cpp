@@ -45,7 +45,8 @@ void stop_processes(const state::PodState& st, int64_t grace_s) {
 // `down` that saw the lock go waits for the rest, so that nothing is left when it returns.
 std::vector<std::string> wait_removed(const state::PodPaths& paths) {
     for (int i = 0; i < 500 && sys::is_dir(paths.dir()); i++) sys::sleep_ms(10);
-    if (sys::is_dir(paths.dir())) return {paths.dir() + " is still there 5 s after its lock went: podrun gc removes it"};
+    if (sys::is_dir(paths.dir()))
+        return {paths.dir() + " is still there 5 s after its lock went: podrun gc removes it"};
     return {};
 }
 
@@ -93,7 +94,8 @@ std::vector<std::string> down(const std::string& name, int64_t timeout_s) {
             if (lock) break;
             sys::sleep_ms(50);
         }
-        if (!lock) return {"the supervisor of pod \"" + name + "\" did not stop within " + std::to_string(grace + 15) + " s"};
+        if (!lock)
+            return {"the supervisor of pod \"" + name + "\" did not stop within " + std::to_string(grace + 15) + " s"};
         if (!sys::is_dir(paths.dir())) return {};
     }
     // No supervisor (it was killed, or it has just finished): do it ourselves.

@@ -10,14 +10,22 @@ namespace {
 
 std::string type_name(spec::HostPathType t) {
     switch (t) {
-        case spec::HostPathType::Unset: return "";
-        case spec::HostPathType::DirectoryOrCreate: return "DirectoryOrCreate";
-        case spec::HostPathType::Directory: return "Directory";
-        case spec::HostPathType::FileOrCreate: return "FileOrCreate";
-        case spec::HostPathType::File: return "File";
-        case spec::HostPathType::Socket: return "Socket";
-        case spec::HostPathType::CharDevice: return "CharDevice";
-        case spec::HostPathType::BlockDevice: return "BlockDevice";
+        case spec::HostPathType::Unset:
+            return "";
+        case spec::HostPathType::DirectoryOrCreate:
+            return "DirectoryOrCreate";
+        case spec::HostPathType::Directory:
+            return "Directory";
+        case spec::HostPathType::FileOrCreate:
+            return "FileOrCreate";
+        case spec::HostPathType::File:
+            return "File";
+        case spec::HostPathType::Socket:
+            return "Socket";
+        case spec::HostPathType::CharDevice:
+            return "CharDevice";
+        case spec::HostPathType::BlockDevice:
+            return "BlockDevice";
     }
     return "?";
 }
@@ -44,7 +52,8 @@ void check_host(const spec::Pod& pod) {
     // /var/lib/podrun/<pod> is a pod's directory, and /var/lib/podrun/storage the image
     // store: a pod of that name would share (and at teardown remove) the store.
     if (pod.metadata.name == "storage") {
-        problems.push_back("metadata.name: \"storage\" is reserved (/var/lib/podrun/storage is the image store); choose another name");
+        problems.push_back(
+            "metadata.name: \"storage\" is reserved (/var/lib/podrun/storage is the image store); choose another name");
     }
     check_containers(pod.init_containers, "initContainers", problems);
     check_containers(pod.containers, "containers", problems);
@@ -60,7 +69,8 @@ void check_host(const spec::Pod& pod) {
                                ")");
         };
         switch (hp->type) {
-            case spec::HostPathType::Unset: break;
+            case spec::HostPathType::Unset:
+                break;
             case spec::HostPathType::DirectoryOrCreate:
                 if (!present) {
                     sys::mkdir_p(hp->path, 0755);  // Kubernetes: created with 0755

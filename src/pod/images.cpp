@@ -24,8 +24,8 @@ void apply(spec::Container& c, const image::ImageRuntime& rt, const std::string&
     const image::ImageConfig& cfg = rt.config;
     auto [cmd, args] = image::combine_command(c.command, c.args, cfg.entrypoint, cfg.cmd);
     if (cmd.empty() && args.empty()) {
-        throw ImageProblem("CreateContainerConfigError", path + ": image " + rt.image +
-                                                             " has neither Entrypoint nor Cmd; give command");
+        throw ImageProblem("CreateContainerConfigError",
+                           path + ": image " + rt.image + " has neither Entrypoint nor Cmd; give command");
     }
     c.command = std::move(cmd);
     c.args = std::move(args);
@@ -86,22 +86,27 @@ std::map<std::string, ImageUse> prepare_images(spec::Pod& pod, bool explain_on) 
                 image::PullPolicy pol = image::pull_policy(c.image_pull_policy, ref);
                 auto img = store.find(ref.str());
                 if (pol == image::PullPolicy::Never && !img) {
-                    throw ImageProblem("ErrImageNeverPull", path + ": image " + ref.str() +
-                                                                " is not present and imagePullPolicy is Never");
+                    throw ImageProblem("ErrImageNeverPull",
+                                       path + ": image " + ref.str() + " is not present and imagePullPolicy is Never");
                 }
                 if (pol == image::PullPolicy::Always || !img) {
-                    explain("image", "pull " + ref.str() + (pol == image::PullPolicy::Always ? " (imagePullPolicy Always)" : " (not present)"));
+                    explain("image",
+                            "pull " + ref.str() +
+                                (pol == image::PullPolicy::Always ? " (imagePullPolicy Always)" : " (not present)"));
                     std::vector<std::string> args = {"pull", "--root", store.root(), ref.str()};
                     if (explain_on) args.insert(args.begin() + 1, "--explain");
                     std::string why;
                     int rc = image::run_helper(args, &why);
                     if (rc != 0) throw ImageProblem("ErrImagePull", path + ": pull " + ref.str() + ": " + why);
                     img = store.find(ref.str());
-                    if (!img) throw ImageProblem("ErrImagePull", path + ": " + ref.str() + " pulled but not found in the store");
+                    if (!img)
+                        throw ImageProblem("ErrImagePull",
+                                           path + ": " + ref.str() + " pulled but not found in the store");
                 }
                 it = done.emplace(ref.str(), image::runtime_of(store, *img, ref)).first;
-                explain("image", ref.str() + " is " + it->second.image_id + ": " + std::to_string(it->second.lowerdirs.size()) +
-                                     " layers, overlay lowerdir " + join(it->second.lowerdirs, ":"));
+                explain("image", ref.str() + " is " + it->second.image_id + ": " +
+                                     std::to_string(it->second.lowerdirs.size()) + " layers, overlay lowerdir " +
+                                     join(it->second.lowerdirs, ":"));
             }
             apply(c, it->second, path);
             uses[c.name] = {it->second.image, it->second.image_id, it->second.config_id};

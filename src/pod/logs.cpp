@@ -35,7 +35,8 @@ LogLine parse_log_line(const std::string& line) {
 std::vector<std::string> log_files(const std::string& base) {
     std::vector<std::string> out;
     // "<base>.1" is the newest rotated file (supervisor/output.hpp); read oldest first.
-    for (int n = 1; n < 1000 && sys::exists(base + "." + std::to_string(n)); n++) out.push_back(base + "." + std::to_string(n));
+    for (int n = 1; n < 1000 && sys::exists(base + "." + std::to_string(n)); n++)
+        out.push_back(base + "." + std::to_string(n));
     std::reverse(out.begin(), out.end());
     out.push_back(base);
     return out;
@@ -89,7 +90,9 @@ std::string pick_container(const state::PodState& st, const std::string& pod, co
     }
     bool known = false;
     for (const auto& c : st.containers) known = known || c.name == container;
-    if (!known) throw InvalidInput({"container \"" + container + "\" is not in pod \"" + pod + "\" (choose one of: " + names + ")"});
+    if (!known)
+        throw InvalidInput(
+            {"container \"" + container + "\" is not in pod \"" + pod + "\" (choose one of: " + names + ")"});
     return container;
 }
 
@@ -110,8 +113,7 @@ int logs(const std::string& pod, const LogsOptions& opts) {
     sys::UniqueFd current;
     try {
         current = sys::open_file(file, O_RDONLY);
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     std::string text;
     std::vector<std::string> files = log_files(file);
     files.pop_back();

@@ -63,12 +63,18 @@ json container_status(const state::ContainerRecord& c, bool alive) {
         state = {{"running", {{"startedAt", c.started_at}}}};
     } else if (c.state == "terminated") {
         state = {{"terminated",
-                  {{"exitCode", c.exit_code}, {"reason", c.reason}, {"startedAt", c.started_at}, {"finishedAt", c.finished_at}}}};
+                  {{"exitCode", c.exit_code},
+                   {"reason", c.reason},
+                   {"startedAt", c.started_at},
+                   {"finishedAt", c.finished_at}}}};
     } else {
         state = {{"waiting", {{"reason", c.reason.empty() ? "ContainerCreating" : c.reason}}}};
     }
     bool running = alive && c.state == "running";
-    json j{{"name", c.name}, {"state", state}, {"ready", running && c.ready}, {"started", running && c.started},
+    json j{{"name", c.name},
+           {"state", state},
+           {"ready", running && c.ready},
+           {"started", running && c.started},
            {"restartCount", c.restart_count}};
     if (c.sidecar) j["restartPolicy"] = "Always";
     if (!c.image.empty()) {
@@ -92,15 +98,22 @@ std::vector<PodSummary> list() {
 }
 
 json summary_json(const PodSummary& s) {
-    return json{{"name", s.name}, {"phase", s.phase}, {"ready", std::to_string(s.ready) + "/" + std::to_string(s.total)},
-                {"restarts", s.restarts}, {"age", s.age}, {"supervisor", s.supervisor_alive ? "alive" : "gone"}, {"ports", s.ports}};
+    return json{{"name", s.name},
+                {"phase", s.phase},
+                {"ready", std::to_string(s.ready) + "/" + std::to_string(s.total)},
+                {"restarts", s.restarts},
+                {"age", s.age},
+                {"supervisor", s.supervisor_alive ? "alive" : "gone"},
+                {"ports", s.ports}};
 }
 
 // The hostPorts as the pod's ports name them (hostIP, hostPort, containerPort, protocol).
 static json published_ports_json(const state::PodState& st) {
     json out = json::array();
     for (const auto& p : st.ports) {
-        out.push_back(json{{"hostIP", p.host_ip}, {"hostPort", p.host_port}, {"containerPort", p.container_port},
+        out.push_back(json{{"hostIP", p.host_ip},
+                           {"hostPort", p.host_port},
+                           {"containerPort", p.container_port},
                            {"protocol", p.protocol}});
     }
     return out;
@@ -136,8 +149,8 @@ json inspect(const std::string& name) {
                 {"publishedPorts", published_ports_json(*st)},
                 {"initContainerStatuses", init},
                 {"containerStatuses", apps}};
-    json metadata{{"name", st->name}, {"namespace", st->namespace_}, {"uid", st->uid},
-                  {"creationTimestamp", st->created_at}};
+    json metadata{
+        {"name", st->name}, {"namespace", st->namespace_}, {"uid", st->uid}, {"creationTimestamp", st->created_at}};
     if (!st->labels.empty()) metadata["labels"] = st->labels;
     if (!st->annotations.empty()) metadata["annotations"] = st->annotations;
     return json{{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", metadata}, {"status", status}};
@@ -154,7 +167,8 @@ json inspect_namespaces(const std::string& name) {
         }
         return j;
     };
-    json out{{"pause", {{"pid", st->pause.pid}, {"namespaces", st->pause.matches() ? inodes(st->pause.pid) : json::object()}}}};
+    json out{{"pause",
+              {{"pid", st->pause.pid}, {"namespaces", st->pause.matches() ? inodes(st->pause.pid) : json::object()}}}};
     json cs = json::object();
     for (const auto& c : st->containers) {
         if (!c.process.matches()) continue;

@@ -30,7 +30,8 @@ std::string status_field(const std::string& status, const std::string& key) {
 std::vector<pid_t> children_of(pid_t pid) {
     std::vector<pid_t> out;
     for (const auto& tid : sys::list_dir("/proc/" + std::to_string(pid) + "/task")) {
-        std::istringstream in(sys::try_read_file("/proc/" + std::to_string(pid) + "/task/" + tid + "/children").value_or(""));
+        std::istringstream in(
+            sys::try_read_file("/proc/" + std::to_string(pid) + "/task/" + tid + "/children").value_or(""));
         pid_t c;
         while (in >> c) out.push_back(c);
     }
@@ -43,7 +44,8 @@ void walk(pid_t pid, const std::string& prefix, bool last, bool root, std::strin
     if (status.empty()) return;
     std::string name = status_field(status, "Name");
     std::string nspid = status_field(status, "NSpid");
-    std::string inner = nspid.substr(nspid.find_last_of(" \t") == std::string::npos ? 0 : nspid.find_last_of(" \t") + 1);
+    std::string inner =
+        nspid.substr(nspid.find_last_of(" \t") == std::string::npos ? 0 : nspid.find_last_of(" \t") + 1);
     std::string cg = sys::try_read_file(base + "/cgroup").value_or("");
     std::string leaf;
     if (auto p = cg.find("0::"); p != std::string::npos) {

@@ -12,14 +12,14 @@
 #include "podrun/confine/confine.hpp"
 #include "podrun/explain.hpp"
 #include "podrun/launcher/launcher.hpp"
-#include "podrun/pod/images.hpp"
 #include "podrun/net/forwarder.hpp"
 #include "podrun/net/ports.hpp"
+#include "podrun/pod/images.hpp"
 #include "podrun/pod/pod.hpp"
 #include "podrun/sandbox/sandbox.hpp"
 #include "podrun/supervisor/supervisor.hpp"
-#include "podrun/sys/error.hpp"
 #include "podrun/sys/clock.hpp"
+#include "podrun/sys/error.hpp"
 #include "podrun/sys/files.hpp"
 #include "podrun/sys/locks.hpp"
 #include "podrun/sys/mount.hpp"
@@ -32,23 +32,26 @@ namespace {
 
 std::string state_name(supervisor::CState s) {
     switch (s) {
-        case supervisor::CState::Waiting: return "waiting";
-        case supervisor::CState::Running: return "running";
-        case supervisor::CState::Terminated: return "terminated";
+        case supervisor::CState::Waiting:
+            return "waiting";
+        case supervisor::CState::Running:
+            return "running";
+        case supervisor::CState::Terminated:
+            return "terminated";
     }
     return "unknown";
 }
 
 // Undo on scope exit: whatever `up` created goes, whether it returns or throws.
 class Rollback {
-public:
+  public:
     Rollback(const state::PodPaths& paths, std::string cgroup_parent)
         : paths_(paths), cgroup_parent_(std::move(cgroup_parent)) {}
     ~Rollback() {
         for (const auto& p : teardown(paths_, cgroup_parent_)) spdlog::error("cleanup: {}", p);
     }
 
-private:
+  private:
     const state::PodPaths& paths_;
     std::string cgroup_parent_;
 };
@@ -59,8 +62,7 @@ private:
 // dying): waiting for pause alone could wait for ever.
 void reap_until_exited(sys::ChildProcess& pause) {
     const pid_t pid = pause.release();
-    for (pid_t p = sys::reap_any(); p != 0 && p != pid; p = sys::reap_any()) {
-    }
+    for (pid_t p = sys::reap_any(); p != 0 && p != pid; p = sys::reap_any()) {}
 }
 
 // Binds the pod's hostPorts. A port somebody holds fails the pod (exit 125) naming the port,
@@ -75,7 +77,8 @@ std::unique_ptr<net::Forwarder> bind_host_ports(const std::vector<net::Published
             auto st = state::load(state::PodPaths::for_pod(other));
             if (!st) continue;
             for (const auto& r : st->ports) {
-                if (net::overlaps(e.port, net::PublishedPort{r.host_ip, r.host_port, r.container_port, r.protocol, ""})) {
+                if (net::overlaps(e.port,
+                                  net::PublishedPort{r.host_ip, r.host_port, r.container_port, r.protocol, ""})) {
                     holder = "pod \"" + other + "\"";
                 }
             }
@@ -88,8 +91,8 @@ std::unique_ptr<net::Forwarder> bind_host_ports(const std::vector<net::Published
 
 }  // namespace
 
-std::set<std::string> check_controllers(const spec::Pod& pod, const std::string& mount,
-                                        std::optional<int64_t> pids_max, bool no_limits) {
+std::set<std::string> check_controllers(const spec::Pod& pod, const std::string& mount, std::optional<int64_t> pids_max,
+                                        bool no_limits) {
     std::set<std::string> need = cgroup::needed_controllers(pod, pids_max);
     std::set<std::string> have = cgroup::available_controllers(mount);
     std::vector<std::string> missing;
@@ -105,9 +108,10 @@ std::set<std::string> check_controllers(const spec::Pod& pod, const std::string&
                                 " does not offer (on a hybrid host they are on cgroup v1, which podrun never "
                                 "touches); rerun with --no-limits to run the pod without enforcing its limits");
     }
-    spdlog::warn("--no-limits: {} (and every other limit of this pod) NOT enforced: cgroup v2 controller(s) {} "
-                 "missing in {}",
-                 where, list, mount);
+    spdlog::warn(
+        "--no-limits: {} (and every other limit of this pod) NOT enforced: cgroup v2 controller(s) {} "
+        "missing in {}",
+        where, list, mount);
     return {};
 }
 
@@ -171,7 +175,8 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
         if (!sys::make_dir(paths.dir(), 0700)) {
             lock = sys::lock_file(paths.lock_file(), true);
             if (!lock) {
-                throw InvalidInput({"metadata.name: pod \"" + name + "\" is already running (podrun down " + name + ")"});
+                throw InvalidInput(
+                    {"metadata.name: pod \"" + name + "\" is already running (podrun down " + name + ")"});
             }
             // Left behind by a supervisor that was killed: clean it before starting afresh.
             auto old = state::load(paths);
@@ -255,9 +260,10 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     cg.create();
     auto enabled = cgroup::enable_controllers(*mount, cg.pod_dir(), controllers);
     if (!enabled.moved_pids.empty()) {
-        spdlog::info("moved {} process(es) out of the cgroup namespace root into {} so that controllers can be "
-                     "enabled (cgroup v2: no internal processes)",
-                     enabled.moved_pids.size(), enabled.moved_to);
+        spdlog::info(
+            "moved {} process(es) out of the cgroup namespace root into {} so that controllers can be "
+            "enabled (cgroup v2: no internal processes)",
+            enabled.moved_pids.size(), enabled.moved_to);
     }
     cgroup::PodTree::apply(cg.pod_dir(), cgroup::pod_writes(pod, opts.weight_formula, pids_max, controllers));
     sandbox::SandboxOptions sopts;
@@ -299,8 +305,10 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
         return std::stoll(*t);
     };
     sup_opts.output.color = ::isatty(STDOUT_FILENO);
-    for (const auto& c : pod.init_containers) sup_opts.output.name_width = std::max(sup_opts.output.name_width, c.name.size());
-    for (const auto& c : pod.containers) sup_opts.output.name_width = std::max(sup_opts.output.name_width, c.name.size());
+    for (const auto& c : pod.init_containers)
+        sup_opts.output.name_width = std::max(sup_opts.output.name_width, c.name.size());
+    for (const auto& c : pod.containers)
+        sup_opts.output.name_width = std::max(sup_opts.output.name_width, c.name.size());
     sup_opts.on_change = [&](const std::vector<supervisor::ContainerStatus>& runs, const std::string& phase) {
         // The pod has ended: teardown removes state.json next, so saving it would only cost
         // an fsync (a crash in between leaves the previous record, which gc handles alike).

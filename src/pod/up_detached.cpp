@@ -38,10 +38,10 @@ namespace {
         err = e.what();
     }
     if (!told && channel) {
-        sys::write_all(channel.get(),
-                       std::to_string(code) + " " +
-                           (err.empty() ? "the pod ended before every container ran, exit code " + std::to_string(code)
-                                        : err));
+        sys::write_all(
+            channel.get(),
+            std::to_string(code) + " " +
+                (err.empty() ? "the pod ended before every container ran, exit code " + std::to_string(code) : err));
     }
     std::fflush(nullptr);
     std::exit(code);
@@ -58,7 +58,8 @@ DetachedOutcome up_detached(const spec::Pod& p, const UpOptions& opts) {
     }
     if (d.child) supervise(p, opts, std::move(d.channel));
     std::string msg = sys::read_to_eof(d.channel.get());
-    if (msg.empty()) return {kExitPodrunFailed, "the detached supervisor of pod " + p.metadata.name + " died before the pod ran"};
+    if (msg.empty())
+        return {kExitPodrunFailed, "the detached supervisor of pod " + p.metadata.name + " died before the pod ran"};
     int code = std::atoi(msg.c_str());
     std::string text = msg.substr(msg.find(' ') + 1);
     if (code == 0 && text == "running") return {0, ""};

@@ -49,8 +49,7 @@ VersionInfo build_info() {
     v.version = PODRUN_VERSION;
     v.revision = PODRUN_GIT_REVISION;
     v.kernel = sys::try_read_file("/proc/sys/kernel/osrelease").value_or("unknown");
-    while (!v.kernel.empty() && (v.kernel.back() == '\n' || v.kernel.back() == ' '))
-        v.kernel.pop_back();
+    while (!v.kernel.empty() && (v.kernel.back() == '\n' || v.kernel.back() == ' ')) v.kernel.pop_back();
     return v;
 }
 
@@ -65,8 +64,7 @@ VersionInfo version_info() {
 
 nlohmann::json version_json(const VersionInfo& v) {
     nlohmann::json features = nlohmann::json::object();
-    for (const auto& f : v.features)
-        features[f.key] = f.found ? nlohmann::json(*f.found) : nlohmann::json(nullptr);
+    for (const auto& f : v.features) features[f.key] = f.found ? nlohmann::json(*f.found) : nlohmann::json(nullptr);
     return {{"version", v.version},
             {"revision", v.revision},
             {"kernel", v.kernel},

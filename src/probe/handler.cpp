@@ -44,9 +44,8 @@ std::string host_port(const std::string& ip, int port) {
 
 std::string http_request(const spec::HttpGetAction& a, const std::string& ip) {
     // The kubelet's defaults; a header of the same name in the manifest replaces each.
-    std::vector<spec::HttpHeader> headers{{"Host", host_port(ip, a.port)},
-                                          {"User-Agent", "kube-probe/podrun"},
-                                          {"Accept", "*/*"}};
+    std::vector<spec::HttpHeader> headers{
+        {"Host", host_port(ip, a.port)}, {"User-Agent", "kube-probe/podrun"}, {"Accept", "*/*"}};
     for (const auto& h : a.headers) {
         bool replaced = false;
         for (auto& d : headers) {
@@ -64,10 +63,12 @@ std::string http_request(const spec::HttpGetAction& a, const std::string& ip) {
 
 namespace {
 
-std::string errno_text(int e) { return std::strerror(e); }
+std::string errno_text(int e) {
+    return std::strerror(e);
+}
 
 class TcpCheck : public HandlerRun {
-public:
+  public:
     TcpCheck(const spec::TcpSocketAction& a, const Target& t) {
         std::string ip = connect_ip(a.host);
         what_ = "tcpSocket " + host_port(ip, a.port);
@@ -83,12 +84,12 @@ public:
         return Result::Success;
     }
 
-private:
+  private:
     sys::UniqueFd sock_;
 };
 
 class HttpCheck : public HandlerRun {
-public:
+  public:
     HttpCheck(const spec::HttpGetAction& a, const Target& t) {
         std::string ip = connect_ip(a.host);
         what_ = "httpGet http://" + host_port(ip, a.port) + a.path;
@@ -137,7 +138,7 @@ public:
         return Result::Failure;
     }
 
-private:
+  private:
     sys::UniqueFd sock_;
     std::string request_, head_;
     size_t sent_ = 0;
@@ -145,7 +146,7 @@ private:
 };
 
 class SleepCheck : public HandlerRun {
-public:
+  public:
     explicit SleepCheck(const spec::SleepAction& a) {
         what_ = "sleep " + std::to_string(a.seconds) + " s";
         // A zero timer would be disarmed, not immediate.
@@ -154,12 +155,12 @@ public:
     }
     Result on_ready() override { return Result::Success; }
 
-private:
+  private:
     sys::UniqueFd timerfd_;
 };
 
 class ExecCheck : public HandlerRun {
-public:
+  public:
     ExecCheck(const spec::ExecAction& a, const Target& t) {
         what_ = "exec [";
         for (size_t i = 0; i < a.command.size(); i++) what_ += (i ? " " : "") + a.command[i];
@@ -181,7 +182,8 @@ public:
         auto st = proc_.try_wait();
         if (!st) return Result::Pending;
         if (st->shell_code() == 0) return Result::Success;
-        message_ = st->signaled ? "killed by signal " + std::to_string(st->code) : "exit code " + std::to_string(st->code);
+        message_ =
+            st->signaled ? "killed by signal " + std::to_string(st->code) : "exit code " + std::to_string(st->code);
         return Result::Failure;
     }
     // A timed-out or cancelled handler is killed, not waited for: one stuck in
@@ -196,8 +198,7 @@ public:
         proc_.release();
     }
 
-private:
-
+  private:
     sys::ChildProcess proc_;
 };
 
@@ -205,18 +206,24 @@ private:
 
 std::unique_ptr<HandlerRun> start(const spec::ProbeHandler& h, const Target& t, int64_t timeout_ms) {
     std::unique_ptr<HandlerRun> c;
-    if (auto* e = std::get_if<spec::ExecAction>(&h)) c = std::make_unique<ExecCheck>(*e, t);
-    else if (auto* g = std::get_if<spec::HttpGetAction>(&h)) c = std::make_unique<HttpCheck>(*g, t);
-    else c = std::make_unique<TcpCheck>(std::get<spec::TcpSocketAction>(h), t);
+    if (auto* e = std::get_if<spec::ExecAction>(&h))
+        c = std::make_unique<ExecCheck>(*e, t);
+    else if (auto* g = std::get_if<spec::HttpGetAction>(&h))
+        c = std::make_unique<HttpCheck>(*g, t);
+    else
+        c = std::make_unique<TcpCheck>(std::get<spec::TcpSocketAction>(h), t);
     c->arm_deadline(timeout_ms);
     return c;
 }
 
 std::unique_ptr<HandlerRun> start(const spec::LifecycleHandler& h, const Target& t, int64_t timeout_ms) {
     std::unique_ptr<HandlerRun> c;
-    if (auto* e = std::get_if<spec::ExecAction>(&h)) c = std::make_unique<ExecCheck>(*e, t);
-    else if (auto* g = std::get_if<spec::HttpGetAction>(&h)) c = std::make_unique<HttpCheck>(*g, t);
-    else c = std::make_unique<SleepCheck>(std::get<spec::SleepAction>(h));
+    if (auto* e = std::get_if<spec::ExecAction>(&h))
+        c = std::make_unique<ExecCheck>(*e, t);
+    else if (auto* g = std::get_if<spec::HttpGetAction>(&h))
+        c = std::make_unique<HttpCheck>(*g, t);
+    else
+        c = std::make_unique<SleepCheck>(std::get<spec::SleepAction>(h));
     c->arm_deadline(timeout_ms);
     return c;
 }

@@ -9,14 +9,14 @@
 #include <optional>
 
 #include "podrun/explain.hpp"
-#include "podrun/volumes/data_volume.hpp"
+#include "podrun/sys/confine.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/exec.hpp"
 #include "podrun/sys/files.hpp"
-#include "podrun/sys/mounts.hpp"
-#include "podrun/sys/confine.hpp"
 #include "podrun/sys/mount.hpp"
+#include "podrun/sys/mounts.hpp"
 #include "podrun/sys/setup.hpp"
+#include "podrun/volumes/data_volume.hpp"
 
 namespace podrun::sandbox {
 
@@ -34,13 +34,14 @@ std::string find_pause_binary() {
 std::string hosts_file(const spec::Pod& pod) {
     // The kubelet's managed hosts file; the pod's only address is loopback, so its
     // hostname maps there (docs/manifest.md, status.podIP).
-    std::string h = "# Kubernetes-managed hosts file (podrun).\n"
-                    "127.0.0.1\tlocalhost\n"
-                    "::1\tlocalhost ip6-localhost ip6-loopback\n"
-                    "fe00::0\tip6-localnet\n"
-                    "fe00::0\tip6-mcastprefix\n"
-                    "fe00::1\tip6-allnodes\n"
-                    "fe00::2\tip6-allrouters\n";
+    std::string h =
+        "# Kubernetes-managed hosts file (podrun).\n"
+        "127.0.0.1\tlocalhost\n"
+        "::1\tlocalhost ip6-localhost ip6-loopback\n"
+        "fe00::0\tip6-localnet\n"
+        "fe00::0\tip6-mcastprefix\n"
+        "fe00::1\tip6-allnodes\n"
+        "fe00::2\tip6-allrouters\n";
     if (!pod.host_network) h += "127.0.0.1\t" + pod.effective_hostname() + "\n";
     return h;
 }
@@ -114,11 +115,11 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
                    "make the pod's mount tree private, recursively, so no mount leaks to the host"});
     }
     if (ns.pid) {
-        ops.add(Op{OpKind::Mount, "proc", "/proc", "proc", "", sys::kMsNosuid | sys::kMsNodev | sys::kMsNoexec, 0, -1, false,
-                   "a /proc of the pod's pid namespace"});
+        ops.add(Op{OpKind::Mount, "proc", "/proc", "proc", "", sys::kMsNosuid | sys::kMsNodev | sys::kMsNoexec, 0, -1,
+                   false, "a /proc of the pod's pid namespace"});
     }
-    ops.add(Op{OpKind::Mount, "tmpfs", paths.scratch(), "tmpfs", "mode=0700", sys::kMsNosuid | sys::kMsNodev, 0, -1, false,
-               "the pod's scratch tmpfs: container roots and memory emptyDirs, gone with the pod"});
+    ops.add(Op{OpKind::Mount, "tmpfs", paths.scratch(), "tmpfs", "mode=0700", sys::kMsNosuid | sys::kMsNodev, 0, -1,
+               false, "the pod's scratch tmpfs: container roots and memory emptyDirs, gone with the pod"});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/roots", "", "", "", 0, 0700, -1, false, ""});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/volumes", "", "", "", 0, 0755, -1, false, ""});
     add_etc_files(ops, pod, paths);
@@ -153,9 +154,9 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
         ops.add(Op{OpKind::LoopbackUp, "", "", "", "", 0, 0, -1, false, "loopback up in the new net namespace"});
     }
     for (const auto& sc : pod.security.sysctls) {
-        ops.add(Op{OpKind::WriteFile, sysctl_path(sc.name), "", "", sc.value, 0, 0, -1, false,
-                   "spec.securityContext.sysctls " + sc.name + "=" + sc.value +
-                       ", written inside the pod's own namespaces"});
+        ops.add(Op{
+            OpKind::WriteFile, sysctl_path(sc.name), "", "", sc.value, 0, 0, -1, false,
+            "spec.securityContext.sysctls " + sc.name + "=" + sc.value + ", written inside the pod's own namespaces"});
     }
     // The pod's mount namespace goes to the supervisor, which keeps it for the pod's life;
     // pause then leaves it for a namespace of its own.
@@ -173,14 +174,30 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
     if (no_pivot) {
         // A chroot or an initramfs: pivot_root would leave the host's tree above pause's
         // root (a chroot directory has a parent). A detached copy has none.
-        Op tree{OpKind::ChrootTree, pause_root, "", "", "", 0, 0, -1, false,
+        Op tree{OpKind::ChrootTree,
+                pause_root,
+                "",
+                "",
+                "",
+                0,
+                0,
+                -1,
+                false,
                 "pause's root: a detached read-only copy of an empty directory of the pod's scratch (no "
                 "pivot_root here: a chroot or an initramfs); nothing is above it, so /proc/1/root/.. stays there"};
         tree.attr = ro;
         ops.add(tree);
         return ops;
     }
-    Op self{OpKind::Bind, pause_root, pause_root, "", "", 0, 0, -1, false,
+    Op self{OpKind::Bind,
+            pause_root,
+            pause_root,
+            "",
+            "",
+            0,
+            0,
+            -1,
+            false,
             "pause's root: an empty directory of the pod's scratch, read-only, as Kubernetes' pause runs in "
             "its own tiny image"};
     self.attr = ro;
@@ -263,10 +280,12 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
         explain("sandbox", "  pause, before exec: sched_setaffinity(0, every CPU but " + std::to_string(here->cpu()) +
                                "), then sched_setaffinity(0, the supervisor's CPUs)");
     }
-    explain("sandbox", "  pause, before exec: setsid()  (a session of its own: a terminal's signals reach only "
-                       "podrun); close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
-    explain("sandbox", "  pause, before exec: setgroups(0); setresgid(0); setresuid(0); capset(none); every "
-                       "capability dropped from its bounding set  (pause needs no privilege after exec)");
+    explain("sandbox",
+            "  pause, before exec: setsid()  (a session of its own: a terminal's signals reach only "
+            "podrun); close_range(3, ~0, CLOSE_RANGE_CLOEXEC)");
+    explain("sandbox",
+            "  pause, before exec: setgroups(0); setresgid(0); setresuid(0); capset(none); every "
+            "capability dropped from its bounding set  (pause needs no privilege after exec)");
     explain("sandbox", "  pause, before exec: execveat(fd of " + opts.pause_path + ", AT_EMPTY_PATH)");
 
     sys::ChildStack stack;
@@ -293,9 +312,10 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
         // The invisible mount above "/" is shared with the host: the pod's scratch tmpfs
         // propagated out. Take it back and refuse, with the fix.
         sys::detach_mount(paths.scratch());
-        throw sys::SysError(EXDEV, "starting pause: \"/\" is not a mount point (a chroot) and the mount holding it is "
-                                   "shared, so the pod's mounts would appear on the host; run podrun in a private mount "
-                                   "namespace: unshare --mount --propagation private chroot DIR podrun ...");
+        throw sys::SysError(EXDEV,
+                            "starting pause: \"/\" is not a mount point (a chroot) and the mount holding it is "
+                            "shared, so the pod's mounts would appear on the host; run podrun in a private mount "
+                            "namespace: unshare --mount --propagation private chroot DIR podrun ...");
     }
     return sb;
 }

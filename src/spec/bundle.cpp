@@ -70,14 +70,12 @@ class Loader {
     void collect(detail::Checker& ck, const Origin& o, std::vector<std::string> extra = {}) {
         for (Problem& p : ck.errors) result.errors.push_back(BundleProblem{o, std::move(p)});
         for (std::string& w : detail::checker_warnings(ck)) extra.push_back(std::move(w));
-        for (std::string& w : extra)
-            result.warnings.push_back(o.source + ": " + o.document + ": " + w);
+        for (std::string& w : extra) result.warnings.push_back(o.source + ": " + o.document + ": " + w);
     }
 
     bool unique(const Origin& o, const std::string& kind, const Metadata& md) {
         if (md.name.empty()) return true;  // its own error already
-        const std::string key =
-            kind == "Pod" ? "Pod/" + md.name : kind + "/" + md.namespace_ + "/" + md.name;
+        const std::string key = kind == "Pod" ? "Pod/" + md.name : kind + "/" + md.namespace_ + "/" + md.name;
         auto [it, fresh] = names_.emplace(key, o.source + ", " + o.document);
         if (!fresh)
             fail(o, "metadata.name",
@@ -90,16 +88,11 @@ class Loader {
 
     void object(const Json& doc, const std::string& source, const std::string& where) {
         std::string kind;
-        if (const Json* k = detail::member(doc, "kind"); k != nullptr && k->is_string())
-            kind = k->get<std::string>();
+        if (const Json* k = detail::member(doc, "kind"); k != nullptr && k->is_string()) kind = k->get<std::string>();
         const std::string name = name_of(doc);
-        Origin o{
-            source,
-            where + (kind.empty() ? "" : " (" + kind + (name.empty() ? "" : " " + name) + ")")};
+        Origin o{source, where + (kind.empty() ? "" : " (" + kind + (name.empty() ? "" : " " + name) + ")")};
         if (!doc.is_object()) {
-            fail(o, "",
-                 "expected a Kubernetes object (apiVersion, kind, metadata, ...), got " +
-                     detail::describe(doc));
+            fail(o, "", "expected a Kubernetes object (apiVersion, kind, metadata, ...), got " + detail::describe(doc));
             return;
         }
         if (kind.empty()) {
@@ -150,8 +143,7 @@ class Loader {
             if (unique(o, kind, c.metadata)) bundle.claims.push_back(std::move(c));
         } else if (!detail::workload_api_version(kind).empty()) {
             Pod pod;
-            std::vector<std::string> warnings{"runs its pod template as one pod named " +
-                                              quote_name(name)};
+            std::vector<std::string> warnings{"runs its pod template as one pod named " + quote_name(name)};
             detail::validate_workload(ck, doc, kind, pod, warnings);
             collect(ck, o, std::move(warnings));
             if (unique(o, "Pod", pod.metadata)) {
@@ -159,8 +151,7 @@ class Loader {
                 bundle.pod_origins.push_back(o);
             }
         } else {
-            skipped_.push_back(kind + (name.empty() ? "" : " " + name) + " (" + source + ", " +
-                               where + ")");
+            skipped_.push_back(kind + (name.empty() ? "" : " " + name) + " (" + source + ", " + where + ")");
         }
     }
 };
@@ -188,8 +179,8 @@ bool read(Loader& l, const std::string& path, std::string& out) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         const int err = errno;  // capture before anything else can change it
-        l.result.errors.push_back(BundleProblem{
-            {path, ""}, Problem{"", std::string("cannot read: ") + std::strerror(err)}});
+        l.result.errors.push_back(
+            BundleProblem{{path, ""}, Problem{"", std::string("cannot read: ") + std::strerror(err)}});
         return false;
     }
     out = read_capped(in);
@@ -214,14 +205,14 @@ BundleResult load_bundle_files(const std::vector<std::string>& paths) {
             for (const auto& e : std::filesystem::directory_iterator(path, ec))
                 if (manifest_name(e.path()) && !e.is_directory()) files.push_back(e.path());
             if (ec) {
-                l.result.errors.push_back(BundleProblem{
-                    {path, ""}, Problem{"", "cannot read the directory: " + ec.message()}});
+                l.result.errors.push_back(
+                    BundleProblem{{path, ""}, Problem{"", "cannot read the directory: " + ec.message()}});
                 continue;
             }
             std::sort(files.begin(), files.end());
             if (files.empty())
-                l.result.errors.push_back(BundleProblem{
-                    {path, ""}, Problem{"", "holds no *.yaml, *.yml or *.json file"}});
+                l.result.errors.push_back(
+                    BundleProblem{{path, ""}, Problem{"", "holds no *.yaml, *.yml or *.json file"}});
             for (const auto& f : files) {
                 std::string text;
                 if (read(l, f.string(), text)) l.text(text, f.string());

@@ -32,8 +32,8 @@ void api_version(Checker& ck, const Json& doc, std::string_view want) {
 }
 
 // data-like maps: keys checked, values collected; `base64` decodes each value.
-void data_map(Checker& ck, const Json& doc, const char* key, bool base64,
-              std::map<std::string, std::string>& out, size_t& total) {
+void data_map(Checker& ck, const Json& doc, const char* key, bool base64, std::map<std::string, std::string>& out,
+              size_t& total) {
     const std::string p = key;
     for (const auto& [k, v] : ck.string_map(doc, key, "")) {
         const std::string kp = key_path(p, k);
@@ -49,8 +49,7 @@ void data_map(Checker& ck, const Json& doc, const char* key, bool base64,
             out[k] = std::move(*bytes);
         } else {
             ck.error(kp, "the value is not base64 (write the value base64-encoded, or use " +
-                             std::string(std::string_view(key) == "data" ? "stringData" : "data") +
-                             " for plain text)");
+                             std::string(std::string_view(key) == "data" ? "stringData" : "data") + " for plain text)");
         }
     }
 }
@@ -92,8 +91,7 @@ std::optional<std::string> decode_base64(std::string_view s) {
             if (b < 0) return std::nullopt;
             v[j] = b;
         }
-        const unsigned n = (unsigned(v[0]) << 18) | (unsigned(v[1]) << 12) | (unsigned(v[2]) << 6) |
-                           unsigned(v[3]);
+        const unsigned n = (unsigned(v[0]) << 18) | (unsigned(v[1]) << 12) | (unsigned(v[2]) << 6) | unsigned(v[3]);
         out.push_back(static_cast<char>((n >> 16) & 0xff));
         if (pad < 2) out.push_back(static_cast<char>((n >> 8) & 0xff));
         if (pad < 1) out.push_back(static_cast<char>(n & 0xff));
@@ -109,10 +107,8 @@ void validate_config_map(Checker& ck, const Json& doc, ConfigMap& out) {
     data_map(ck, doc, "data", false, out.data, total);
     data_map(ck, doc, "binaryData", true, out.binary_data, total);
     for (const auto& [k, v] : out.binary_data)
-        if (out.data.count(k))
-            ck.error(key_path("binaryData", k), "key " + quote(k) + " is also in data");
-    if (total > kMaxDataBytes)
-        ck.error("data", "the data of a ConfigMap must have at most 1048576 bytes in total");
+        if (out.data.count(k)) ck.error(key_path("binaryData", k), "key " + quote(k) + " is also in data");
+    if (total > kMaxDataBytes) ck.error("data", "the data of a ConfigMap must have at most 1048576 bytes in total");
     out.immutable = ck.boolean(doc, "immutable", "").value_or(false);
 }
 
@@ -130,15 +126,13 @@ void validate_secret(Checker& ck, const Json& doc, Secret& out) {
         total += v.size();
         out.data[k] = std::move(v);
     }
-    if (total > kMaxDataBytes)
-        ck.error("data", "the data of a Secret must have at most 1048576 bytes in total");
+    if (total > kMaxDataBytes) ck.error("data", "the data of a Secret must have at most 1048576 bytes in total");
     if (auto type = ck.string(doc, "type", ""); type && !type->empty()) out.type = *type;
     // The two typed secrets a pod reads as files must carry their keys, as Kubernetes checks.
     auto need = [&](std::initializer_list<const char*> keys) {
         for (const char* k : keys)
             if (!out.data.count(k))
-                ck.error("data",
-                         "a Secret of type " + quote(out.type) + " must have the key " + quote(k));
+                ck.error("data", "a Secret of type " + quote(out.type) + " must have the key " + quote(k));
     };
     if (out.type == "kubernetes.io/tls") need({"tls.crt", "tls.key"});
     if (out.type == "kubernetes.io/dockerconfigjson") need({".dockerconfigjson"});
@@ -161,21 +155,17 @@ void validate_claim(Checker& ck, const Json& doc, PersistentVolumeClaim& out) {
                  "ReadWriteMany, ReadWriteOncePod");
     for (size_t i = 0; i < out.access_modes.size(); ++i) {
         const std::string& m = out.access_modes[i];
-        if (m != "ReadWriteOnce" && m != "ReadOnlyMany" && m != "ReadWriteMany" &&
-            m != "ReadWriteOncePod")
-            ck.error(index("spec.accessModes", i),
-                     quote(m) +
-                         " must be ReadWriteOnce, ReadOnlyMany, ReadWriteMany or "
-                         "ReadWriteOncePod");
+        if (m != "ReadWriteOnce" && m != "ReadOnlyMany" && m != "ReadWriteMany" && m != "ReadWriteOncePod")
+            ck.error(index("spec.accessModes", i), quote(m) +
+                                                       " must be ReadWriteOnce, ReadOnlyMany, ReadWriteMany or "
+                                                       "ReadWriteOncePod");
         else if (m == "ReadWriteOncePod" && out.access_modes.size() > 1)
-            ck.error(index("spec.accessModes", i),
-                     "ReadWriteOncePod may not be combined with other access modes");
+            ck.error(index("spec.accessModes", i), "ReadWriteOncePod may not be combined with other access modes");
     }
     const std::string rp = "spec.resources";
     const Json* res = ck.object(member(*spec, "resources"), rp, Kind::VolumeResourceRequirements);
     const Json* requests = res ? member(*res, "requests") : nullptr;
-    const Json* storage =
-        requests && requests->is_object() ? member(*requests, "storage") : nullptr;
+    const Json* storage = requests && requests->is_object() ? member(*requests, "storage") : nullptr;
     if (storage == nullptr) {
         ck.error(join(rp, "requests.storage"), "required (the claim's size, e.g. \"1Gi\")");
     } else {
@@ -198,9 +188,7 @@ void validate_claim(Checker& ck, const Json& doc, PersistentVolumeClaim& out) {
 }
 
 std::string_view workload_api_version(std::string_view kind) {
-    if (kind == "Deployment" || kind == "ReplicaSet" || kind == "StatefulSet" ||
-        kind == "DaemonSet")
-        return "apps/v1";
+    if (kind == "Deployment" || kind == "ReplicaSet" || kind == "StatefulSet" || kind == "DaemonSet") return "apps/v1";
     if (kind == "Job") return "batch/v1";
     if (kind == "ReplicationController") return "v1";
     return {};
@@ -217,8 +205,7 @@ void validate_workload(Checker& ck, const Json& doc, std::string_view kind, Pod&
                              "; use apiVersion: " + std::string(want));
         return;
     }
-    if (member(doc, "apiVersion") == nullptr)
-        ck.error("apiVersion", "required; use " + quote(want));
+    if (member(doc, "apiVersion") == nullptr) ck.error("apiVersion", "required; use " + quote(want));
     Metadata own;
     validate_metadata(ck, doc, own, false);
     const Json* spec = member(doc, "spec");
@@ -236,8 +223,7 @@ void validate_workload(Checker& ck, const Json& doc, std::string_view kind, Pod&
         if (key == "template" || value.is_null()) continue;
         const bool count = key == "replicas" || key == "parallelism" || key == "completions";
         if (count && value.is_number_integer() && value.get<int64_t>() > 1)
-            warnings.push_back("spec." + key + " is " + value.dump() +
-                               ": podrun runs the pod template as one pod");
+            warnings.push_back("spec." + key + " is " + value.dump() + ": podrun runs the pod template as one pod");
         else if (!count && key != "selector")
             unused.push_back("spec." + key);
     }
@@ -248,8 +234,7 @@ void validate_workload(Checker& ck, const Json& doc, std::string_view kind, Pod&
     }
     const Json* tpl = ck.object(member(*spec, "template"), "spec.template", Kind::PodTemplateSpec);
     if (tpl == nullptr) {
-        if (member(*spec, "template") == nullptr)
-            ck.error("spec.template", "required (the pod template to run)");
+        if (member(*spec, "template") == nullptr) ck.error("spec.template", "required (the pod template to run)");
         return;
     }
     // The pod: the template, named after the object and in its namespace.
@@ -273,8 +258,7 @@ void validate_workload(Checker& ck, const Json& doc, std::string_view kind, Pod&
     for (Problem& p : inner.errors) {
         // The object's own name errors are already reported (as a subdomain); a pod name must
         // also be a label, which is the only one worth repeating.
-        if (p.path == "metadata.name" && p.message.find("DNS-1123 label") == std::string::npos)
-            continue;
+        if (p.path == "metadata.name" && p.message.find("DNS-1123 label") == std::string::npos) continue;
         if (p.path == "metadata.namespace") continue;
         p.path = rewrite_template_path(p.path);
         ck.errors.push_back(std::move(p));
@@ -297,11 +281,10 @@ void validate_workload(Checker& ck, const Json& doc, std::string_view kind, Pod&
         } else if (const Json* ml = member(*sel, "matchLabels"); ml != nullptr && ml->is_object()) {
             for (const auto& [k, v] : ml->items()) {
                 auto it = pod.metadata.labels.find(k);
-                if (!v.is_string() || it == pod.metadata.labels.end() ||
-                    it->second != v.get<std::string>()) {
+                if (!v.is_string() || it == pod.metadata.labels.end() || it->second != v.get<std::string>()) {
                     ck.error("spec.template.metadata.labels",
-                             "selector does not match template labels (spec.selector.matchLabels[" +
-                                 k + "] is not among them)");
+                             "selector does not match template labels (spec.selector.matchLabels[" + k +
+                                 "] is not among them)");
                     break;
                 }
             }

@@ -113,9 +113,8 @@ const Json* Checker::object(const Json* v, const std::string& path, Kind kind) {
         if (field == nullptr) {
             // Strict decoding rejects unknown fields even when null: they are typos.
             const std::string near = closest(key, names);
-            error(p, near.empty()
-                         ? "unknown field (not a field of " + std::string(kind_name(kind)) + ")"
-                         : "unknown field; did you mean " + quote(near) + "?");
+            error(p, near.empty() ? "unknown field (not a field of " + std::string(kind_name(kind)) + ")"
+                                  : "unknown field; did you mean " + quote(near) + "?");
         } else if (value.is_null()) {
             continue;  // null is "not set" in Kubernetes, whatever the policy
         } else if (field->policy == Policy::NotYet) {
@@ -131,8 +130,7 @@ const Json* Checker::object(const Json* v, const std::string& path, Kind kind) {
     return v;
 }
 
-std::optional<std::string> Checker::string(const Json& obj, std::string_view key,
-                                           const std::string& path) {
+std::optional<std::string> Checker::string(const Json& obj, std::string_view key, const std::string& path) {
     const Json* v = member(obj, key);
     if (v == nullptr) return std::nullopt;
     if (!v->is_string()) {
@@ -142,14 +140,13 @@ std::optional<std::string> Checker::string(const Json& obj, std::string_view key
     return v->get<std::string>();
 }
 
-std::optional<int64_t> Checker::integer(const Json& obj, std::string_view key,
-                                        const std::string& path) {
+std::optional<int64_t> Checker::integer(const Json& obj, std::string_view key, const std::string& path) {
     const Json* v = member(obj, key);
     if (v == nullptr) return std::nullopt;
     // Go's decoder refuses a number an int64 cannot hold; read unsigned, it would wrap.
     if (v->is_number_unsigned() && v->get<uint64_t>() > uint64_t{INT64_MAX}) {
-        error(join(path, key), v->dump() + " is out of range (an integer field holds at most " +
-                                   std::to_string(INT64_MAX) + ")");
+        error(join(path, key),
+              v->dump() + " is out of range (an integer field holds at most " + std::to_string(INT64_MAX) + ")");
         return std::nullopt;
     }
     if (v->is_number_integer()) return v->get<int64_t>();
@@ -162,8 +159,7 @@ std::optional<int64_t> Checker::integer(const Json& obj, std::string_view key,
     return std::nullopt;
 }
 
-std::optional<bool> Checker::boolean(const Json& obj, std::string_view key,
-                                     const std::string& path) {
+std::optional<bool> Checker::boolean(const Json& obj, std::string_view key, const std::string& path) {
     const Json* v = member(obj, key);
     if (v == nullptr) return std::nullopt;
     if (!v->is_boolean()) {
@@ -183,8 +179,7 @@ const Json* Checker::array(const Json& obj, std::string_view key, const std::str
     return v;
 }
 
-std::vector<std::string> Checker::strings(const Json& obj, std::string_view key,
-                                          const std::string& path) {
+std::vector<std::string> Checker::strings(const Json& obj, std::string_view key, const std::string& path) {
     std::vector<std::string> out;
     const Json* arr = array(obj, key, path);
     if (arr == nullptr) return out;
@@ -199,8 +194,7 @@ std::vector<std::string> Checker::strings(const Json& obj, std::string_view key,
     return out;
 }
 
-std::map<std::string, std::string> Checker::string_map(const Json& obj, std::string_view key,
-                                                       const std::string& path) {
+std::map<std::string, std::string> Checker::string_map(const Json& obj, std::string_view key, const std::string& path) {
     std::map<std::string, std::string> out;
     const Json* v = member(obj, key);
     if (v == nullptr) return out;
@@ -218,8 +212,7 @@ std::map<std::string, std::string> Checker::string_map(const Json& obj, std::str
     return out;
 }
 
-std::optional<Quantity> Checker::quantity(const Json& v, const std::string& path,
-                                          std::string* text) {
+std::optional<Quantity> Checker::quantity(const Json& v, const std::string& path, std::string* text) {
     std::string s;
     if (v.is_string())
         s = v.get<std::string>();

@@ -48,15 +48,12 @@ class Checker {
     const Json* object(const Json* v, const std::string& path, Kind kind);
 
     // Typed members of `obj` (at `path`): nullopt when absent, or after recording a type error.
-    std::optional<std::string> string(const Json& obj, std::string_view key,
-                                      const std::string& path);
+    std::optional<std::string> string(const Json& obj, std::string_view key, const std::string& path);
     std::optional<int64_t> integer(const Json& obj, std::string_view key, const std::string& path);
     std::optional<bool> boolean(const Json& obj, std::string_view key, const std::string& path);
     const Json* array(const Json& obj, std::string_view key, const std::string& path);
-    std::vector<std::string> strings(const Json& obj, std::string_view key,
-                                     const std::string& path);
-    std::map<std::string, std::string> string_map(const Json& obj, std::string_view key,
-                                                  const std::string& path);
+    std::vector<std::string> strings(const Json& obj, std::string_view key, const std::string& path);
+    std::map<std::string, std::string> string_map(const Json& obj, std::string_view key, const std::string& path);
     // A quantity given as a string or a bare number, as resource.Quantity's JSON form allows.
     // `text` receives the quantity as written, for messages.
     std::optional<Quantity> quantity(const Json& v, const std::string& path, std::string* text);

@@ -36,8 +36,8 @@ std::string shift_line(const std::string& error, size_t offset) {
 ParsedDocs parse_documents(std::string_view text) {
     ParsedDocs out;
     if (text.size() > kMaxFileBytes) {
-        out.error = "the file is larger than " + std::to_string(kMaxFileBytes) +
-                    " bytes (3 MiB), the most podrun reads";
+        out.error =
+            "the file is larger than " + std::to_string(kMaxFileBytes) + " bytes (3 MiB), the most podrun reads";
         return out;
     }
     const size_t first = text.find_first_not_of(" \t\r\n");

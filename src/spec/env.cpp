@@ -42,8 +42,7 @@ std::string field_value(const Pod& pod, const std::string& path, const PodRuntim
         return pod.host_network ? info.host_ip : "127.0.0.1";
     }
     if (auto k = subscript(path, "metadata.labels")) return map_value(pod.metadata.labels, *k);
-    if (auto k = subscript(path, "metadata.annotations"))
-        return map_value(pod.metadata.annotations, *k);
+    if (auto k = subscript(path, "metadata.annotations")) return map_value(pod.metadata.annotations, *k);
     return {};
 }
 
@@ -115,8 +114,7 @@ std::vector<std::string> container_argv(const Container& c, const EnvList& env) 
     return argv;
 }
 
-std::vector<std::string> expand_static(const std::vector<std::string>& command,
-                                       const Container& c) {
+std::vector<std::string> expand_static(const std::vector<std::string>& command, const Container& c) {
     EnvList env;
     for (const auto& e : c.env) {
         // Only literal values, as the kubelet's ExpandContainerCommandOnlyStatic.

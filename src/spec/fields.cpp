@@ -120,10 +120,8 @@ constexpr Field env_var_source[] = {
 constexpr Field key_selector[] = {{"name", S}, {"key", S}, {"optional", S}};
 constexpr Field env_from_source[] = {{"configMapRef", S}, {"secretRef", S}, {"prefix", S}};
 constexpr Field env_from_ref[] = {{"name", S}, {"optional", S}};
-constexpr Field config_map_volume[] = {
-    {"name", S}, {"items", S}, {"defaultMode", S}, {"optional", S}};
-constexpr Field secret_volume[] = {
-    {"secretName", S}, {"items", S}, {"defaultMode", S}, {"optional", S}};
+constexpr Field config_map_volume[] = {{"name", S}, {"items", S}, {"defaultMode", S}, {"optional", S}};
+constexpr Field secret_volume[] = {{"secretName", S}, {"items", S}, {"defaultMode", S}, {"optional", S}};
 constexpr Field key_to_path[] = {{"key", S}, {"path", S}, {"mode", S}};
 
 constexpr Field object_field_selector[] = {{"apiVersion", S}, {"fieldPath", S}};
@@ -135,13 +133,8 @@ constexpr Field container_port[] = {
 constexpr Field resource_requirements[] = {{"limits", S}, {"requests", S}, {"claims", N}};
 
 constexpr Field volume_mount[] = {
-    {"name", S},
-    {"mountPath", S},
-    {"readOnly", S},
-    {"subPath", S},
-    {"mountPropagation", N},
-    {"subPathExpr", N},
-    {"recursiveReadOnly", N},
+    {"name", S},        {"mountPath", S},         {"readOnly", S}, {"subPath", S}, {"mountPropagation", N},
+    {"subPathExpr", N}, {"recursiveReadOnly", N},
 };
 
 // A volume plugin that needs a storage system, a cloud provider or a CSI driver.
@@ -276,13 +269,11 @@ constexpr Field sysctl[] = {{"name", S}, {"value", S}};
 constexpr Field list[] = {{"apiVersion", S}, {"kind", S}, {"metadata", I}, {"items", S}};
 
 constexpr Field config_map[] = {
-    {"apiVersion", S}, {"kind", S},       {"metadata", S},
-    {"data", S},       {"binaryData", S}, {"immutable", S},
+    {"apiVersion", S}, {"kind", S}, {"metadata", S}, {"data", S}, {"binaryData", S}, {"immutable", S},
 };
 
 constexpr Field secret[] = {
-    {"apiVersion", S}, {"kind", S}, {"metadata", S},  {"data", S},
-    {"stringData", S}, {"type", S}, {"immutable", S},
+    {"apiVersion", S}, {"kind", S}, {"metadata", S}, {"data", S}, {"stringData", S}, {"type", S}, {"immutable", S},
 };
 
 constexpr Field persistent_volume_claim[] = {

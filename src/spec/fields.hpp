@@ -59,9 +59,9 @@ enum class Kind {
     VolumeResourceRequirements,
     Workload,
     PodTemplateSpec,
-    KeySelector,      // ConfigMapKeySelector and SecretKeySelector (same fields)
+    KeySelector,  // ConfigMapKeySelector and SecretKeySelector (same fields)
     EnvFromSource,
-    EnvFromRef,       // ConfigMapEnvSource and SecretEnvSource (same fields)
+    EnvFromRef,  // ConfigMapEnvSource and SecretEnvSource (same fields)
     ConfigMapVolume,
     SecretVolume,
     KeyToPath,

@@ -12,8 +12,12 @@ namespace {
 
 // Kubernetes' name patterns, matched by hand: compiling regular expressions took longer at
 // each start than the whole validation of a pod (bench/RESULTS.md).
-bool lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool any_alnum(char c) { return lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
+bool lower_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool any_alnum(char c) {
+    return lower_alnum(c) || (c >= 'A' && c <= 'Z');
+}
 
 // [a-z0-9]([-a-z0-9]*[a-z0-9])?
 bool is_label(std::string_view s) {

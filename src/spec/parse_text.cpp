@@ -73,8 +73,7 @@ ParsedText parse_json(std::string_view text) {
                 open_objects.pop_back();
                 break;
             case Json::parse_event_t::key:
-                if (!open_objects.back().insert(parsed.get<std::string>()).second &&
-                    duplicate.empty())
+                if (!open_objects.back().insert(parsed.get<std::string>()).second && duplicate.empty())
                     duplicate = parsed.get<std::string>();
                 break;
             default:
@@ -89,8 +88,8 @@ ParsedText parse_json(std::string_view text) {
         // e.what() is "[json.exception.parse_error.101] parse error at line ..."; keep the reason.
         std::string what = e.what();
         auto colon = what.rfind(": ");
-        out.error = at_offset(text, e.byte == 0 ? 0 : e.byte - 1) + ": JSON syntax error: " +
-                    (colon == std::string::npos ? what : what.substr(colon + 2));
+        out.error = at_offset(text, e.byte == 0 ? 0 : e.byte - 1) +
+                    ": JSON syntax error: " + (colon == std::string::npos ? what : what.substr(colon + 2));
         return out;
     } catch (const Json::out_of_range& e) {
         // A number beyond a double (1e999): nlohmann refuses it as Go's decoder does.
@@ -196,8 +195,8 @@ struct YNode {
     bool plain = true;
     YAML::Mark mark;
     std::vector<std::shared_ptr<const YNode>> items;  // a Map holds key, value, key, value...
-    size_t size = 1;  // nodes, this one included
-    int height = 0;   // collections on the longest path down (a scalar: 0)
+    size_t size = 1;                                  // nodes, this one included
+    int height = 0;                                   // collections on the longest path down (a scalar: 0)
 };
 using NodePtr = std::shared_ptr<const YNode>;
 
@@ -239,17 +238,15 @@ class Builder final : public YAML::EventHandler {
     }
     void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
         auto it = anchors_.find(anchor);
-        if (it == anchors_.end())
-            throw ParseStop{at(mark) + ": an alias to a node that contains it"};
+        if (it == anchors_.end()) throw ParseStop{at(mark) + ": an alias to a node that contains it"};
         const NodePtr& target = it->second;
         decoded_ += target->size;
         aliased_ += target->size;
         // go-yaml counts one decode at a time; the sum of a whole alias is checked at once.
         if (aliased_ > 100 && decoded_ > 1000 &&
-            static_cast<double>(aliased_) / static_cast<double>(decoded_) >
-                allowed_alias_ratio(decoded_))
-            throw ParseStop{at(mark) + ": the document contains excessive aliasing (" +
-                            std::to_string(aliased_) + " of " + std::to_string(decoded_) +
+            static_cast<double>(aliased_) / static_cast<double>(decoded_) > allowed_alias_ratio(decoded_))
+            throw ParseStop{at(mark) + ": the document contains excessive aliasing (" + std::to_string(aliased_) +
+                            " of " + std::to_string(decoded_) +
                             " nodes from aliases; Kubernetes' decoder refuses it alike)"};
         if (static_cast<int>(open_.size()) + target->height > kMaxNestingDepth)
             throw ParseStop{at(mark) + ": " + too_deep() + ", counting what aliases expand to"};
@@ -311,8 +308,7 @@ class Builder final : public YAML::EventHandler {
         const bool is_key = parent.node->kind == YNode::Map && parent.node->items.size() % 2 == 0;
         if (is_key) {
             if (n->kind != YNode::Scalar) throw ParseStop{at(mark) + ": a mapping key must be a scalar"};
-            if (!parent.keys.insert(n->text).second)
-                throw ParseStop{at(mark) + ": duplicate key \"" + n->text + "\""};
+            if (!parent.keys.insert(n->text).second) throw ParseStop{at(mark) + ": duplicate key \"" + n->text + "\""};
         }
         parent.node->items.push_back(std::move(n));
     }
@@ -333,8 +329,7 @@ class Skipper final : public YAML::EventHandler {
     void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
     void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
     void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                         YAML::EmitterStyle::value) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
     void OnSequenceEnd() override {}
     void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
     void OnMapEnd() override {}
@@ -378,9 +373,9 @@ std::string yaml_char_error(std::string_view text) {
         }
         static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
         if (cp < kMin[len]) return at(line, column) + ": invalid UTF-8 (an overlong sequence)";
-        const bool printable = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0x7E) ||
-                               cp == 0x85 || (cp >= 0xA0 && cp <= 0xD7FF) ||
-                               (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+        const bool printable = cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0x7E) || cp == 0x85 ||
+                               (cp >= 0xA0 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
+                               (cp >= 0x10000 && cp <= 0x10FFFF);
         if (!printable) {
             char hex[16];
             std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(cp));
@@ -414,8 +409,7 @@ ParsedText parse_yaml(std::string_view text) {
         skip.last_pos = first.start_pos;
         while (parser.HandleNextDocument(skip)) ++docs;
         if (docs > 1) {
-            out.error = "the manifest holds " + std::to_string(docs) +
-                        " YAML documents; podrun runs one Pod per file";
+            out.error = "the manifest holds " + std::to_string(docs) + " YAML documents; podrun runs one Pod per file";
             return out;
         }
         out.doc = first.root ? to_json(*first.root) : Json(nullptr);
@@ -443,8 +437,7 @@ ParsedText parse_text(std::string_view text) {
     // starts with '{' but its keys usually are not. Everything else stays strict JSON, so a
     // JSON typo gets a JSON error.
     const size_t next = text.find_first_not_of(" \t\r\n", first + 1);
-    if (next != std::string_view::npos && text[next] != '"' && text[next] != '}')
-        return parse_yaml(text);
+    if (next != std::string_view::npos && text[next] != '"' && text[next] != '}') return parse_yaml(text);
     return parse_json(text);
 }
 

@@ -95,8 +95,7 @@ std::optional<Decimal> parse(std::string_view str) {
 
     // Suffix: letters from "eEinumkKMGTP", then an optional sign and digits (the exponent).
     const size_t suffix_start = pos;
-    while (pos < end && std::string_view("eEinumkKMGTP").find(str[pos]) != std::string_view::npos)
-        ++pos;
+    while (pos < end && std::string_view("eEinumkKMGTP").find(str[pos]) != std::string_view::npos) ++pos;
     if (pos < end && (str[pos] == '-' || str[pos] == '+')) ++pos;
     while (pos < end && is_digit(str[pos])) ++pos;
     if (pos != end) return std::nullopt;
@@ -128,8 +127,7 @@ int64_t ceil_scaled(const Decimal& d, int64_t scale) {
         int_part = d.digits + std::string(static_cast<size_t>(e), '0');
     } else if (int_len > 0) {
         int_part = d.digits.substr(0, static_cast<size_t>(int_len));
-        fraction =
-            d.digits.find_first_not_of('0', static_cast<size_t>(int_len)) != std::string::npos;
+        fraction = d.digits.find_first_not_of('0', static_cast<size_t>(int_len)) != std::string::npos;
     } else {
         fraction = true;  // all digits are after the point and at least one is non-zero
     }

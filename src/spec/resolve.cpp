@@ -19,24 +19,20 @@ struct Found {
     }
 };
 
-std::optional<Found> find(const Bundle& b, ObjectKind kind, const std::string& name,
-                          const std::string& ns) {
+std::optional<Found> find(const Bundle& b, ObjectKind kind, const std::string& name, const std::string& ns) {
     if (kind == ObjectKind::ConfigMap) {
         for (const auto& cm : b.config_maps)
-            if (cm.metadata.name == name && cm.metadata.namespace_ == ns)
-                return Found{&cm.data, &cm.binary_data};
+            if (cm.metadata.name == name && cm.metadata.namespace_ == ns) return Found{&cm.data, &cm.binary_data};
     } else {
         for (const auto& s : b.secrets)
-            if (s.metadata.name == name && s.metadata.namespace_ == ns)
-                return Found{&s.data, nullptr};
+            if (s.metadata.name == name && s.metadata.namespace_ == ns) return Found{&s.data, nullptr};
     }
     return std::nullopt;
 }
 
 // The kubelet's words: `configmap "cfg" not found`, `secret "db" not found`.
 std::string not_found(ObjectKind kind, const std::string& name) {
-    return std::string(kind == ObjectKind::ConfigMap ? "configmap" : "secret") + " \"" + name +
-           "\" not found";
+    return std::string(kind == ObjectKind::ConfigMap ? "configmap" : "secret") + " \"" + name + "\" not found";
 }
 
 std::string kind_word(ObjectKind kind) {
@@ -78,9 +74,9 @@ void resolve_env(const Pod& pod, Container& c, const Bundle& b, std::vector<std:
             if (auto it = obj->data->find(r.key); it != obj->data->end()) value = &it->second;
         if (value == nullptr) {
             if (!r.optional)
-                errors.push_back(where + (obj ? "couldn't find key " + r.key + " in " +
-                                                    kind_word(r.kind) + " " + ns + "/" + r.name
-                                              : not_found(r.kind, r.name)));
+                errors.push_back(
+                    where + (obj ? "couldn't find key " + r.key + " in " + kind_word(r.kind) + " " + ns + "/" + r.name
+                                 : not_found(r.kind, r.name)));
             continue;  // an optional reference that finds nothing defines no variable
         }
         e.value = *value;
@@ -94,8 +90,7 @@ void resolve_env(const Pod& pod, Container& c, const Bundle& b, std::vector<std:
 
 void resolve_volume(const Pod& pod, const std::string& volume, ObjectVolume& v, const Bundle& b,
                     std::vector<std::string>& errors) {
-    const std::string where =
-        "FailedMount: MountVolume.SetUp failed for volume \"" + volume + "\": ";
+    const std::string where = "FailedMount: MountVolume.SetUp failed for volume \"" + volume + "\": ";
     v.files.clear();
     auto obj = find(b, v.kind, v.name, pod.metadata.namespace_);
     if (!obj) {
@@ -112,10 +107,9 @@ void resolve_volume(const Pod& pod, const std::string& volume, ObjectVolume& v, 
         const std::string* val = obj->lookup(item.key);
         if (val == nullptr) {
             if (!v.optional)
-                errors.push_back(
-                    where + (v.kind == ObjectKind::ConfigMap ? "configmap" : "secret") +
-                    " references non-existent " +
-                    (v.kind == ObjectKind::ConfigMap ? "config key: " : "secret key: ") + item.key);
+                errors.push_back(where + (v.kind == ObjectKind::ConfigMap ? "configmap" : "secret") +
+                                 " references non-existent " +
+                                 (v.kind == ObjectKind::ConfigMap ? "config key: " : "secret key: ") + item.key);
             continue;
         }
         v.files.push_back(DataFile{item.path, *val, item.mode.value_or(v.default_mode)});
@@ -127,8 +121,7 @@ void resolve_volume(const Pod& pod, const std::string& volume, ObjectVolume& v, 
 std::vector<std::string> resolve_objects(Pod& pod, const Bundle& bundle) {
     std::vector<std::string> errors;
     for (auto& v : pod.volumes)
-        if (auto* ov = std::get_if<ObjectVolume>(&v.source))
-            resolve_volume(pod, v.name, *ov, bundle, errors);
+        if (auto* ov = std::get_if<ObjectVolume>(&v.source)) resolve_volume(pod, v.name, *ov, bundle, errors);
     for (auto* list : {&pod.init_containers, &pod.containers})
         for (auto& c : *list) resolve_env(pod, c, bundle, errors);
     return errors;

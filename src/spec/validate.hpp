@@ -24,12 +24,11 @@ struct PodSecurityDefaults {
 
 // spec.securityContext (read before the containers); fills pod.security (fsGroup, sysctls,
 // which hostNetwork/hostIPC restrict).
-PodSecurityDefaults validate_pod_security(Checker& ck, const Json& spec, bool host_network,
-                                          bool host_ipc, Pod& pod);
+PodSecurityDefaults validate_pod_security(Checker& ck, const Json& spec, bool host_network, bool host_ipc, Pod& pod);
 
 // containers[i].securityContext merged over the pod's into c.security (c.name is set).
-void validate_container_security(Checker& ck, const Json& v, const std::string& path,
-                                 const PodSecurityDefaults& pod, Container& c);
+void validate_container_security(Checker& ck, const Json& v, const std::string& path, const PodSecurityDefaults& pod,
+                                 Container& c);
 
 // The older seccomp and AppArmor annotations, checked once the containers are known.
 void validate_security_annotations(Checker& ck, const Pod& pod);
@@ -41,8 +40,7 @@ void validate_metadata(Checker& ck, const Json& doc, Metadata& m, bool pod);
 // One container at `path`; `volume_names` are the names in spec.volumes;
 // `pod_grace_seconds` is spec.terminationGracePeriodSeconds (unset when it is invalid).
 Container validate_container(Checker& ck, const Json& v, const std::string& path, bool init,
-                             const std::set<std::string>& volume_names,
-                             std::optional<int64_t> pod_grace_seconds,
+                             const std::set<std::string>& volume_names, std::optional<int64_t> pod_grace_seconds,
                              const PodSecurityDefaults& security);
 
 // livenessProbe, readinessProbe, startupProbe and lifecycle of the container at `path`,
@@ -61,7 +59,6 @@ std::optional<KeyRef> validate_key_ref(Checker& ck, const Json& from, const std:
 void validate_env_from(Checker& ck, const Json& v, const std::string& path, Container& c);
 
 // volumes[i].configMap (at `path`, the source's own path) or volumes[i].secret.
-ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::string& path,
-                                    ObjectKind kind);
+ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::string& path, ObjectKind kind);
 
 }  // namespace podrun::spec::detail

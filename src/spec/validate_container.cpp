@@ -34,15 +34,9 @@ void check_image(Checker& ck, const Json& v, const std::string& path, Container&
 
 // Kubernetes accepts these env fieldRef paths (downward API for environment variables).
 std::string check_field_path(const std::string& fp) {
-    static constexpr std::string_view plain[] = {"metadata.name",
-                                                 "metadata.namespace",
-                                                 "metadata.uid",
-                                                 "spec.nodeName",
-                                                 "spec.serviceAccountName",
-                                                 "status.hostIP",
-                                                 "status.hostIPs",
-                                                 "status.podIP",
-                                                 "status.podIPs"};
+    static constexpr std::string_view plain[] = {
+        "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName",
+        "status.hostIP", "status.hostIPs",     "status.podIP", "status.podIPs"};
     for (auto p : plain)
         if (fp == p) return {};
     for (std::string_view prefix : {"metadata.labels", "metadata.annotations"}) {
@@ -51,8 +45,7 @@ std::string check_field_path(const std::string& fp) {
         if (rest.size() < 5 || rest.substr(0, 2) != "['" || rest.substr(rest.size() - 2) != "']")
             return "use the subscripted form, e.g. " + std::string(prefix) + "['app']";
         const std::string key = rest.substr(2, rest.size() - 4);
-        if (std::string why = check_qualified_name(key); !why.empty())
-            return "key " + quote(key) + " " + why;
+        if (std::string why = check_qualified_name(key); !why.empty()) return "key " + quote(key) + " " + why;
         return {};
     }
     return "not a supported fieldPath; use one of metadata.name, metadata.namespace, "
@@ -96,8 +89,7 @@ void check_env(Checker& ck, const Json& v, const std::string& path, Container& c
         var.value = ck.string(*e, "value", p).value_or("");
         const std::string vp = join(p, "valueFrom");
         if (const Json* from = ck.object(member(*e, "valueFrom"), vp, Kind::EnvVarSource)) {
-            if (!var.value.empty())
-                ck.error(vp, "may not be given together with a non-empty value; use one of them");
+            if (!var.value.empty()) ck.error(vp, "may not be given together with a non-empty value; use one of them");
             size_t sources = 0;
             for (const auto& item : from->items())
                 if (!item.value().is_null()) ++sources;
@@ -126,8 +118,7 @@ void check_ports(Checker& ck, const Json& v, const std::string& path, Container&
         ContainerPort port;
         if (auto cp = ck.integer(*o, "containerPort", p)) {
             if (*cp < 1 || *cp > 65535)
-                ck.error(join(p, "containerPort"),
-                         std::to_string(*cp) + " must be between 1 and 65535");
+                ck.error(join(p, "containerPort"), std::to_string(*cp) + " must be between 1 and 65535");
             else
                 port.container_port = static_cast<int>(*cp);
         } else if (member(*o, "containerPort") == nullptr) {
@@ -153,15 +144,14 @@ void check_ports(Checker& ck, const Json& v, const std::string& path, Container&
             port.name = *name;
         }
         if (auto ip = ck.string(*o, "hostIP", p)) {
-            if (!is_ip_address(*ip))
-                ck.error(join(p, "hostIP"), quote(*ip) + " must be an IPv4 or IPv6 address");
+            if (!is_ip_address(*ip)) ck.error(join(p, "hostIP"), quote(*ip) + " must be an IPv4 or IPv6 address");
             port.host_ip = *ip;
         }
         if (port.container_port != 0) {
             auto [it, fresh] = seen.emplace(std::make_pair(port.container_port, port.protocol), p);
             if (!fresh)
-                ck.error(p, "duplicate port " + std::to_string(port.container_port) + "/" +
-                                port.protocol + " (also " + it->second + ")");
+                ck.error(p, "duplicate port " + std::to_string(port.container_port) + "/" + port.protocol + " (also " +
+                                it->second + ")");
         }
         c.ports.push_back(std::move(port));
     }
@@ -172,8 +162,8 @@ bool descends(const std::string& sub) {
     return (sub.empty() || sub.front() != '/') && !has_dotdot_element(sub);
 }
 
-void check_mounts(Checker& ck, const Json& v, const std::string& path,
-                  const std::set<std::string>& volume_names, Container& c) {
+void check_mounts(Checker& ck, const Json& v, const std::string& path, const std::set<std::string>& volume_names,
+                  Container& c) {
     const Json* arr = ck.array(v, "volumeMounts", path);
     if (arr == nullptr) return;
     std::map<std::string, std::string> paths;
@@ -184,8 +174,7 @@ void check_mounts(Checker& ck, const Json& v, const std::string& path,
         VolumeMount m;
         if (auto name = ck.string(*o, "name", p)) {
             if (!volume_names.count(*name))
-                ck.error(join(p, "name"),
-                         quote(*name) + " is not the name of a volume in spec.volumes");
+                ck.error(join(p, "name"), quote(*name) + " is not the name of a volume in spec.volumes");
             m.name = *name;
         } else if (member(*o, "name") == nullptr) {
             ck.error(join(p, "name"), "required");
@@ -194,8 +183,7 @@ void check_mounts(Checker& ck, const Json& v, const std::string& path,
             if (mp->empty() || mp->front() != '/')
                 ck.error(join(p, "mountPath"), quote(*mp) + " must be an absolute path");
             else if (has_dotdot_element(*mp))
-                ck.error(join(p, "mountPath"),
-                         quote(*mp) + " must not contain '..' (write the path it means)");
+                ck.error(join(p, "mountPath"), quote(*mp) + " must not contain '..' (write the path it means)");
             else if (auto [it, fresh] = paths.emplace(*mp, p); !fresh)
                 ck.error(join(p, "mountPath"), quote(*mp) + " is already mounted by " + it->second);
             m.mount_path = *mp;
@@ -204,8 +192,7 @@ void check_mounts(Checker& ck, const Json& v, const std::string& path,
         }
         m.read_only = ck.boolean(*o, "readOnly", p).value_or(false);
         if (auto sub = ck.string(*o, "subPath", p)) {
-            if (!descends(*sub))
-                ck.error(join(p, "subPath"), quote(*sub) + " must be a relative path without '..'");
+            if (!descends(*sub)) ck.error(join(p, "subPath"), quote(*sub) + " must be a relative path without '..'");
             m.sub_path = *sub;
         }
         c.volume_mounts.push_back(std::move(m));
@@ -233,8 +220,7 @@ void check_command(Checker& ck, const Json& v, const std::string& path, Containe
 // restartPolicy: only on init containers, and only "Always", which makes a sidecar
 // (Kubernetes 1.29+): it starts in order with the init containers, keeps running beside the
 // app containers, is restarted whenever it exits, and is stopped after them.
-void check_restart_policy(Checker& ck, const Json& v, const std::string& path, bool init,
-                          Container& c) {
+void check_restart_policy(Checker& ck, const Json& v, const std::string& path, bool init, Container& c) {
     auto rp = ck.string(v, "restartPolicy", path);
     if (!rp) return;
     const std::string p = join(path, "restartPolicy");
@@ -251,8 +237,7 @@ void check_restart_policy(Checker& ck, const Json& v, const std::string& path, b
 }  // namespace
 
 Container validate_container(Checker& ck, const Json& v, const std::string& path, bool init,
-                             const std::set<std::string>& volume_names,
-                             std::optional<int64_t> pod_grace_seconds,
+                             const std::set<std::string>& volume_names, std::optional<int64_t> pod_grace_seconds,
                              const PodSecurityDefaults& security) {
     Container c;
     if (ck.object(&v, path, Kind::Container) == nullptr) return c;
@@ -272,18 +257,15 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
         if (!wd->empty() && wd->front() != '/')
             ck.error(join(path, "workingDir"), quote(*wd) + " must be an absolute path");
         else if (has_dotdot_element(*wd))
-            ck.error(join(path, "workingDir"),
-                     quote(*wd) + " must not contain '..' (write the path it means)");
+            ck.error(join(path, "workingDir"), quote(*wd) + " must not contain '..' (write the path it means)");
         c.working_dir = *wd;
     }
     check_ports(ck, v, path, c);
     if (member(v, "resizePolicy") != nullptr)
-        ck.note("resizePolicy (podrun does not resize a running container in place)",
-                join(path, "resizePolicy"));
+        ck.note("resizePolicy (podrun does not resize a running container in place)", join(path, "resizePolicy"));
     validate_env_from(ck, v, path, c);
     check_env(ck, v, path, c);
-    if (const Json* r = member(v, "resources"))
-        c.resources = validate_resources(ck, *r, join(path, "resources"));
+    if (const Json* r = member(v, "resources")) c.resources = validate_resources(ck, *r, join(path, "resources"));
     check_mounts(ck, v, path, volume_names, c);
     check_restart_policy(ck, v, path, init, c);
     if (init && !c.is_sidecar()) {

@@ -21,14 +21,12 @@ std::string check_data_key(const std::string& key) {
 }
 
 // defaultMode / items[].mode: Kubernetes takes 0 to 0777 (decimal in JSON, octal in YAML).
-std::optional<unsigned> check_mode(Checker& ck, const Json& o, std::string_view key,
-                                   const std::string& path) {
+std::optional<unsigned> check_mode(Checker& ck, const Json& o, std::string_view key, const std::string& path) {
     auto m = ck.integer(o, key, path);
     if (!m) return std::nullopt;
     if (*m < 0 || *m > 0777) {
         ck.error(join(path, std::string(key)),
-                 std::to_string(*m) +
-                     " must be a file mode between 0 and 0777 (octal) or 511 (decimal)");
+                 std::to_string(*m) + " must be a file mode between 0 and 0777 (octal) or 511 (decimal)");
         return std::nullopt;
     }
     return static_cast<unsigned>(*m);
@@ -50,8 +48,7 @@ std::string object_name(Checker& ck, const Json& o, std::string_view key, const 
 std::optional<KeyRef> validate_key_ref(Checker& ck, const Json& from, const std::string& vp) {
     const bool cm = member(from, "configMapKeyRef") != nullptr;
     const std::string p = join(vp, cm ? "configMapKeyRef" : "secretKeyRef");
-    const Json* ref =
-        ck.object(member(from, cm ? "configMapKeyRef" : "secretKeyRef"), p, Kind::KeySelector);
+    const Json* ref = ck.object(member(from, cm ? "configMapKeyRef" : "secretKeyRef"), p, Kind::KeySelector);
     if (ref == nullptr) return std::nullopt;
     KeyRef r;
     r.kind = cm ? ObjectKind::ConfigMap : ObjectKind::Secret;
@@ -61,8 +58,7 @@ std::optional<KeyRef> validate_key_ref(Checker& ck, const Json& from, const std:
         if (member(*ref, "key") == nullptr) ck.error(join(p, "key"), "required");
         return std::nullopt;
     }
-    if (std::string why = check_data_key(*key); !why.empty())
-        ck.error(join(p, "key"), quote(*key) + " " + why);
+    if (std::string why = check_data_key(*key); !why.empty()) ck.error(join(p, "key"), quote(*key) + " " + why);
     r.key = *key;
     r.optional = ck.boolean(*ref, "optional", p).value_or(false);
     return r;
@@ -96,13 +92,11 @@ void validate_env_from(Checker& ck, const Json& v, const std::string& path, Cont
     }
 }
 
-ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::string& path,
-                                    ObjectKind kind) {
+ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::string& path, ObjectKind kind) {
     ObjectVolume vol;
     vol.kind = kind;
     const bool cm = kind == ObjectKind::ConfigMap;
-    if (ck.object(&src, path, cm ? Kind::ConfigMapVolume : Kind::SecretVolume) == nullptr)
-        return vol;
+    if (ck.object(&src, path, cm ? Kind::ConfigMapVolume : Kind::SecretVolume) == nullptr) return vol;
     vol.name = object_name(ck, src, cm ? "name" : "secretName", path);
     if (auto m = check_mode(ck, src, "defaultMode", path)) vol.default_mode = *m;
     vol.optional = ck.boolean(src, "optional", path).value_or(false);
@@ -115,8 +109,7 @@ ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::str
         if (o == nullptr) continue;
         KeyToPath kp;
         if (auto key = ck.string(*o, "key", p)) {
-            if (std::string why = check_data_key(*key); !why.empty())
-                ck.error(join(p, "key"), quote(*key) + " " + why);
+            if (std::string why = check_data_key(*key); !why.empty()) ck.error(join(p, "key"), quote(*key) + " " + why);
             kp.key = *key;
         } else if (member(*o, "key") == nullptr) {
             ck.error(join(p, "key"), "required");
@@ -128,8 +121,7 @@ ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::str
             else if (rel->front() == '/')
                 ck.error(join(p, "path"), quote(*rel) + " must be a relative path");
             else if (has_dotdot_element(*rel) || rel->rfind("..", 0) == 0)
-                ck.error(join(p, "path"),
-                         quote(*rel) + " must not contain '..' nor start with '..'");
+                ck.error(join(p, "path"), quote(*rel) + " must not contain '..' nor start with '..'");
             else if (!paths.insert(*rel).second)
                 ck.error(join(p, "path"), quote(*rel) + " is already the path of another item");
             kp.path = *rel;

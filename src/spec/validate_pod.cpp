@@ -11,12 +11,10 @@ namespace {
 void check_metadata(Checker& ck, const Json& doc, Pod& pod) {
     validate_metadata(ck, doc, pod.metadata, true);
     // podrun's one annotation: the pod's pids.max (a limit Kubernetes sets per node).
-    if (auto it = pod.metadata.annotations.find("podrun.io/pids-max");
-        it != pod.metadata.annotations.end()) {
+    if (auto it = pod.metadata.annotations.find("podrun.io/pids-max"); it != pod.metadata.annotations.end()) {
         const std::string& v = it->second;
-        bool digits = !v.empty() && v.size() <= 9 && std::all_of(v.begin(), v.end(), [](char ch) {
-            return ch >= '0' && ch <= '9';
-        });
+        bool digits = !v.empty() && v.size() <= 9 &&
+                      std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
         if (!digits || std::stoll(v) < 1) {
             ck.error(key_path("metadata.annotations", it->first),
                      quote(v) + " is not a positive integer (the pod's pids.max, e.g. \"100\")");
@@ -62,15 +60,13 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
             std::string text;
             if (auto q = ck.quantity(*sl, join(ep, "sizeLimit"), &text)) {
                 if (q->value < 0)
-                    ck.error(join(ep, "sizeLimit"),
-                             quote(text) + " must be greater than or equal to 0");
+                    ck.error(join(ep, "sizeLimit"), quote(text) + " must be greater than or equal to 0");
                 else
                     e.size_limit_bytes = q->value;
             }
         }
         vol.source = e;
-    } else if (const Json* hp =
-                   ck.object(member(v, "hostPath"), join(p, "hostPath"), Kind::HostPath)) {
+    } else if (const Json* hp = ck.object(member(v, "hostPath"), join(p, "hostPath"), Kind::HostPath)) {
         const std::string hpp = join(p, "hostPath");
         HostPathVolume h;
         if (auto path = ck.string(*hp, "path", hpp)) {
@@ -92,10 +88,9 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
                 {"BlockDevice", HostPathType::BlockDevice}};
             auto it = types.find(*type);
             if (it == types.end())
-                ck.error(join(hpp, "type"),
-                         quote(*type) +
-                             " must be one of \"\", DirectoryOrCreate, "
-                             "Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice");
+                ck.error(join(hpp, "type"), quote(*type) +
+                                                " must be one of \"\", DirectoryOrCreate, "
+                                                "Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice");
             else
                 h.type = it->second;
         }
@@ -128,16 +123,14 @@ void check_containers(Checker& ck, const Json& spec, Pod& pod, const std::set<st
         const std::string p = join("spec", key);
         const Json* arr = ck.array(spec, key, "spec");
         if (!init && (arr == nullptr || arr->empty())) {
-            if (member(spec, key) == nullptr || arr != nullptr)
-                ck.error(p, "required: at least one container");
+            if (member(spec, key) == nullptr || arr != nullptr) ck.error(p, "required: at least one container");
             continue;
         }
         if (arr == nullptr) continue;
         auto& out = init ? pod.init_containers : pod.containers;
         for (size_t i = 0; i < arr->size(); ++i) {
             const std::string cp = index(p, i);
-            Container c =
-                validate_container(ck, (*arr)[i], cp, init, volumes, grace_seconds, security);
+            Container c = validate_container(ck, (*arr)[i], cp, init, volumes, grace_seconds, security);
             if (!c.name.empty()) {
                 if (auto [it, fresh] = names.emplace(c.name, cp); !fresh)
                     ck.error(join(cp, "name"), quote(c.name) + " is already used by " + it->second);
@@ -155,18 +148,15 @@ void check_host_ports(Checker& ck, const Pod& pod) {
         for (size_t i = 0; i < list.size(); ++i) {
             for (size_t j = 0; j < list[i].ports.size(); ++j) {
                 const ContainerPort& port = list[i].ports[j];
-                const std::string p = index(
-                    join(index(init ? "spec.initContainers" : "spec.containers", i), "ports"), j);
-                if (pod.host_network && port.host_port != 0 &&
-                    port.host_port != port.container_port)
+                const std::string p =
+                    index(join(index(init ? "spec.initContainers" : "spec.containers", i), "ports"), j);
+                if (pod.host_network && port.host_port != 0 && port.host_port != port.container_port)
                     ck.error(join(p, "hostPort"), "must equal containerPort with hostNetwork");
                 if (port.host_port == 0) continue;
-                const std::string key =
-                    std::to_string(port.host_port) + "/" + port.protocol + "/" + port.host_ip;
+                const std::string key = std::to_string(port.host_port) + "/" + port.protocol + "/" + port.host_ip;
                 if (auto [it, fresh] = seen.emplace(key, p); !fresh)
-                    ck.error(join(p, "hostPort"), std::to_string(port.host_port) + "/" +
-                                                      port.protocol + " is already used by " +
-                                                      it->second);
+                    ck.error(join(p, "hostPort"), std::to_string(port.host_port) + "/" + port.protocol +
+                                                      " is already used by " + it->second);
             }
         }
     }
@@ -175,8 +165,7 @@ void check_host_ports(Checker& ck, const Pod& pod) {
 void check_spec(Checker& ck, const Json& doc, Pod& pod) {
     const Json* spec = ck.object(member(doc, "spec"), "spec", Kind::PodSpec);
     if (spec == nullptr) {
-        if (member(doc, "spec") == nullptr)
-            ck.error("spec.containers", "required: at least one container");
+        if (member(doc, "spec") == nullptr) ck.error("spec.containers", "required: at least one container");
         return;
     }
     // Before the containers, whose lifecycle sleep hooks must fit into it. Unset when invalid
@@ -185,8 +174,7 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
     if (member(*spec, "terminationGracePeriodSeconds") != nullptr) {
         grace = ck.integer(*spec, "terminationGracePeriodSeconds", "spec");
         if (grace && *grace < 0) {
-            ck.error("spec.terminationGracePeriodSeconds",
-                     std::to_string(*grace) + " must be 0 or more");
+            ck.error("spec.terminationGracePeriodSeconds", std::to_string(*grace) + " must be 0 or more");
             grace.reset();
         } else if (grace && *grace > kMaxGraceSeconds) {
             ck.error("spec.terminationGracePeriodSeconds",
@@ -200,8 +188,7 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
     pod.host_network = ck.boolean(*spec, "hostNetwork", "spec").value_or(false);
     pod.host_ipc = ck.boolean(*spec, "hostIPC", "spec").value_or(false);
     pod.host_pid = ck.boolean(*spec, "hostPID", "spec").value_or(false);
-    const PodSecurityDefaults security =
-        validate_pod_security(ck, *spec, pod.host_network, pod.host_ipc, pod);
+    const PodSecurityDefaults security = validate_pod_security(ck, *spec, pod.host_network, pod.host_ipc, pod);
     std::set<std::string> volumes;
     check_volumes(ck, *spec, pod, volumes);
     check_containers(ck, *spec, pod, volumes, grace, security);
@@ -217,8 +204,7 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
             ck.error("spec.restartPolicy", quote(*rp) + " must be Always, OnFailure or Never");
     }
     if (auto h = ck.string(*spec, "hostname", "spec"); h && !h->empty()) {
-        if (std::string why = check_dns1123_label(*h); !why.empty())
-            ck.error("spec.hostname", quote(*h) + " " + why);
+        if (std::string why = check_dns1123_label(*h); !why.empty()) ck.error("spec.hostname", quote(*h) + " " + why);
         pod.hostname = *h;
     }
     // true (the default) is what podrun does: containers use the host's users.
@@ -231,8 +217,7 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
         ck.error("spec.shareProcessNamespace", "may not be true together with hostPID");
     // podrun's default is true (see pod.hpp); with hostPID there is no pod pid namespace.
     pod.share_process_namespace = share.value_or(!pod.host_pid);
-    if (const Json* r = member(*spec, "resources"))
-        pod.pod_resources = validate_resources(ck, *r, "spec.resources");
+    if (const Json* r = member(*spec, "resources")) pod.pod_resources = validate_resources(ck, *r, "spec.resources");
     check_host_ports(ck, pod);
     // Ignored fields whose values env fieldRefs can still read.
     pod.node_name = ck.string(*spec, "nodeName", "spec").value_or("");
@@ -256,11 +241,10 @@ void validate_metadata(Checker& ck, const Json& doc, Metadata& m, bool pod) {
         if (std::string why = check_dns1123_subdomain(*name); !why.empty())
             ck.error("metadata.name", quote(*name) + " " + why);
         else if (std::string label = check_dns1123_label(*name); pod && !label.empty())
-            ck.error("metadata.name",
-                     quote(*name) + " " + label +
-                         "; Kubernetes would accept "
-                         "this DNS-1123 subdomain, but podrun names cgroups and directories after "
-                         "the pod and needs a DNS-1123 label");
+            ck.error("metadata.name", quote(*name) + " " + label +
+                                          "; Kubernetes would accept "
+                                          "this DNS-1123 subdomain, but podrun names cgroups and directories after "
+                                          "the pod and needs a DNS-1123 label");
         m.name = *name;
     } else if (member(*md, "name") == nullptr) {
         ck.error("metadata.name", "required");
@@ -273,10 +257,8 @@ void validate_metadata(Checker& ck, const Json& doc, Metadata& m, bool pod) {
     m.labels = ck.string_map(*md, "labels", "metadata");
     for (const auto& [k, v] : m.labels) {
         const std::string p = key_path("metadata.labels", k);
-        if (std::string why = check_qualified_name(k); !why.empty())
-            ck.error(p, "key " + quote(k) + " " + why);
-        if (std::string why = check_label_value(v); !why.empty())
-            ck.error(p, quote(v) + ": " + why);
+        if (std::string why = check_qualified_name(k); !why.empty()) ck.error(p, "key " + quote(k) + " " + why);
+        if (std::string why = check_label_value(v); !why.empty()) ck.error(p, quote(v) + ": " + why);
     }
     m.annotations = ck.string_map(*md, "annotations", "metadata");
     size_t total = 0;
@@ -287,8 +269,7 @@ void validate_metadata(Checker& ck, const Json& doc, Metadata& m, bool pod) {
         if (std::string why = check_qualified_name(lower); !why.empty())
             ck.error(key_path("metadata.annotations", k), "key " + quote(k) + " " + why);
     }
-    if (total > 256 * 1024)
-        ck.error("metadata.annotations", "must have at most 262144 bytes in total");
+    if (total > 256 * 1024) ck.error("metadata.annotations", "must have at most 262144 bytes in total");
 }
 
 void validate_pod(Checker& ck, const Json& doc, Pod& pod) {

@@ -54,9 +54,7 @@ int action_port(Checker& ck, const Json& action, const std::string& path, const 
             if (cp.name == name) return cp.container_port;
         const std::string names = port_names(c);
         ck.error(p, quote(name) + " is not the name of one of this container's ports (" +
-                        (names.empty() ? std::string("it has no named ports")
-                                       : "its port names: " + names) +
-                        ")");
+                        (names.empty() ? std::string("it has no named ports") : "its port names: " + names) + ")");
         return 0;
     }
     if (!v->is_number()) {
@@ -100,8 +98,7 @@ std::string check_http_path(std::string_view s) {
             if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2]))
                 return "'%' must start an escape such as %20";
             i += 2;
-        } else if (!std::isalnum(static_cast<unsigned char>(ch)) &&
-                   allowed.find(ch) == std::string_view::npos) {
+        } else if (!std::isalnum(static_cast<unsigned char>(ch)) && allowed.find(ch) == std::string_view::npos) {
             return "must be a URL path such as /healthz (with an optional ?query); write "
                    "spaces and other special characters as %XX escapes";
         }
@@ -121,8 +118,7 @@ ExecAction exec_action(Checker& ck, const Json& v, const std::string& path) {
     return a;
 }
 
-HttpGetAction http_get_action(Checker& ck, const Json& v, const std::string& path,
-                              const Container& c) {
+HttpGetAction http_get_action(Checker& ck, const Json& v, const std::string& path, const Container& c) {
     HttpGetAction a;
     if (ck.object(&v, path, Kind::HttpGetAction) == nullptr) return a;
     a.host = action_host(ck, v, path);
@@ -130,8 +126,7 @@ HttpGetAction http_get_action(Checker& ck, const Json& v, const std::string& pat
     // "" is defaulted to "/" by the API server; a path without a leading '/' is sent with
     // one, as the kubelet's URL building does.
     if (auto p = ck.string(v, "path", path); p && !p->empty()) {
-        if (std::string why = check_http_path(*p); !why.empty())
-            ck.error(join(path, "path"), quote(*p) + ": " + why);
+        if (std::string why = check_http_path(*p); !why.empty()) ck.error(join(path, "path"), quote(*p) + ": " + why);
         a.path = p->front() == '/' ? *p : "/" + *p;
     }
     if (auto scheme = ck.string(v, "scheme", path); scheme && !scheme->empty()) {
@@ -159,8 +154,7 @@ HttpGetAction http_get_action(Checker& ck, const Json& v, const std::string& pat
             // A line break would end the header (Go's HTTP client refuses such a value too).
             for (char ch : *value) {
                 if ((static_cast<unsigned char>(ch) < 32 && ch != '\t') || ch == 127) {
-                    ck.error(join(hp, "value"),
-                             "must not contain line breaks or other control characters");
+                    ck.error(join(hp, "value"), "must not contain line breaks or other control characters");
                     break;
                 }
             }
@@ -171,8 +165,7 @@ HttpGetAction http_get_action(Checker& ck, const Json& v, const std::string& pat
     return a;
 }
 
-TcpSocketAction tcp_socket_action(Checker& ck, const Json& v, const std::string& path,
-                                  const Container& c) {
+TcpSocketAction tcp_socket_action(Checker& ck, const Json& v, const std::string& path, const Container& c) {
     TcpSocketAction a;
     if (ck.object(&v, path, Kind::TcpSocketAction) == nullptr) return a;
     a.host = action_host(ck, v, path);
@@ -195,8 +188,7 @@ SleepAction sleep_action(Checker& ck, const Json& v, const std::string& path,
     if (*s < 0)
         ck.error(p, std::to_string(*s) + " must be 0 or more");
     else if (pod_grace_seconds && *s > *pod_grace_seconds)
-        ck.error(p, std::to_string(*s) +
-                        " must not exceed the pod's terminationGracePeriodSeconds (" +
+        ck.error(p, std::to_string(*s) + " must not exceed the pod's terminationGracePeriodSeconds (" +
                         std::to_string(*pod_grace_seconds) + ")");
     else
         a.seconds = *s;
@@ -227,36 +219,31 @@ enum class ProbeKind { Liveness, Readiness, Startup };
 
 // A timing or threshold: 0 (Go's zero value) and omitted both mean Kubernetes' default,
 // which `out` holds on entry.
-void probe_number(Checker& ck, const Json& v, const std::string& path, std::string_view key,
-                  int64_t& out) {
+void probe_number(Checker& ck, const Json& v, const std::string& path, std::string_view key, int64_t& out) {
     auto n = ck.integer(v, key, path);
     if (!n) return;
     const std::string p = join(path, key);
     if (*n < 0)
-        ck.error(p, std::to_string(*n) +
-                        (out == 0 ? std::string(" must be 0 or more")
-                                  : " must be 1 or more (0 or omitted means the default, " +
-                                        std::to_string(out) + ")"));
+        ck.error(p, std::to_string(*n) + (out == 0 ? std::string(" must be 0 or more")
+                                                   : " must be 1 or more (0 or omitted means the default, " +
+                                                         std::to_string(out) + ")"));
     else if (*n > kInt32Max)
         ck.error(p, std::to_string(*n) + " must be at most " + std::to_string(kInt32Max));
     else if (*n > 0)
         out = *n;
 }
 
-std::optional<Probe> probe(Checker& ck, const Json& container, std::string_view key,
-                           const std::string& cpath, ProbeKind kind, const Container& c) {
+std::optional<Probe> probe(Checker& ck, const Json& container, std::string_view key, const std::string& cpath,
+                           ProbeKind kind, const Container& c) {
     const std::string path = join(cpath, key);
     const Json* v = ck.object(member(container, key), path, Kind::Probe);
     if (v == nullptr) return std::nullopt;
     Probe pr;
     // grpc counts as given (its own error says it is not supported yet).
-    exactly_one(ck, path, present(*v, {"exec", "httpGet", "tcpSocket", "grpc"}),
-                "exec, httpGet, tcpSocket");
+    exactly_one(ck, path, present(*v, {"exec", "httpGet", "tcpSocket", "grpc"}), "exec, httpGet, tcpSocket");
     if (const Json* e = member(*v, "exec")) pr.handler = exec_action(ck, *e, join(path, "exec"));
-    if (const Json* h = member(*v, "httpGet"))
-        pr.handler = http_get_action(ck, *h, join(path, "httpGet"), c);
-    if (const Json* t = member(*v, "tcpSocket"))
-        pr.handler = tcp_socket_action(ck, *t, join(path, "tcpSocket"), c);
+    if (const Json* h = member(*v, "httpGet")) pr.handler = http_get_action(ck, *h, join(path, "httpGet"), c);
+    if (const Json* t = member(*v, "tcpSocket")) pr.handler = tcp_socket_action(ck, *t, join(path, "tcpSocket"), c);
 
     probe_number(ck, *v, path, "initialDelaySeconds", pr.initial_delay_seconds);
     probe_number(ck, *v, path, "periodSeconds", pr.period_seconds);
@@ -264,9 +251,9 @@ std::optional<Probe> probe(Checker& ck, const Json& container, std::string_view 
     probe_number(ck, *v, path, "successThreshold", pr.success_threshold);
     probe_number(ck, *v, path, "failureThreshold", pr.failure_threshold);
     if (kind != ProbeKind::Readiness && pr.success_threshold != 1)
-        ck.error(join(path, "successThreshold"),
-                 std::to_string(pr.success_threshold) + " must be 1 for a " + std::string(key) +
-                     " (only readiness probes may ask for several successes)");
+        ck.error(join(path, "successThreshold"), std::to_string(pr.success_threshold) + " must be 1 for a " +
+                                                     std::string(key) +
+                                                     " (only readiness probes may ask for several successes)");
 
     if (auto g = ck.integer(*v, "terminationGracePeriodSeconds", path)) {
         const std::string p = join(path, "terminationGracePeriodSeconds");
@@ -286,21 +273,17 @@ std::optional<Probe> probe(Checker& ck, const Json& container, std::string_view 
     return pr;
 }
 
-std::optional<LifecycleHandler> hook(Checker& ck, const Json& lifecycle, std::string_view key,
-                                     const std::string& lpath, const Container& c,
-                                     std::optional<int64_t> pod_grace_seconds) {
+std::optional<LifecycleHandler> hook(Checker& ck, const Json& lifecycle, std::string_view key, const std::string& lpath,
+                                     const Container& c, std::optional<int64_t> pod_grace_seconds) {
     const std::string path = join(lpath, key);
     const Json* v = ck.object(member(lifecycle, key), path, Kind::LifecycleHandler);
     if (v == nullptr) return std::nullopt;
     // tcpSocket counts as given (its own error explains why it is refused).
-    exactly_one(ck, path, present(*v, {"exec", "httpGet", "sleep", "tcpSocket"}),
-                "exec, httpGet, sleep");
+    exactly_one(ck, path, present(*v, {"exec", "httpGet", "sleep", "tcpSocket"}), "exec, httpGet, sleep");
     LifecycleHandler h;
     if (const Json* e = member(*v, "exec")) h = exec_action(ck, *e, join(path, "exec"));
-    if (const Json* g = member(*v, "httpGet"))
-        h = http_get_action(ck, *g, join(path, "httpGet"), c);
-    if (const Json* s = member(*v, "sleep"))
-        h = sleep_action(ck, *s, join(path, "sleep"), pod_grace_seconds);
+    if (const Json* g = member(*v, "httpGet")) h = http_get_action(ck, *g, join(path, "httpGet"), c);
+    if (const Json* s = member(*v, "sleep")) h = sleep_action(ck, *s, join(path, "sleep"), pod_grace_seconds);
     return h;
 }
 

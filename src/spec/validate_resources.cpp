@@ -47,20 +47,19 @@ List resource_list(Checker& ck, const Json& obj, std::string_view key, const std
                              "and memory are)");
         } else {
             const std::string near = closest(name, known);
-            ck.error(rp, "unknown resource \"" + name + "\"" +
-                             (near.empty() ? std::string("; use cpu or memory")
-                                           : "; did you mean " + quote(near) + "?"));
+            ck.error(rp,
+                     "unknown resource \"" + name + "\"" +
+                         (near.empty() ? std::string("; use cpu or memory") : "; did you mean " + quote(near) + "?"));
         }
     }
     return out;
 }
 
-void check_request(Checker& ck, const std::string& path, std::string_view name,
-                   const std::optional<Amount>& request, const std::optional<Amount>& limit) {
+void check_request(Checker& ck, const std::string& path, std::string_view name, const std::optional<Amount>& request,
+                   const std::optional<Amount>& limit) {
     if (request && limit && request->q.milli_value > limit->q.milli_value)
-        ck.error(join(join(path, "requests"), name),
-                 quote(request->text) + " must be less than or equal to the " + std::string(name) +
-                     " limit " + quote(limit->text));
+        ck.error(join(join(path, "requests"), name), quote(request->text) + " must be less than or equal to the " +
+                                                         std::string(name) + " limit " + quote(limit->text));
 }
 
 }  // namespace

@@ -19,12 +19,12 @@ constexpr std::string_view kAppArmorNote =
     "the container is confined by seccomp, capabilities, masks and the device filter)";
 
 // runAsUser, runAsGroup, fsGroup: a Linux id in Kubernetes' range.
-std::optional<int64_t> id_field(Checker& ck, const Json& obj, std::string_view key,
-                                const std::string& path, std::string_view what) {
+std::optional<int64_t> id_field(Checker& ck, const Json& obj, std::string_view key, const std::string& path,
+                                std::string_view what) {
     auto v = ck.integer(obj, key, path);
     if (v && (*v < 0 || *v > kMaxId)) {
-        ck.error(join(path, key), std::to_string(*v) + " must be between 0 and 2147483647 (a " +
-                                      std::string(what) + ", as Kubernetes allows)");
+        ck.error(join(path, key), std::to_string(*v) + " must be between 0 and 2147483647 (a " + std::string(what) +
+                                      ", as Kubernetes allows)");
         return std::nullopt;
     }
     return v;
@@ -32,8 +32,8 @@ std::optional<int64_t> id_field(Checker& ck, const Json& obj, std::string_view k
 
 // The type/localhostProfile pair of seccompProfile and appArmorProfile, with Kubernetes'
 // consistency rules. Returns the type when it is valid.
-std::optional<std::string> profile(Checker& ck, const Json& sc, std::string_view key,
-                                   const std::string& path, Kind kind, std::string* localhost) {
+std::optional<std::string> profile(Checker& ck, const Json& sc, std::string_view key, const std::string& path,
+                                   Kind kind, std::string* localhost) {
     const std::string p = join(path, key);
     const Json* o = ck.object(member(sc, key), p, kind);
     if (o == nullptr) return std::nullopt;
@@ -45,8 +45,7 @@ std::optional<std::string> profile(Checker& ck, const Json& sc, std::string_view
         if (member(*o, "type") == nullptr)
             ck.error(join(p, "type"), "required; use RuntimeDefault, Unconfined or Localhost");
     } else if (*type != "RuntimeDefault" && *type != "Unconfined" && *type != "Localhost") {
-        ck.error(join(p, "type"),
-                 quote(*type) + " must be RuntimeDefault, Unconfined or Localhost");
+        ck.error(join(p, "type"), quote(*type) + " must be RuntimeDefault, Unconfined or Localhost");
     } else {
         result = type;
     }
@@ -61,10 +60,9 @@ std::optional<std::string> profile(Checker& ck, const Json& sc, std::string_view
         result.reset();
     }
     if (lp && (lp->front() == '/' || has_dotdot_element(*lp))) {
-        ck.error(join(p, "localhostProfile"),
-                 quote(*lp) +
-                     " must be a relative path without '..' (it names a file below "
-                     "the profile directory)");
+        ck.error(join(p, "localhostProfile"), quote(*lp) +
+                                                  " must be a relative path without '..' (it names a file below "
+                                                  "the profile directory)");
         result.reset();
     }
     if (localhost != nullptr && lp) *localhost = *lp;
@@ -159,8 +157,7 @@ std::string normalise_sysctl(std::string_view n) {
     return sysctl_proc_path(n);  // the same swap, in the other direction
 }
 
-void sysctls(Checker& ck, const Json& psc, const std::string& path, bool host_network,
-             bool host_ipc, Pod& pod) {
+void sysctls(Checker& ck, const Json& psc, const std::string& path, bool host_network, bool host_ipc, Pod& pod) {
     const Json* arr = ck.array(psc, "sysctls", path);
     if (arr == nullptr) return;
     std::set<std::string> seen;
@@ -245,8 +242,8 @@ void capability_list(Checker& ck, const Json& caps, const char* key, const std::
 }
 
 // The fields both levels have; `user_path`/`non_root_path` receive where those came from.
-void common_fields(Checker& ck, const Json& sc, const std::string& path, SecurityContext& out,
-                   std::string& user_path, std::string& non_root_path) {
+void common_fields(Checker& ck, const Json& sc, const std::string& path, SecurityContext& out, std::string& user_path,
+                   std::string& non_root_path) {
     if (auto u = id_field(ck, sc, "runAsUser", path, "uid")) {
         out.run_as_user = u;
         user_path = join(path, "runAsUser");
@@ -264,20 +261,18 @@ void common_fields(Checker& ck, const Json& sc, const std::string& path, Securit
 
 // A field written at the wrong level is a common slip: say where it belongs instead of only
 // "unknown field" (the error the table check recorded for it).
-void hint_level(Checker& ck, const Json& sc, const std::string& path,
-                std::initializer_list<const char*> keys, const std::string& where) {
+void hint_level(Checker& ck, const Json& sc, const std::string& path, std::initializer_list<const char*> keys,
+                const std::string& where) {
     for (const char* key : keys) {
         if (!sc.contains(key)) continue;
         const std::string p = join(path, key);
         for (Problem& e : ck.errors)
-            if (e.path == p)
-                e.message = "unknown field here: " + std::string(key) + " is a field of " + where;
+            if (e.path == p) e.message = "unknown field here: " + std::string(key) + " is a field of " + where;
     }
 }
 
 template <typename Enum>
-std::optional<Enum> enum_field(Checker& ck, const Json& obj, std::string_view key,
-                               const std::string& path,
+std::optional<Enum> enum_field(Checker& ck, const Json& obj, std::string_view key, const std::string& path,
                                std::initializer_list<std::pair<std::string_view, Enum>> values) {
     auto v = ck.string(obj, key, path);
     if (!v) return std::nullopt;
@@ -292,15 +287,13 @@ std::optional<Enum> enum_field(Checker& ck, const Json& obj, std::string_view ke
 
 }  // namespace
 
-PodSecurityDefaults validate_pod_security(Checker& ck, const Json& spec, bool host_network,
-                                          bool host_ipc, Pod& pod) {
+PodSecurityDefaults validate_pod_security(Checker& ck, const Json& spec, bool host_network, bool host_ipc, Pod& pod) {
     PodSecurityDefaults d;
     const std::string path = "spec.securityContext";
     const Json* psc = ck.object(member(spec, "securityContext"), path, Kind::PodSecurityContext);
     if (psc == nullptr) return d;
     hint_level(ck, *psc, path,
-               {"capabilities", "privileged", "allowPrivilegeEscalation", "readOnlyRootFilesystem",
-                "procMount"},
+               {"capabilities", "privileged", "allowPrivilegeEscalation", "readOnlyRootFilesystem", "procMount"},
                "each container's securityContext (spec.containers[*].securityContext)");
     common_fields(ck, *psc, path, d.base, d.run_as_user_path, d.run_as_non_root_path);
     if (const Json* arr = ck.array(*psc, "supplementalGroups", path)) {
@@ -317,10 +310,9 @@ PodSecurityDefaults validate_pod_security(Checker& ck, const Json& spec, bool ho
                 d.base.supplemental_groups.push_back(g.get<int64_t>());
         }
     }
-    if (auto pol =
-            enum_field<SupplementalGroupsPolicy>(ck, *psc, "supplementalGroupsPolicy", path,
-                                                 {{"Merge", SupplementalGroupsPolicy::Merge},
-                                                  {"Strict", SupplementalGroupsPolicy::Strict}}))
+    if (auto pol = enum_field<SupplementalGroupsPolicy>(
+            ck, *psc, "supplementalGroupsPolicy", path,
+            {{"Merge", SupplementalGroupsPolicy::Merge}, {"Strict", SupplementalGroupsPolicy::Strict}}))
         d.base.supplemental_groups_policy = *pol;
     if (auto fs = id_field(ck, *psc, "fsGroup", path, "gid")) {
         d.base.fs_group = fs;
@@ -328,36 +320,33 @@ PodSecurityDefaults validate_pod_security(Checker& ck, const Json& spec, bool ho
     }
     if (auto pol = enum_field<FsGroupChangePolicy>(
             ck, *psc, "fsGroupChangePolicy", path,
-            {{"Always", FsGroupChangePolicy::Always},
-             {"OnRootMismatch", FsGroupChangePolicy::OnRootMismatch}}))
+            {{"Always", FsGroupChangePolicy::Always}, {"OnRootMismatch", FsGroupChangePolicy::OnRootMismatch}}))
         pod.security.fs_group_change_policy = *pol;
     sysctls(ck, *psc, path, host_network, host_ipc, pod);
     return d;
 }
 
-void validate_container_security(Checker& ck, const Json& v, const std::string& cpath,
-                                 const PodSecurityDefaults& pod, Container& c) {
+void validate_container_security(Checker& ck, const Json& v, const std::string& cpath, const PodSecurityDefaults& pod,
+                                 Container& c) {
     SecurityContext sc = pod.base;  // the pod's values, which the container's override
     std::string user_path = pod.run_as_user_path, non_root_path = pod.run_as_non_root_path;
     const std::string path = join(cpath, "securityContext");
     if (const Json* o = ck.object(member(v, "securityContext"), path, Kind::SecurityContext)) {
         hint_level(ck, *o, path,
-                   {"fsGroup", "fsGroupChangePolicy", "supplementalGroups",
-                    "supplementalGroupsPolicy", "sysctls", "seLinuxChangePolicy"},
+                   {"fsGroup", "fsGroupChangePolicy", "supplementalGroups", "supplementalGroupsPolicy", "sysctls",
+                    "seLinuxChangePolicy"},
                    "the pod's securityContext (spec.securityContext)");
         common_fields(ck, *o, path, sc, user_path, non_root_path);
         sc.privileged = ck.boolean(*o, "privileged", path).value_or(false);
-        sc.read_only_root_filesystem =
-            ck.boolean(*o, "readOnlyRootFilesystem", path).value_or(false);
+        sc.read_only_root_filesystem = ck.boolean(*o, "readOnlyRootFilesystem", path).value_or(false);
         sc.allow_privilege_escalation = ck.boolean(*o, "allowPrivilegeEscalation", path);
         const std::string cp = join(path, "capabilities");
         if (const Json* caps = ck.object(member(*o, "capabilities"), cp, Kind::Capabilities)) {
             capability_list(ck, *caps, "add", cp, sc.capabilities.add);
             capability_list(ck, *caps, "drop", cp, sc.capabilities.drop);
         }
-        if (auto pm = enum_field<ProcMount>(
-                ck, *o, "procMount", path,
-                {{"Default", ProcMount::Default}, {"Unmasked", ProcMount::Unmasked}})) {
+        if (auto pm = enum_field<ProcMount>(ck, *o, "procMount", path,
+                                            {{"Default", ProcMount::Default}, {"Unmasked", ProcMount::Unmasked}})) {
             sc.proc_mount = *pm;
             if (*pm == ProcMount::Unmasked)
                 ck.error(join(path, "procMount"),
@@ -390,12 +379,11 @@ void validate_container_security(Checker& ck, const Json& v, const std::string& 
             ck.error(user_path, "0 (root) breaks runAsNonRoot: true (" + non_root_path +
                                     "); give a non-zero uid or remove runAsNonRoot");
         else if (!sc.run_as_user && root_by_default)
-            ck.error(non_root_path,
-                     "true, but container " + quote(c.name) + " would run as root (no runAsUser, " +
-                         (image.empty() ? "and without an image podrun runs host programs as uid 0"
-                                        : "and a rootfs-directory image has no config naming a "
-                                          "user, so it runs as uid 0") +
-                         "); set runAsUser to a non-zero uid");
+            ck.error(non_root_path, "true, but container " + quote(c.name) + " would run as root (no runAsUser, " +
+                                        (image.empty() ? "and without an image podrun runs host programs as uid 0"
+                                                       : "and a rootfs-directory image has no config naming a "
+                                                         "user, so it runs as uid 0") +
+                                        "); set runAsUser to a non-zero uid");
         // With a registry image and no runAsUser, the image's user is checked when the pod
         // starts.
     }
@@ -418,8 +406,7 @@ void validate_security_annotations(Checker& ck, const Pod& pod) {
                 p);
         } else if (key.rfind(apparmor_prefix, 0) == 0) {
             const std::string name = key.substr(apparmor_prefix.size());
-            if (!names.count(name))
-                ck.error(p, "names container " + quote(name) + ", which this pod does not have");
+            if (!names.count(name)) ck.error(p, "names container " + quote(name) + ", which this pod does not have");
             if (value == "runtime/default" || value == "unconfined")
                 ck.note(kAppArmorNote, p);
             else if (value.rfind("localhost/", 0) == 0)

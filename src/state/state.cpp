@@ -29,7 +29,9 @@ bool ProcessRecord::matches() const {
     return st && (start_time == 0 || *st == start_time);
 }
 
-static json proc_json(const ProcessRecord& p) { return json{{"pid", p.pid}, {"startTime", p.start_time}}; }
+static json proc_json(const ProcessRecord& p) {
+    return json{{"pid", p.pid}, {"startTime", p.start_time}};
+}
 static ProcessRecord proc_from(const json& j) {
     ProcessRecord p;
     if (j.is_object()) {
@@ -42,24 +44,47 @@ static ProcessRecord proc_from(const json& j) {
 json PodState::to_json() const {
     json cs = json::array();
     for (const auto& c : containers) {
-        cs.push_back(json{{"name", c.name}, {"init", c.init}, {"process", proc_json(c.process)},
-                          {"state", c.state}, {"reason", c.reason}, {"exitCode", c.exit_code},
-                          {"restartCount", c.restart_count}, {"startedAt", c.started_at},
-                          {"finishedAt", c.finished_at}, {"workingDir", c.working_dir}, {"sidecar", c.sidecar},
-                          {"image", c.image}, {"imageID", c.image_id}, {"imageRef", c.image_ref},
-                          {"started", c.started}, {"ready", c.ready}});
+        cs.push_back(json{{"name", c.name},
+                          {"init", c.init},
+                          {"process", proc_json(c.process)},
+                          {"state", c.state},
+                          {"reason", c.reason},
+                          {"exitCode", c.exit_code},
+                          {"restartCount", c.restart_count},
+                          {"startedAt", c.started_at},
+                          {"finishedAt", c.finished_at},
+                          {"workingDir", c.working_dir},
+                          {"sidecar", c.sidecar},
+                          {"image", c.image},
+                          {"imageID", c.image_id},
+                          {"imageRef", c.image_ref},
+                          {"started", c.started},
+                          {"ready", c.ready}});
     }
     json ps = json::array();
     for (const auto& p : ports) {
-        ps.push_back(json{{"hostIP", p.host_ip}, {"hostPort", p.host_port}, {"containerPort", p.container_port},
+        ps.push_back(json{{"hostIP", p.host_ip},
+                          {"hostPort", p.host_port},
+                          {"containerPort", p.container_port},
                           {"protocol", p.protocol}});
     }
-    return json{{"name", name}, {"uid", uid}, {"createdAt", created_at}, {"phase", phase},
-                {"manifest", manifest_path}, {"supervisor", proc_json(supervisor)},
-                {"pause", proc_json(pause)}, {"cgroupParent", cgroup_parent}, {"dirs", dirs},
-                {"graceSeconds", grace_seconds}, {"detached", detached}, {"namespace", namespace_},
-                {"labels", labels}, {"annotations", annotations}, {"hostname", hostname},
-                {"containers", cs}, {"ports", ps}};
+    return json{{"name", name},
+                {"uid", uid},
+                {"createdAt", created_at},
+                {"phase", phase},
+                {"manifest", manifest_path},
+                {"supervisor", proc_json(supervisor)},
+                {"pause", proc_json(pause)},
+                {"cgroupParent", cgroup_parent},
+                {"dirs", dirs},
+                {"graceSeconds", grace_seconds},
+                {"detached", detached},
+                {"namespace", namespace_},
+                {"labels", labels},
+                {"annotations", annotations},
+                {"hostname", hostname},
+                {"containers", cs},
+                {"ports", ps}};
 }
 
 PodState PodState::from_json(const json& j) {

@@ -64,7 +64,8 @@ void LogFile::new_instance() {
     sys::remove_file(prev.c_str());
     for (int n = 1; n < max_files_; n++) sys::remove_file((prev + "." + std::to_string(n)).c_str());
     sys::rename_path(path_, prev);
-    for (int n = 1; n < max_files_; n++) sys::rename_path(path_ + "." + std::to_string(n), prev + "." + std::to_string(n));
+    for (int n = 1; n < max_files_; n++)
+        sys::rename_path(path_ + "." + std::to_string(n), prev + "." + std::to_string(n));
     open();
 }
 
@@ -78,7 +79,9 @@ size_t TerminalWriter::add_source(const std::string& name) {
     return sources_.size() - 1;
 }
 
-void TerminalWriter::write_direct(const std::string& text) { sys::write_all(out_.fd(), text); }
+void TerminalWriter::write_direct(const std::string& text) {
+    sys::write_all(out_.fd(), text);
+}
 
 void TerminalWriter::line(size_t source, std::string text) {
     if (dead_) return;
@@ -166,8 +169,13 @@ void TerminalWriter::drain(int timeout_ms) {
 
 ContainerOutput::ContainerOutput(std::string container, std::string stream, LogFile& log, TerminalWriter* terminal,
                                  size_t terminal_source, int color_index, const OutputOptions& opts)
-    : container_(std::move(container)), stream_(std::move(stream)), log_(log), terminal_(terminal),
-      terminal_source_(terminal_source), color_index_(color_index), opts_(opts) {}
+    : container_(std::move(container)),
+      stream_(std::move(stream)),
+      log_(log),
+      terminal_(terminal),
+      terminal_source_(terminal_source),
+      color_index_(color_index),
+      opts_(opts) {}
 
 void ContainerOutput::attach(sys::UniqueFd fd) {
     flush_partial();
@@ -250,8 +258,9 @@ void ContainerOutput::emit(const std::string& line, bool partial, const std::str
     static const char* colors[] = {"\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m", "\033[91m"};
     std::string name = container_;
     if (name.size() < opts_.name_width) name.append(opts_.name_width - name.size(), ' ');
-    terminal_->line(terminal_source_, opts_.color ? std::string(colors[color_index_ % 6]) + name + " |\033[0m " + line + "\n"
-                                                  : name + " | " + line + "\n");
+    terminal_->line(terminal_source_, opts_.color
+                                          ? std::string(colors[color_index_ % 6]) + name + " |\033[0m " + line + "\n"
+                                          : name + " | " + line + "\n");
 }
 
 }  // namespace podrun::supervisor

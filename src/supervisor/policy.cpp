@@ -13,9 +13,12 @@ int64_t backoff_ms(int restarts_in_a_row) {
 
 bool should_restart(spec::RestartPolicy policy, int exit_code) {
     switch (policy) {
-        case spec::RestartPolicy::Always: return true;
-        case spec::RestartPolicy::OnFailure: return exit_code != 0;
-        case spec::RestartPolicy::Never: return false;
+        case spec::RestartPolicy::Always:
+            return true;
+        case spec::RestartPolicy::OnFailure:
+            return exit_code != 0;
+        case spec::RestartPolicy::Never:
+            return false;
     }
     return false;
 }
@@ -30,7 +33,9 @@ spec::RestartPolicy container_policy(spec::RestartPolicy pod, bool init, bool si
 // resets after 10 minutes of running).
 static constexpr int64_t kBackoffResetMs = 10 * 60 * 1000;
 
-int backoff_streak_after(int streak, int64_t ran_ms) { return ran_ms >= kBackoffResetMs ? 0 : streak; }
+int backoff_streak_after(int streak, int64_t ran_ms) {
+    return ran_ms >= kBackoffResetMs ? 0 : streak;
+}
 
 RestartDecision decide_restart(spec::RestartPolicy policy, int exit_code, bool pod_stopping, int streak, bool ran,
                                int64_t ran_ms) {
@@ -46,9 +51,12 @@ RestartDecision decide_restart(spec::RestartPolicy policy, int exit_code, bool p
 
 const char* probe_name(ProbeKind k) {
     switch (k) {
-        case ProbeKind::Startup: return "startup";
-        case ProbeKind::Liveness: return "liveness";
-        case ProbeKind::Readiness: return "readiness";
+        case ProbeKind::Startup:
+            return "startup";
+        case ProbeKind::Liveness:
+            return "liveness";
+        case ProbeKind::Readiness:
+            return "readiness";
     }
     return "?";
 }

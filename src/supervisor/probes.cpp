@@ -83,7 +83,9 @@ void Supervisor::run_probe(size_t i, ProbeKind k) {
         probe_result(i, k, false, e.what());
         return;
     }
-    Purpose purpose = k == ProbeKind::Startup ? Purpose::Startup : k == ProbeKind::Liveness ? Purpose::Liveness : Purpose::Readiness;
+    Purpose purpose = k == ProbeKind::Startup    ? Purpose::Startup
+                      : k == ProbeKind::Liveness ? Purpose::Liveness
+                                                 : Purpose::Readiness;
     p.check = begin_check(i, purpose, std::move(c));
 }
 
@@ -100,7 +102,8 @@ void Supervisor::probe_result(size_t i, ProbeKind k, bool ok, const std::string&
     if (s.stopping() || stopping_) return;
     const int64_t grace = p.spec->termination_grace_period_seconds.value_or(ctx_.pod.termination_grace_period_seconds);
     switch (probe_verdict(k, p.counts, ok, *p.spec, s.ready())) {
-        case ProbeVerdict::None: break;
+        case ProbeVerdict::None:
+            break;
         case ProbeVerdict::Started:
             spdlog::info("container {}: startup probe succeeded", name);
             epoll_.remove(p.timer.get());
@@ -109,8 +112,8 @@ void Supervisor::probe_result(size_t i, ProbeKind k, bool ok, const std::string&
             on_started(i);
             break;
         case ProbeVerdict::Stop:
-            stop_container(i, grace, std::string(probe_name(k)) + " probe failed " + std::to_string(p.counts.failures) +
-                                         " times");
+            stop_container(
+                i, grace, std::string(probe_name(k)) + " probe failed " + std::to_string(p.counts.failures) + " times");
             break;
         case ProbeVerdict::Ready:
             s.set_ready(true);
@@ -203,21 +206,32 @@ void Supervisor::end_check(uint32_t id, bool ok, std::string why) {
     // Forget it first: what follows may start the next check for this container.
     switch (purpose) {
         case Purpose::PostStart:
-        case Purpose::PreStop: r.hook = 0; break;
-        default: r.probes[static_cast<int>(purpose)].check = 0; break;
+        case Purpose::PreStop:
+            r.hook = 0;
+            break;
+        default:
+            r.probes[static_cast<int>(purpose)].check = 0;
+            break;
     }
     cancel_check(done);
     switch (purpose) {
-        case Purpose::Startup: probe_result(i, ProbeKind::Startup, ok, why); break;
-        case Purpose::Liveness: probe_result(i, ProbeKind::Liveness, ok, why); break;
-        case Purpose::Readiness: probe_result(i, ProbeKind::Readiness, ok, why); break;
+        case Purpose::Startup:
+            probe_result(i, ProbeKind::Startup, ok, why);
+            break;
+        case Purpose::Liveness:
+            probe_result(i, ProbeKind::Liveness, ok, why);
+            break;
+        case Purpose::Readiness:
+            probe_result(i, ProbeKind::Readiness, ok, why);
+            break;
         case Purpose::PostStart:
             if (ok) {
                 spdlog::info("container {}: postStart hook done", r.spec->name);
                 states_[i].running(r.probes[0].spec, r.probes[2].spec);
                 on_running(i);
             } else {
-                spdlog::warn("container {}: postStart hook {} failed: {}: killing the container", r.spec->name, what, why);
+                spdlog::warn("container {}: postStart hook {} failed: {}: killing the container", r.spec->name, what,
+                             why);
                 stop_container(i, ctx_.pod.termination_grace_period_seconds, "postStart hook failed");
                 maybe_report_running();
             }

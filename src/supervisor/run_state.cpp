@@ -5,21 +5,32 @@ namespace podrun::supervisor {
 
 const char* phase_name(Phase p) {
     switch (p) {
-        case Phase::Pending: return "Pending";
-        case Phase::PostStart: return "PostStart";
-        case Phase::Starting: return "Starting";
-        case Phase::Started: return "Started";
-        case Phase::Ready: return "Ready";
-        case Phase::Stopping: return "Stopping";
-        case Phase::Terminating: return "Terminating";
-        case Phase::BackOff: return "BackOff";
-        case Phase::Ended: return "Ended";
+        case Phase::Pending:
+            return "Pending";
+        case Phase::PostStart:
+            return "PostStart";
+        case Phase::Starting:
+            return "Starting";
+        case Phase::Started:
+            return "Started";
+        case Phase::Ready:
+            return "Ready";
+        case Phase::Stopping:
+            return "Stopping";
+        case Phase::Terminating:
+            return "Terminating";
+        case Phase::BackOff:
+            return "BackOff";
+        case Phase::Ended:
+            return "Ended";
     }
     return "?";
 }
 
 namespace {
-const char* creating(bool init) { return init ? "PodInitializing" : "ContainerCreating"; }
+const char* creating(bool init) {
+    return init ? "PodInitializing" : "ContainerCreating";
+}
 }  // namespace
 
 RunState::RunState(bool init, bool sidecar) : init_(init), sidecar_(sidecar), reason_(creating(init)) {}
@@ -35,8 +46,10 @@ bool RunState::alive() const {
         case Phase::Started:
         case Phase::Ready:
         case Phase::Stopping:
-        case Phase::Terminating: return true;
-        default: return false;
+        case Phase::Terminating:
+            return true;
+        default:
+            return false;
     }
 }
 

@@ -86,8 +86,7 @@ void Supervisor::kill_container(size_t i) {
     // cgroup.kill takes the container's whole leaf, children included.
     try {
         cgroup::PodTree::kill_and_wait(ctx_.cgroups.leaf_dir(r.spec->name), 0);
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
     r.proc.signal(SIGKILL);
 }
 
@@ -126,8 +125,7 @@ void Supervisor::on_pause_died() {
 void Supervisor::on_signal(int sig) {
     if (sig == SIGCHLD) {
         sys::reap_untracked(
-            [](pid_t pid, void* self) { return static_cast<const Supervisor*>(self)->tracked_pid(pid); },
-            this);
+            [](pid_t pid, void* self) { return static_cast<const Supervisor*>(self)->tracked_pid(pid); }, this);
         return;
     }
     if (user_stop_) {

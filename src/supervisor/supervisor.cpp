@@ -65,8 +65,10 @@ void Supervisor::start(size_t i) {
         // every process later made in it with CLONE_INTO_CGROUP (its fork-versus-kill
         // check reads the creating process's cgroup, not the target's).
         if (s.ever_ran() && !ctx_.cgroups.remove_leaf(r.spec->name, 2000)) {
-            throw sys::SysError(EBUSY, "container \"" + r.spec->name + "\": processes of its previous instance are "
-                                       "still in " + ctx_.cgroups.leaf_dir(r.spec->name) + " 2 s after cgroup.kill");
+            throw sys::SysError(EBUSY, "container \"" + r.spec->name +
+                                           "\": processes of its previous instance are "
+                                           "still in " +
+                                           ctx_.cgroups.leaf_dir(r.spec->name) + " 2 s after cgroup.kill");
         }
         // Read before the start: an OOM kill can happen before launch() returns.
         r.oom_baseline = cgroup::PodTree::oom_kills(ctx_.cgroups.leaf_dir(r.spec->name));
@@ -77,9 +79,8 @@ void Supervisor::start(size_t i) {
         spdlog::error("{}", e.what());
         r.started_ms = sys::monotonic_ms();  // a failed start is no long run: no back-off reset
         r.finished_at = sys::now_rfc3339();
-        const RestartDecision d =
-            decide_restart(container_policy(ctx_.pod.restart_policy, s.init(), s.sidecar()), 128, stopping_,
-                           r.backoff_streak, s.ever_ran(), 0);
+        const RestartDecision d = decide_restart(container_policy(ctx_.pod.restart_policy, s.init(), s.sidecar()), 128,
+                                                 stopping_, r.backoff_streak, s.ever_ran(), 0);
         r.backoff_streak = d.streak;
         s.start_failed(d.restart);
         after_exit(i);
@@ -237,7 +238,9 @@ std::vector<ContainerStatus> Supervisor::statuses() const {
     return out;
 }
 
-void Supervisor::changed(bool new_process) { save_.changed(sys::monotonic_ms(), new_process); }
+void Supervisor::changed(bool new_process) {
+    save_.changed(sys::monotonic_ms(), new_process);
+}
 
 void Supervisor::flush() {
     if (!save_.dirty()) return;
@@ -261,7 +264,9 @@ void Supervisor::dispatch(const sys::Epoll::Event& ev) {
         case kSignal:
             while (int sig = sys::read_signal(sigfd_.get())) on_signal(sig);
             break;
-        case kExit: on_exit(i); break;
+        case kExit:
+            on_exit(i);
+            break;
         case kStdout:
         case kStderr: {
             ContainerOutput& o = t == kStdout ? *runs_[i].out : *runs_[i].err;
@@ -269,15 +274,33 @@ void Supervisor::dispatch(const sys::Epoll::Event& ev) {
             if (!o.on_readable()) epoll_.remove(fd);
             break;
         }
-        case kBackoff: on_backoff(i); break;
-        case kProbeTimer: run_probe(i / 3, static_cast<ProbeKind>(i % 3)); break;
-        case kCheck: on_check(static_cast<uint32_t>(i), false); break;
-        case kCheckDeadline: on_check(static_cast<uint32_t>(i), true); break;
-        case kKillTimer: on_kill_timer(i); break;
-        case kGrace: on_grace_over(); break;
-        case kPause: on_pause_died(); break;
-        case kTerminal: terminal_->on_writable(); break;
-        case kForward: opts_.forwarder->on_ready(); break;
+        case kBackoff:
+            on_backoff(i);
+            break;
+        case kProbeTimer:
+            run_probe(i / 3, static_cast<ProbeKind>(i % 3));
+            break;
+        case kCheck:
+            on_check(static_cast<uint32_t>(i), false);
+            break;
+        case kCheckDeadline:
+            on_check(static_cast<uint32_t>(i), true);
+            break;
+        case kKillTimer:
+            on_kill_timer(i);
+            break;
+        case kGrace:
+            on_grace_over();
+            break;
+        case kPause:
+            on_pause_died();
+            break;
+        case kTerminal:
+            terminal_->on_writable();
+            break;
+        case kForward:
+            opts_.forwarder->on_ready();
+            break;
     }
 }
 

@@ -17,7 +17,8 @@ UniqueFd open_beneath(int dirfd, const std::string& rel, int flags, int* err) {
     open_how how{};
     how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-    long fd = retry_eintr([&] { return ::syscall(SYS_openat2, dirfd, rel.empty() ? "." : rel.c_str(), &how, sizeof how); });
+    long fd =
+        retry_eintr([&] { return ::syscall(SYS_openat2, dirfd, rel.empty() ? "." : rel.c_str(), &how, sizeof how); });
     if (fd < 0) {
         *err = errno;
         return UniqueFd();

@@ -109,8 +109,8 @@ UniqueFd load_device_filter(const std::vector<bpf_insn>& prog) {
     if (fd < 0) {
         int e = errno;
         std::string why = log[0] ? std::string(": ") + log : std::string();
-        throw SysError(e, "bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, " +
-                              std::to_string(prog.size()) + " instructions)" + why);
+        throw SysError(e, "bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, " + std::to_string(prog.size()) +
+                              " instructions)" + why);
     }
     return UniqueFd(static_cast<int>(fd));
 }
@@ -123,8 +123,7 @@ void attach_device_filter(int cgroup_fd, int prog_fd, const std::string& what) {
     attr.attach_type = BPF_CGROUP_DEVICE;
     // MULTI: a program attached above (by a systemd unit, say) keeps running too; both must allow.
     attr.attach_flags = BPF_F_ALLOW_MULTI;
-    if (bpf(BPF_PROG_ATTACH, &attr) < 0)
-        throw_errno("bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE, " + what + ")");
+    if (bpf(BPF_PROG_ATTACH, &attr) < 0) throw_errno("bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE, " + what + ")");
 }
 
 }  // namespace podrun::sys

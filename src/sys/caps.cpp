@@ -95,10 +95,8 @@ ConfineFailure apply_confinement(const ChildConfinement& c, int parent_pidfd) no
     }
     if (syscall(SYS_capset, &hdr, data) < 0) return {kStepCapset, errno};
     // EINVAL: a kernel without ambient capabilities (< 4.3) has none to clear.
-    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-        return {kStepAmbient, errno};
-    if (c.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return {kStepNoNewPrivs, errno};
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return {kStepAmbient, errno};
+    if (c.no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return {kStepNoNewPrivs, errno};
     if (c.seccomp && c.no_new_privs) {
         if (int e = load_seccomp_filter(c.seccomp)) return {kStepSeccomp, e};
     }

@@ -21,17 +21,21 @@ void Epoll::add(int fd, uint64_t tag, uint32_t events) {
     epoll_event ev{};
     ev.events = events;
     ev.data.u64 = tag;
-    if (::epoll_ctl(fd_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) throw_errno("epoll_ctl(ADD, fd " + std::to_string(fd) + ")");
+    if (::epoll_ctl(fd_.get(), EPOLL_CTL_ADD, fd, &ev) < 0)
+        throw_errno("epoll_ctl(ADD, fd " + std::to_string(fd) + ")");
 }
 
 void Epoll::modify(int fd, uint64_t tag, uint32_t events) {
     epoll_event ev{};
     ev.events = events;
     ev.data.u64 = tag;
-    if (::epoll_ctl(fd_.get(), EPOLL_CTL_MOD, fd, &ev) < 0) throw_errno("epoll_ctl(MOD, fd " + std::to_string(fd) + ")");
+    if (::epoll_ctl(fd_.get(), EPOLL_CTL_MOD, fd, &ev) < 0)
+        throw_errno("epoll_ctl(MOD, fd " + std::to_string(fd) + ")");
 }
 
-void Epoll::remove(int fd) { ::epoll_ctl(fd_.get(), EPOLL_CTL_DEL, fd, nullptr); }
+void Epoll::remove(int fd) {
+    ::epoll_ctl(fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+}
 
 std::vector<Epoll::Event> Epoll::wait(int timeout_ms) {
     epoll_event evs[32];

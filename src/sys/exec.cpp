@@ -3,9 +3,9 @@
 #include "podrun/sys/confine.hpp"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
-#include <linux/close_range.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -17,17 +17,28 @@ namespace podrun::sys {
 
 const char* child_step_name(int step) {
     switch (step) {
-        case kStepSetns: return "setns(pause pidfd; the pod's mount namespace)";
-        case kStepClone: return "clone3(into the pod)";
-        case kStepExec: return "execve";
-        case kStepStdio: return "dup2(stdio)";
-        case kStepSignals: return "sigprocmask(unblock)";
-        case kStepPdeathsig: return "prctl(PR_SET_PDEATHSIG)";
-        case kStepRechroot: return "fchdir(podrun's root) after setns under a chroot";
-        case kStepCtty: return "setsid + ioctl(TIOCSCTTY)";
-        case kStepCloexec: return "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)";
-        case kStepAffinity: return "sched_setaffinity(the supervisor's CPUs)";
-        case kStepSetsid: return "setsid";
+        case kStepSetns:
+            return "setns(pause pidfd; the pod's mount namespace)";
+        case kStepClone:
+            return "clone3(into the pod)";
+        case kStepExec:
+            return "execve";
+        case kStepStdio:
+            return "dup2(stdio)";
+        case kStepSignals:
+            return "sigprocmask(unblock)";
+        case kStepPdeathsig:
+            return "prctl(PR_SET_PDEATHSIG)";
+        case kStepRechroot:
+            return "fchdir(podrun's root) after setns under a chroot";
+        case kStepCtty:
+            return "setsid + ioctl(TIOCSCTTY)";
+        case kStepCloexec:
+            return "close_range(3, ~0, CLOSE_RANGE_CLOEXEC)";
+        case kStepAffinity:
+            return "sched_setaffinity(the supervisor's CPUs)";
+        case kStepSetsid:
+            return "setsid";
         default: {
             const char* c = confine_step_name(step);
             return c ? c : "setup step";
@@ -81,7 +92,7 @@ int child_stdio(int in, int out, int err) noexcept {
 }
 
 int child_default_signals() noexcept {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = SIG_DFL;
     for (int s = 1; s < NSIG; s++) {
         if (s == SIGKILL || s == SIGSTOP) continue;
@@ -111,7 +122,9 @@ int child_controlling_tty(int fd) noexcept {
     return ioctl(fd, TIOCSCTTY, 0) < 0 ? errno : 0;
 }
 
-int child_new_session() noexcept { return setsid() < 0 ? errno : 0; }
+int child_new_session() noexcept {
+    return setsid() < 0 ? errno : 0;
+}
 
 int child_cloexec_from(unsigned first) noexcept {
     return syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0 ? errno : 0;

@@ -90,7 +90,8 @@ bool wait_writable(int fd, int timeout_ms) {
 }
 
 static FileId to_id(const struct stat& st) {
-    return FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size)};
+    return FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                  static_cast<uint64_t>(st.st_size)};
 }
 
 std::optional<FileId> file_id(int fd) {

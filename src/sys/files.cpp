@@ -119,7 +119,8 @@ static void remove_tree_at(int dirfd, const char* name, dev_t dev) {
         }
         for (auto& n : names) remove_tree_at(::dirfd(d), n.c_str(), dev);
         ::closedir(d);
-        if (::unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) throw_errno(std::string("rmdir(") + name + ")");
+        if (::unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+            throw_errno(std::string("rmdir(") + name + ")");
     } else {
         if (::unlinkat(dirfd, name, 0) < 0 && errno != ENOENT) throw_errno(std::string("unlink(") + name + ")");
     }

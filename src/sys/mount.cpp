@@ -5,8 +5,8 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,7 +26,8 @@ static_assert(kResolveInRoot == RESOLVE_IN_ROOT && kResolveBeneath == RESOLVE_BE
 static_assert(kAttrRdonly == MOUNT_ATTR_RDONLY && kAttrNosuid == MOUNT_ATTR_NOSUID && kAttrNodev == MOUNT_ATTR_NODEV &&
               kAttrNoexec == MOUNT_ATTR_NOEXEC && kAttrStrictatime == MOUNT_ATTR_STRICTATIME);
 
-static_assert(kMsNosuid == MS_NOSUID && kMsNodev == MS_NODEV && kMsNoexec == MS_NOEXEC && kMsBind == MS_BIND && kMsRec == MS_REC && kMsPrivate == MS_PRIVATE);
+static_assert(kMsNosuid == MS_NOSUID && kMsNodev == MS_NODEV && kMsNoexec == MS_NOEXEC && kMsBind == MS_BIND &&
+              kMsRec == MS_REC && kMsPrivate == MS_PRIVATE);
 static_assert(kCloneNewns == CLONE_NEWNS && kCloneNewcgroup == CLONE_NEWCGROUP);
 
 std::string attr_names(uint64_t attr) {

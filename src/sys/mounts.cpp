@@ -57,6 +57,8 @@ bool is_mount_point_listed(const std::string& path) {
     return false;
 }
 
-int detach_mount(const std::string& path) { return ::umount2(path.c_str(), MNT_DETACH) < 0 ? errno : 0; }
+int detach_mount(const std::string& path) {
+    return ::umount2(path.c_str(), MNT_DETACH) < 0 ? errno : 0;
+}
 
 }  // namespace podrun::sys

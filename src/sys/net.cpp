@@ -127,7 +127,9 @@ ssize_t splice_some(int in, int out, size_t n) {
     return r < 0 ? -errno : r;
 }
 
-void shutdown_write(int fd) { ::shutdown(fd, SHUT_WR); }
+void shutdown_write(int fd) {
+    ::shutdown(fd, SHUT_WR);
+}
 
 void reset_on_close(int fd) {
     linger l{1, 0};

@@ -183,8 +183,7 @@ CloneResult clone3_fork(const CloneArgs& args) {
     return res;
 }
 
-ChildProcess::ChildProcess(ChildProcess&& o) noexcept
-    : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)) {}
+ChildProcess::ChildProcess(ChildProcess&& o) noexcept : pid_(std::exchange(o.pid_, -1)), pidfd_(std::move(o.pidfd_)) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
     if (this != &o) {
@@ -195,7 +194,9 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
     return *this;
 }
 
-ChildProcess::~ChildProcess() { kill_and_wait(); }
+ChildProcess::~ChildProcess() {
+    kill_and_wait();
+}
 
 bool ChildProcess::signal(int sig) const {
     if (pid_ <= 0) return false;

@@ -3,11 +3,10 @@
 #include "podrun/sys/setup.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
 #include <limits.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -88,8 +87,12 @@ int create_file(const char* path, const std::string& data, unsigned mode) noexce
 const std::vector<std::pair<std::string, std::string>> kNoOptions;
 
 // The directory an op's path is resolved in (a slot), or -1 for a plain path.
-int base_of(const Op& op, const int* slots) noexcept { return op.in >= 0 && op.in < kSlots ? slots[op.in] : -1; }
-uint64_t resolve_of(const Op& op) noexcept { return op.resolve ? op.resolve : kInRoot; }
+int base_of(const Op& op, const int* slots) noexcept {
+    return op.in >= 0 && op.in < kSlots ? slots[op.in] : -1;
+}
+uint64_t resolve_of(const Op& op) noexcept {
+    return op.resolve ? op.resolve : kInRoot;
+}
 
 // The mount target b of an op, opened (O_PATH) in its slot or as a plain path.
 int open_target(const Op& op, const int* slots) noexcept {
@@ -124,8 +127,8 @@ int run_mask(const Op& op, const int* slots) noexcept {
     if (t < 0) return -t;
     int dir = is_dir_fd(t);
     int e = dir < 0 ? -dir
-                    : dir ? new_mount_on("tmpfs", kNoOptions, kAttrRdonly | kAttrNosuid | kAttrNodev | kAttrNoexec, t)
-                          : bind_on(-1, "/dev/null", false, 0, t);
+            : dir   ? new_mount_on("tmpfs", kNoOptions, kAttrRdonly | kAttrNosuid | kAttrNodev | kAttrNoexec, t)
+                    : bind_on(-1, "/dev/null", false, 0, t);
     ::close(t);
     return e;
 }
@@ -175,8 +178,7 @@ int run_one(const Op& op, int* slots) noexcept {
             if (in) return symlink_in(base, a, op.b.c_str(), resolve_of(op));
             return (symlink(op.b.c_str(), a) < 0 && errno != EEXIST) ? errno : 0;
         case OpKind::Mount:
-            return mount(op.a.empty() ? nullptr : a, op.b.c_str(),
-                         op.c.empty() ? nullptr : op.c.c_str(), op.flags,
+            return mount(op.a.empty() ? nullptr : a, op.b.c_str(), op.c.empty() ? nullptr : op.c.c_str(), op.flags,
                          op.d.empty() ? nullptr : op.d.c_str()) < 0
                        ? errno
                        : 0;
@@ -294,8 +296,10 @@ void add_root_mount(sys::OpList& ops) {
     ops.add(Op{OpKind::Mount, "/", "/", "", "", MS_BIND | MS_REC, 0, -1, false,
                "no pivot_root from here (a chroot or an initramfs): \"/\" bound onto itself, recursively, "
                "so it becomes a mount of its own"});
-    ops.add(Op{OpKind::Chdir, "/..", "", "", "", 0, 0, -1, false, "onto that new mount (\"..\" of the root lands on it)"});
-    ops.add(Op{OpKind::Chroot, ".", "", "", "", 0, 0, -1, false, "the new mount becomes our root: pivot_root works now"});
+    ops.add(
+        Op{OpKind::Chdir, "/..", "", "", "", 0, 0, -1, false, "onto that new mount (\"..\" of the root lands on it)"});
+    ops.add(
+        Op{OpKind::Chroot, ".", "", "", "", 0, 0, -1, false, "the new mount becomes our root: pivot_root works now"});
 }
 
 std::string OpList::hint(int tag, int err) const {
@@ -336,37 +340,52 @@ std::string OpList::describe(size_t i) const {
                                                                      : "";
     switch (op.kind) {
         case OpKind::Mkdir:
-        case OpKind::MkdirP: return "mkdir(" + at(op.a) + how + ")";
-        case OpKind::Touch: return "create(" + at(op.a) + how + ")";
+        case OpKind::MkdirP:
+            return "mkdir(" + at(op.a) + how + ")";
+        case OpKind::Touch:
+            return "create(" + at(op.a) + how + ")";
         case OpKind::Chmod: {
             char m[8];
             std::snprintf(m, sizeof m, "%04o", op.mode);
             return "chmod(" + at(op.a) + ", " + m + ")";
         }
-        case OpKind::Symlink: return "symlink(" + at(op.a) + " -> " + op.b + ")";
+        case OpKind::Symlink:
+            return "symlink(" + at(op.a) + " -> " + op.b + ")";
         case OpKind::Mount: {
             if (op.flags & (MS_PRIVATE | MS_SLAVE | MS_SHARED)) {
                 return std::string("mount(") + (op.flags & MS_REC ? "MS_REC|" : "") + "MS_PRIVATE on " + op.b + ")";
             }
             if (op.flags & MS_REMOUNT) {
-                return "mount(MS_REMOUNT|MS_BIND" + std::string(op.flags & MS_RDONLY ? "|MS_RDONLY" : "") + " on " + op.b + ")";
+                return "mount(MS_REMOUNT|MS_BIND" + std::string(op.flags & MS_RDONLY ? "|MS_RDONLY" : "") + " on " +
+                       op.b + ")";
             }
-            if (op.flags & MS_BIND) return "mount(MS_BIND" + std::string(op.flags & MS_REC ? "|MS_REC " : " ") + op.a + " on " + op.b + ")";
+            if (op.flags & MS_BIND)
+                return "mount(MS_BIND" + std::string(op.flags & MS_REC ? "|MS_REC " : " ") + op.a + " on " + op.b + ")";
             return "mount(" + op.c + " on " + op.b + (op.d.empty() ? "" : ", \"" + op.d + "\"") + ")";
         }
-        case OpKind::Unshare: return "unshare(" + op.a + ")";
-        case OpKind::Setns: return "setns(" + op.a + ")";
-        case OpKind::Sethostname: return "sethostname(" + op.a + ")";
-        case OpKind::LoopbackUp: return "ioctl(SIOCSIFFLAGS, lo up)";
-        case OpKind::Chdir: return "chdir(" + op.a + ")";
+        case OpKind::Unshare:
+            return "unshare(" + op.a + ")";
+        case OpKind::Setns:
+            return "setns(" + op.a + ")";
+        case OpKind::Sethostname:
+            return "sethostname(" + op.a + ")";
+        case OpKind::LoopbackUp:
+            return "ioctl(SIOCSIFFLAGS, lo up)";
+        case OpKind::Chdir:
+            return "chdir(" + op.a + ")";
         case OpKind::PivotRoot:
             return op.flags ? "mount(MS_MOVE " + op.a + " on /); chroot(.)"
                             : "pivot_root(" + op.a + ") (on EINVAL: mount(MS_MOVE . on /); chroot(.))";
-        case OpKind::WriteFile: return "write(" + op.a + ", \"" + op.d + "\")";
-        case OpKind::CreateFile: return "create(" + op.a + ", " + std::to_string(op.d.size()) + " bytes)";
-        case OpKind::Chroot: return "chroot(" + op.a + ")";
-        case OpKind::CloseRange: return "close_range(" + std::to_string(op.flags) + ", ~0)";
-        case OpKind::Fchdir: return "fchdir(" + (op.in >= 0 ? op.in_name : op.a) + ")";
+        case OpKind::WriteFile:
+            return "write(" + op.a + ", \"" + op.d + "\")";
+        case OpKind::CreateFile:
+            return "create(" + op.a + ", " + std::to_string(op.d.size()) + " bytes)";
+        case OpKind::Chroot:
+            return "chroot(" + op.a + ")";
+        case OpKind::CloseRange:
+            return "close_range(" + std::to_string(op.flags) + ", ~0)";
+        case OpKind::Fchdir:
+            return "fchdir(" + (op.in >= 0 ? op.in_name : op.a) + ")";
         case OpKind::Open:
             if (op.make_target) {
                 return "mkdir(" + at(op.a) + ") if missing, then open it" + how + " -> slot " + std::to_string(op.out);
@@ -389,12 +408,16 @@ std::string OpList::describe(size_t i) const {
         case OpKind::SetAttr:
             return std::string("mount_setattr(") + (op.b.empty() ? op.in_name : at(op.b)) +
                    (op.flags & MS_REC ? ", AT_RECURSIVE, " : ", ") + attr_names(op.attr) + ")";
-        case OpKind::Mask: return "mask(" + at(op.b) + ": a directory gets an empty read-only tmpfs, a file /dev/null)";
+        case OpKind::Mask:
+            return "mask(" + at(op.b) + ": a directory gets an empty read-only tmpfs, a file /dev/null)";
         case OpKind::ReadOnlySelf:
-            return "open_tree(" + at(op.b) + ", OPEN_TREE_CLONE|AT_RECURSIVE), mount_setattr(MOUNT_ATTR_RDONLY), "
+            return "open_tree(" + at(op.b) +
+                   ", OPEN_TREE_CLONE|AT_RECURSIVE), mount_setattr(MOUNT_ATTR_RDONLY), "
                    "move_mount(onto itself)";
-        case OpKind::Mknod: return "mknod(" + at(op.a) + how + ")";
-        case OpKind::SendFd: return "open(" + op.a + "), sendmsg(SCM_RIGHTS) to the supervisor";
+        case OpKind::Mknod:
+            return "mknod(" + at(op.a) + how + ")";
+        case OpKind::SendFd:
+            return "open(" + op.a + "), sendmsg(SCM_RIGHTS) to the supervisor";
         case OpKind::ChrootTree:
             return "open_tree(" + op.a + ", OPEN_TREE_CLONE), mount_setattr(" + attr_names(op.attr) +
                    "), fchdir, chroot(.)";

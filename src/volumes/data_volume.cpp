@@ -32,16 +32,15 @@ void add_data_volume_ops(sys::OpList& ops, const spec::Pod& pod, const state::Po
         const std::string dir = paths.memory_volume(v.name);
         const std::string data = dir + "/" + version;
         ops.add(Op{OpKind::Mkdir, dir, "", "", "", 0, 0755, -1, false,
-                   std::string(secret ? "secret" : "configMap") + " volume \"" + v.name +
-                       "\" from " + (secret ? "Secret " : "ConfigMap ") + ov->name +
+                   std::string(secret ? "secret" : "configMap") + " volume \"" + v.name + "\" from " +
+                       (secret ? "Secret " : "ConfigMap ") + ov->name +
                        " on the pod's memory tmpfs, written as the kubelet's atomic writer does"});
         ops.add(Op{OpKind::Mkdir, data, "", "", "", 0, 0755, -1, false, ""});
         std::set<std::string> top;
         for (const auto& f : ov->files) {
             const std::string file = data + "/" + f.path;
             if (auto slash = f.path.rfind('/'); slash != std::string::npos)
-                ops.add(Op{OpKind::MkdirP, data + "/" + f.path.substr(0, slash), "", "", "", 0,
-                           0755, -1, false, ""});
+                ops.add(Op{OpKind::MkdirP, data + "/" + f.path.substr(0, slash), "", "", "", 0, 0755, -1, false, ""});
             ops.add(Op{OpKind::CreateFile, file, "", "", f.content, 0, f.mode, -1, false, ""});
             // CreateFile's mode passes through the umask; the item's mode is exact.
             ops.add(Op{OpKind::Chmod, file, "", "", "", 0, f.mode, -1, false, ""});
@@ -49,8 +48,7 @@ void add_data_volume_ops(sys::OpList& ops, const spec::Pod& pod, const state::Po
         }
         ops.add(Op{OpKind::Symlink, dir + "/..data", version, "", "", 0, 0, -1, false, ""});
         for (const auto& name : top)
-            ops.add(Op{OpKind::Symlink, dir + "/" + name, "..data/" + name, "", "", 0, 0, -1, false,
-                       ""});
+            ops.add(Op{OpKind::Symlink, dir + "/" + name, "..data/" + name, "", "", 0, 0, -1, false, ""});
     }
 }
 

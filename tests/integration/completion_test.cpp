@@ -17,12 +17,11 @@ constexpr const char* kPod = R"({"apiVersion": "v1", "kind": "Pod",
 // sorted, one string separated by blanks.
 std::string complete(const std::vector<std::string>& words, int cword = -1) {
     std::string bin = PODRUN_BIN;
-    std::string script = "PATH='" + bin.substr(0, bin.rfind('/')) + "':$PATH; source '" +
-                         source_path("completions/podrun.bash") +
-                         "'; COMP_WORDS=(\"$@\"); COMP_CWORD=" +
-                         (cword < 0 ? std::string("$(( $# - 1 ))") : std::to_string(cword)) +
-                         "; _podrun; "
-                         "printf '%s\\n' \"${COMPREPLY[@]}\" | LC_ALL=C sort | tr '\\n' ' '";
+    std::string script =
+        "PATH='" + bin.substr(0, bin.rfind('/')) + "':$PATH; source '" + source_path("completions/podrun.bash") +
+        "'; COMP_WORDS=(\"$@\"); COMP_CWORD=" + (cword < 0 ? std::string("$(( $# - 1 ))") : std::to_string(cword)) +
+        "; _podrun; "
+        "printf '%s\\n' \"${COMPREPLY[@]}\" | LC_ALL=C sort | tr '\\n' ' '";
     std::vector<std::string> argv{"/bin/bash", "--norc", "--noprofile", "-c", script, "bash"};
     argv.insert(argv.end(), words.begin(), words.end());
     RunResult r = run(argv, "", 30);

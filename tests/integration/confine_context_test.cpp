@@ -52,8 +52,7 @@ TEST_F(ConfineContext, ReadOnlyRootFilesystemLeavesVolumesWritable) {
     RunResult r = up(pod("it-ctx-rorootfs", "", "{readOnlyRootFilesystem: true}",
                          "touch /tmp/x 2>/tmp/e || echo \"root=failed\"; "
                          "touch /v/x && echo vol=ok; echo done=1",
-                         "  volumes: [{name: v, emptyDir: {}}]\n",
-                         "    volumeMounts: [{name: v, mountPath: /v}]\n"));
+                         "  volumes: [{name: v, emptyDir: {}}]\n", "    volumeMounts: [{name: v, mountPath: /v}]\n"));
     SKIP_IF_UNSUPPORTED();
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     // /tmp is part of the root: read-only (the error itself cannot be written to /tmp).

@@ -44,10 +44,14 @@ TEST_F(ConfineFs, PauseRootShowsNothingOfTheHost) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
     const std::string mark = "podrun-it-pause-" + std::to_string(::getpid());
-    const std::string script = "echo \"ls=$(ls -A /proc/1/root | tr '\\n' ' ')\"\n"
-                               "echo \"up=$(ls -A /proc/1/root/../.. | tr '\\n' ' ')\"\n"
-                               "touch /proc/1/root/tmp/" + mark + " 2>/tmp/e; echo \"tmp=$(cat /tmp/e)\"\n"
-                               "touch /proc/1/root/" + mark + " 2>/tmp/e; echo \"top=$(cat /tmp/e)\"\n";
+    const std::string script =
+        "echo \"ls=$(ls -A /proc/1/root | tr '\\n' ' ')\"\n"
+        "echo \"up=$(ls -A /proc/1/root/../.. | tr '\\n' ' ')\"\n"
+        "touch /proc/1/root/tmp/" +
+        mark +
+        " 2>/tmp/e; echo \"tmp=$(cat /tmp/e)\"\n"
+        "touch /proc/1/root/" +
+        mark + " 2>/tmp/e; echo \"top=$(cat /tmp/e)\"\n";
     RunResult r = podrun({"up", dir.file("pod.yaml", pod_with("it-conf-pause", script))});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     // pause's root is an empty directory, and ".." does not leave it.
@@ -71,7 +75,8 @@ TEST_F(ConfineFs, AnotherContainersRootDoesNotClimbToTheHost) {
         "  - {name: a, command: [sh, -c, 'exec sleep 3']}\n"
         "  - name: b\n    command:\n    - sh\n    - -c\n    - |\n"
         "      sleep 0.5\n"
-        "      p=$(for d in /proc/[0-9]*; do [ \"$(cat $d/comm 2>/dev/null)\" = sleep ] && echo ${d#/proc/}; done | head -1)\n"
+        "      p=$(for d in /proc/[0-9]*; do [ \"$(cat $d/comm 2>/dev/null)\" = sleep ] && echo ${d#/proc/}; done | "
+        "head -1)\n"
         "      echo \"found=${p:+yes}\"\n"
         "      echo \"up=$(ls -A /proc/$p/root/../.. | tr '\\n' ' ')\"\n"
         "      echo \"own=$(ls -A / | tr '\\n' ' ')\"\n";
@@ -93,8 +98,9 @@ TEST_F(ConfineFs, CallerFdsDoNotCrossIntoTheContainer) {
     ASSERT_GE(fd, 0);
     ASSERT_EQ(::dup2(fd, 77), 77);
     ::close(fd);
-    const std::string script = "if [ -e /proc/self/fd/77 ]; then echo fd77=open; else echo fd77=closed; fi\n"
-                               "echo \"fds=$(ls /proc/self/fd | tr '\\n' ' ')\"\n";
+    const std::string script =
+        "if [ -e /proc/self/fd/77 ]; then echo fd77=open; else echo fd77=closed; fi\n"
+        "echo \"fds=$(ls /proc/self/fd | tr '\\n' ' ')\"\n";
     RunResult r = podrun({"up", dir.file("pod.yaml", pod_with("it-conf-fds", script))});
     ::close(77);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -107,10 +113,11 @@ TEST_F(ConfineFs, CallerFdsDoNotCrossIntoTheContainer) {
 TEST_F(ConfineFs, CtrlCOnATerminalIsTheGraceProtocol) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    const std::string script = "trap 'echo got=INT; exit 3' INT\n"
-                               "trap 'echo got=TERM; exit 0' TERM\n"
-                               "echo ready=1\n"
-                               "while :; do sleep 0.1; done\n";
+    const std::string script =
+        "trap 'echo got=INT; exit 3' INT\n"
+        "trap 'echo got=TERM; exit 0' TERM\n"
+        "echo ready=1\n"
+        "while :; do sleep 0.1; done\n";
     const std::string file = dir.file("pod.yaml", pod_with("it-conf-tty", script));
     int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     ASSERT_GE(master, 0);
@@ -167,14 +174,16 @@ TEST_F(ConfineFs, SubPathSymlinkOutOfItsVolumeFailsTheContainer) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
     const std::string mark = "podrun-it-cve-" + std::to_string(::getpid());
-    const std::string pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: it-conf-cve}\nspec:\n"
-                            "  restartPolicy: Never\n  terminationGracePeriodSeconds: 3\n"
-                            "  volumes: [{name: data, emptyDir: {}}]\n"
-                            "  initContainers:\n  - name: evil\n    command: [sh, -c, 'ln -s / /data/evil']\n"
-                            "    volumeMounts: [{name: data, mountPath: /data}]\n"
-                            "  containers:\n  - name: app\n    command: [sh, -c, 'echo escaped > /mnt/" + mark +
-                            "; echo ran=1']\n"
-                            "    volumeMounts: [{name: data, mountPath: /mnt, subPath: evil}]\n";
+    const std::string pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-conf-cve}\nspec:\n"
+        "  restartPolicy: Never\n  terminationGracePeriodSeconds: 3\n"
+        "  volumes: [{name: data, emptyDir: {}}]\n"
+        "  initContainers:\n  - name: evil\n    command: [sh, -c, 'ln -s / /data/evil']\n"
+        "    volumeMounts: [{name: data, mountPath: /data}]\n"
+        "  containers:\n  - name: app\n    command: [sh, -c, 'echo escaped > /mnt/" +
+        mark +
+        "; echo ran=1']\n"
+        "    volumeMounts: [{name: data, mountPath: /mnt, subPath: evil}]\n";
     RunResult r = podrun({"up", dir.file("pod.yaml", pod)});
     EXPECT_NE(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(container_value(r.out, "app", "ran"), "") << r.out;
@@ -197,12 +206,14 @@ TEST_F(ConfineFs, ImageSymlinksToHostDirsCreateNothingThere) {
     fs::create_symlink("busybox", rootfs + "/bin/sh");
     fs::create_symlink(host_etc, rootfs + "/etc");
     fs::create_symlink(host_data, rootfs + "/data");
-    const std::string pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: it-conf-links}\nspec:\n"
-                            "  restartPolicy: Never\n  terminationGracePeriodSeconds: 3\n"
-                            "  volumes: [{name: v, emptyDir: {}}]\n"
-                            "  containers:\n  - name: c\n    image: " + rootfs +
-                            "\n    command: [sh, -c, 'echo ran=1']\n"
-                            "    volumeMounts: [{name: v, mountPath: /data/x}]\n";
+    const std::string pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-conf-links}\nspec:\n"
+        "  restartPolicy: Never\n  terminationGracePeriodSeconds: 3\n"
+        "  volumes: [{name: v, emptyDir: {}}]\n"
+        "  containers:\n  - name: c\n    image: " +
+        rootfs +
+        "\n    command: [sh, -c, 'echo ran=1']\n"
+        "    volumeMounts: [{name: v, mountPath: /data/x}]\n";
     RunResult r = podrun({"up", dir.file("pod.yaml", pod)});
     // Inside the root the symlinks dangle (no such directory there): podrun either makes
     // them there or fails the start - and the host directories stay empty.
@@ -220,11 +231,18 @@ TEST_F(ConfineFs, SystemDirsAndProcSysStayReadOnly) {
     const std::string panic_before = read_file("/proc/sys/kernel/panic");
     const std::string script =
         "mount -o remount,bind,rw /usr 2>/dev/null; echo \"remount=$?\"\n"
-        "if touch /usr/" + mark + " 2>/tmp/e; then echo usr=written; else echo \"usr=$(cat /tmp/e)\"; fi\n"
-        "if { echo 7 > /proc/sys/kernel/panic; } 2>/tmp/e; then echo panic=written; else echo \"panic=$(cat /tmp/e)\"; fi\n"
-        "if { echo h > /proc/sysrq-trigger; } 2>/tmp/e; then echo sysrq=written; else echo \"sysrq=$(cat /tmp/e)\"; fi\n"
-        "if mkdir /sys/fs/cgroup/" + mark + " 2>/tmp/e; then echo cg=made; else echo \"cg=$(cat /tmp/e)\"; fi\n"
-        "if touch /sys/kernel/" + mark + " 2>/tmp/e; then echo sys=written; else echo \"sys=$(cat /tmp/e)\"; fi\n";
+        "if touch /usr/" +
+        mark +
+        " 2>/tmp/e; then echo usr=written; else echo \"usr=$(cat /tmp/e)\"; fi\n"
+        "if { echo 7 > /proc/sys/kernel/panic; } 2>/tmp/e; then echo panic=written; else echo \"panic=$(cat /tmp/e)\"; "
+        "fi\n"
+        "if { echo h > /proc/sysrq-trigger; } 2>/tmp/e; then echo sysrq=written; else echo \"sysrq=$(cat /tmp/e)\"; "
+        "fi\n"
+        "if mkdir /sys/fs/cgroup/" +
+        mark +
+        " 2>/tmp/e; then echo cg=made; else echo \"cg=$(cat /tmp/e)\"; fi\n"
+        "if touch /sys/kernel/" +
+        mark + " 2>/tmp/e; then echo sys=written; else echo \"sys=$(cat /tmp/e)\"; fi\n";
     RunResult r = podrun({"up", dir.file("pod.yaml", pod_with("it-conf-ro", script))});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     // Whether or not the remount is allowed (capabilities are another layer's), the write
@@ -233,7 +251,8 @@ TEST_F(ConfineFs, SystemDirsAndProcSysStayReadOnly) {
     EXPECT_FALSE(fs::exists("/usr/" + mark));
     for (const std::string k : {"panic", "sysrq", "cg", "sys"}) {
         if (k == "sysrq" && !fs::exists("/proc/sysrq-trigger")) continue;  // a kernel without it
-        EXPECT_NE(container_value(r.out, "c", k).find("Read-only file system"), std::string::npos) << k << "\n" << r.out;
+        EXPECT_NE(container_value(r.out, "c", k).find("Read-only file system"), std::string::npos) << k << "\n"
+                                                                                                   << r.out;
     }
     EXPECT_EQ(read_file("/proc/sys/kernel/panic"), panic_before);
 }
@@ -262,8 +281,8 @@ TEST_F(ConfineFs, MaskedPathsAndVolumeFlagsKept) {
         "echo \"rootopts=$(awk '$5 == \"/\" {print $6}' /proc/self/mountinfo)\"\n"
         "if touch /ro/x 2>/tmp/e; then echo rovol=written; else echo \"rovol=$(cat /tmp/e)\"; fi\n"
         "[ -e /dev/tty ] && echo \"tty=$(stat -c %t:%T /dev/tty)\"\n";
-    const std::string extra = "  volumes:\n  - {name: h, hostPath: {path: " + host +
-                              "}}\n  - {name: ed, emptyDir: {}}\n";
+    const std::string extra =
+        "  volumes:\n  - {name: h, hostPath: {path: " + host + "}}\n  - {name: ed, emptyDir: {}}\n";
     std::string pod = pod_with("it-conf-mask", script, extra);
     pod += "    volumeMounts:\n    - {name: h, mountPath: /ro, readOnly: true}\n    - {name: ed, mountPath: /ed}\n";
     RunResult r = podrun({"up", dir.file("pod.yaml", pod)});

@@ -27,15 +27,13 @@ class ConfineProc : public PodrunTest {};
 
 // A one-container pod that runs `script` once (restartPolicy Never) with `security` as its
 // securityContext (JSON, may be empty) and `pod_security` as the pod's.
-std::string pod(const std::string& name, const std::string& script,
-                const std::string& security = "", const std::string& pod_security = "") {
+std::string pod(const std::string& name, const std::string& script, const std::string& security = "",
+                const std::string& pod_security = "") {
     nlohmann::json c = {{"name", "c"}, {"command", {"sh", "-c", script}}};
     if (!security.empty()) c["securityContext"] = nlohmann::json::parse(security);
-    nlohmann::json spec = {
-        {"restartPolicy", "Never"}, {"terminationGracePeriodSeconds", 1}, {"containers", {c}}};
+    nlohmann::json spec = {{"restartPolicy", "Never"}, {"terminationGracePeriodSeconds", 1}, {"containers", {c}}};
     if (!pod_security.empty()) spec["securityContext"] = nlohmann::json::parse(pod_security);
-    nlohmann::json p = {
-        {"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", {{"name", name}}}, {"spec", spec}};
+    nlohmann::json p = {{"apiVersion", "v1"}, {"kind", "Pod"}, {"metadata", {{"name", name}}}, {"spec", spec}};
     return p.dump();
 }
 
@@ -74,12 +72,11 @@ std::string host_block_device() {
 TEST_F(ConfineProc, DefaultPodHasContainerdsCapsSeccompAndNoMount) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    const std::string script =
-        kStatus +
-        "mount -t tmpfs none /tmp 2>/dev/null; echo mount=$?; "
-        "unshare -U mount -t tmpfs none /tmp 2>/dev/null; echo userns_mount=$?; "
-        "echo tmpfs_on_tmp=$(awk '$5==\"/tmp\"' /proc/self/mountinfo | wc -l); "
-        "echo x > /dev/null && echo devnull=ok";
+    const std::string script = kStatus +
+                               "mount -t tmpfs none /tmp 2>/dev/null; echo mount=$?; "
+                               "unshare -U mount -t tmpfs none /tmp 2>/dev/null; echo userns_mount=$?; "
+                               "echo tmpfs_on_tmp=$(awk '$5==\"/tmp\"' /proc/self/mountinfo | wc -l); "
+                               "echo x > /dev/null && echo devnull=ok";
     RunResult r = podrun({"up", dir.file("pod.json", pod("it-conf-default", script))});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     // containerd 2.x / CRI-O: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
@@ -102,19 +99,17 @@ TEST_F(ConfineProc, HostBlockDeviceIsUselessEvenWithMknod) {
     TempDir dir;
     const std::string dev = host_block_device();
     // Without CAP_MKNOD mknod itself fails; with it the node is made but cannot be opened.
-    const std::string script =
-        "mknod /dev/disk0 b " + dev + " 2>&1; echo mknod=$?; " +
-        "head -c1 /dev/disk0 > /dev/null 2>/tmp/e; echo open=$?; echo err=$(cat /tmp/e)";
+    const std::string script = "mknod /dev/disk0 b " + dev + " 2>&1; echo mknod=$?; " +
+                               "head -c1 /dev/disk0 > /dev/null 2>/tmp/e; echo open=$?; echo err=$(cat /tmp/e)";
     RunResult plain = podrun({"up", dir.file("a.json", pod("it-conf-mknod", script))});
     ASSERT_EQ(plain.exit_code, 0) << plain.err;
     EXPECT_NE(v(plain, "mknod"), "0") << plain.out;
-    RunResult r = podrun({"up", dir.file("b.json", pod("it-conf-mknod2", script,
-                                                       R"({"capabilities":{"add":["MKNOD"]}})"))});
+    RunResult r =
+        podrun({"up", dir.file("b.json", pod("it-conf-mknod2", script, R"({"capabilities":{"add":["MKNOD"]}})"))});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(v(r, "mknod"), "0") << r.out;
     EXPECT_NE(v(r, "open"), "0") << r.out;
-    EXPECT_NE(v(r, "err").find("Operation not permitted"), std::string::npos)
-        << r.out;  // EPERM: the filter
+    EXPECT_NE(v(r, "err").find("Operation not permitted"), std::string::npos) << r.out;  // EPERM: the filter
 }
 
 // uid 4321, not 1000: a host user 1000 (common) would bring its /etc/group memberships in
@@ -122,12 +117,10 @@ TEST_F(ConfineProc, HostBlockDeviceIsUselessEvenWithMknod) {
 TEST_F(ConfineProc, RunAsUserGroupsAndNoEffectiveCaps) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    const std::string script =
-        kStatus + "echo uid=$(id -u); echo gid=$(id -g); echo groups=$(id -G)";
-    RunResult r = podrun(
-        {"up",
-         dir.file("pod.json", pod("it-conf-user", script, R"({"runAsUser":4321,"runAsGroup":3000})",
-                                  R"({"supplementalGroups":[4000],"fsGroup":2000})"))});
+    const std::string script = kStatus + "echo uid=$(id -u); echo gid=$(id -g); echo groups=$(id -G)";
+    RunResult r =
+        podrun({"up", dir.file("pod.json", pod("it-conf-user", script, R"({"runAsUser":4321,"runAsGroup":3000})",
+                                               R"({"supplementalGroups":[4000],"fsGroup":2000})"))});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(v(r, "uid"), "4321") << r.out;
     EXPECT_EQ(v(r, "gid"), "3000");
@@ -140,10 +133,8 @@ TEST_F(ConfineProc, RunAsUserGroupsAndNoEffectiveCaps) {
 TEST_F(ConfineProc, DropAllAddNetAdmin) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    RunResult r =
-        podrun({"up", dir.file("pod.json",
-                               pod("it-conf-netadmin", kStatus,
-                                   R"({"capabilities":{"drop":["ALL"],"add":["NET_ADMIN"]}})"))});
+    RunResult r = podrun({"up", dir.file("pod.json", pod("it-conf-netadmin", kStatus,
+                                                         R"({"capabilities":{"drop":["ALL"],"add":["NET_ADMIN"]}})"))});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(v(r, "CapBnd"), "0000000000001000") << r.out;
     EXPECT_EQ(v(r, "CapEff"), "0000000000001000");
@@ -152,8 +143,7 @@ TEST_F(ConfineProc, DropAllAddNetAdmin) {
 TEST_F(ConfineProc, PrivilegedHasEverythingAndNoFilters) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    RunResult r = podrun(
-        {"up", dir.file("pod.json", pod("it-conf-priv", kStatus, R"({"privileged":true})"))});
+    RunResult r = podrun({"up", dir.file("pod.json", pod("it-conf-priv", kStatus, R"({"privileged":true})"))});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(v(r, "CapBnd"), own_caps_hex()) << r.out;
     EXPECT_EQ(v(r, "CapEff"), own_caps_hex());
@@ -164,8 +154,7 @@ TEST_F(ConfineProc, AllowPrivilegeEscalationFalseSetsNoNewPrivs) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
     RunResult r =
-        podrun({"up", dir.file("pod.json", pod("it-conf-nnp", kStatus,
-                                               R"({"allowPrivilegeEscalation":false})"))});
+        podrun({"up", dir.file("pod.json", pod("it-conf-nnp", kStatus, R"({"allowPrivilegeEscalation":false})"))});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(v(r, "NoNewPrivs"), "1") << r.out;
     EXPECT_EQ(v(r, "Seccomp"), "2");
@@ -174,9 +163,8 @@ TEST_F(ConfineProc, AllowPrivilegeEscalationFalseSetsNoNewPrivs) {
 TEST_F(ConfineProc, SeccompUnconfinedAndLocalhost) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    RunResult u =
-        podrun({"up", dir.file("u.json", pod("it-conf-unconf", kStatus,
-                                             R"({"seccompProfile":{"type":"Unconfined"}})"))});
+    RunResult u = podrun(
+        {"up", dir.file("u.json", pod("it-conf-unconf", kStatus, R"({"seccompProfile":{"type":"Unconfined"}})"))});
     ASSERT_EQ(u.exit_code, 0) << u.err;
     EXPECT_EQ(v(u, "Seccomp"), "0") << u.out;
     // A profile that refuses mkdir with EDQUOT (122), an errno nothing else would give.
@@ -186,11 +174,9 @@ TEST_F(ConfineProc, SeccompUnconfinedAndLocalhost) {
         R"({"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":122}]})");
     ::setenv("PODRUN_SECCOMP_DIR", (dir / "profiles").c_str(), 1);
     RunResult l = podrun(
-        {"up",
-         dir.file(
-             "l.json",
-             pod("it-conf-local", kStatus + "mkdir /tmp/d 2>&1; echo mkdir=$?",
-                 R"({"seccompProfile":{"type":"Localhost","localhostProfile":"test/no-mkdir.json"}})"))});
+        {"up", dir.file("l.json",
+                        pod("it-conf-local", kStatus + "mkdir /tmp/d 2>&1; echo mkdir=$?",
+                            R"({"seccompProfile":{"type":"Localhost","localhostProfile":"test/no-mkdir.json"}})"))});
     ::unsetenv("PODRUN_SECCOMP_DIR");
     ASSERT_EQ(l.exit_code, 0) << l.err;
     EXPECT_EQ(v(l, "Seccomp"), "2") << l.out;
@@ -213,15 +199,12 @@ TEST_F(ConfineProc, MissingDefaultProfileFailsWithTheFixAndCreatesNothing) {
 TEST_F(ConfineProc, RunAsNonRootRefusesRootWithTheFieldPath) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    RunResult r = podrun(
-        {"up", dir.file("pod.json", pod("it-conf-nonroot", "true", R"({"runAsNonRoot":true})"))});
+    RunResult r = podrun({"up", dir.file("pod.json", pod("it-conf-nonroot", "true", R"({"runAsNonRoot":true})"))});
     EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_NE(r.err.find("spec.containers[0].securityContext.runAsNonRoot"), std::string::npos)
-        << r.err;
+    EXPECT_NE(r.err.find("spec.containers[0].securityContext.runAsNonRoot"), std::string::npos) << r.err;
     EXPECT_FALSE(sys::exists("/run/podrun/it-conf-nonroot"));
-    RunResult ok =
-        podrun({"up", dir.file("ok.json", pod("it-conf-nonroot2", "id -u",
-                                              R"({"runAsNonRoot":true,"runAsUser":1234})"))});
+    RunResult ok = podrun(
+        {"up", dir.file("ok.json", pod("it-conf-nonroot2", "id -u", R"({"runAsNonRoot":true,"runAsUser":1234})"))});
     EXPECT_EQ(ok.exit_code, 0) << ok.err;
 }
 
@@ -231,8 +214,7 @@ uint32_t device_programs(const std::string& leaf) {
     bpf_attr attr{};
     attr.query.target_fd = static_cast<uint32_t>(fd.get());
     attr.query.attach_type = BPF_CGROUP_DEVICE;
-    if (syscall(SYS_bpf, BPF_PROG_QUERY, &attr, sizeof attr) < 0)
-        return 1000 + static_cast<uint32_t>(errno);
+    if (syscall(SYS_bpf, BPF_PROG_QUERY, &attr, sizeof attr) < 0) return 1000 + static_cast<uint32_t>(errno);
     return attr.query.prog_cnt;
 }
 
@@ -299,8 +281,7 @@ TEST_F(ConfineProc, ExplainNarratesAndCompilesOncePerPod) {
     ASSERT_EQ(again.exit_code, 0) << again.err;
     auto count = [](const std::string& text, const std::string& what) {
         size_t n = 0;
-        for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-            n++;
+        for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) n++;
         return n;
     };
     EXPECT_EQ(count(r.err, "compiled with libseccomp"), 1u) << r.err;
@@ -308,9 +289,8 @@ TEST_F(ConfineProc, ExplainNarratesAndCompilesOncePerPod) {
     EXPECT_EQ(count(again.err, "compiled with libseccomp"), 0u) << again.err;
     EXPECT_EQ(count(again.err, "from the cache"), 1u) << again.err;
     for (const std::string want :
-         {"seccomp RuntimeDefault: read /usr/share/containers/seccomp.json, kept",
-          "shared by a, b, c", "BPF_PROG_TYPE_CGROUP_DEVICE",
-          "[b] bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE",
+         {"seccomp RuntimeDefault: read /usr/share/containers/seccomp.json, kept", "shared by a, b, c",
+          "BPF_PROG_TYPE_CGROUP_DEVICE", "[b] bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE",
           "[a] capset(effective = permitted = CAP_CHOWN, CAP_DAC_OVERRIDE", "setresuid(0)",
           "[c] seccomp(SECCOMP_SET_MODE_FILTER", "PR_CAP_AMBIENT_CLEAR_ALL"}) {
         EXPECT_NE(r.err.find(want), std::string::npos) << want << "\n" << r.err;

@@ -135,8 +135,7 @@ PtyResult podrun_on_pty(const std::vector<std::string>& args, unsigned short row
         r.out.append(buf, static_cast<size_t>(n));
     }
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     int s = ::open(name.c_str(), O_RDWR | O_NOCTTY);
     termios tio{};
@@ -150,7 +149,7 @@ PtyResult podrun_on_pty(const std::vector<std::string>& args, unsigned short row
 // a command whose `podrun exec` was SIGKILLed is re-parented to us and reaped here rather
 // than by the host's init, which on some hosts reaps only now and then.
 class ExecVerb : public PodrunTest {
-protected:
+  protected:
     void SetUp() override {
         PodrunTest::SetUp();
         ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -164,8 +163,7 @@ protected:
         }
         eventually(
             [] {
-                while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-                }
+                while (::waitpid(-1, nullptr, WNOHANG) > 0) {}
                 return ::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD;
             },
             10);
@@ -327,8 +325,7 @@ TEST_F(ExecVerb, CommandDiesWithAKilledPodrunExec) {
     ex.wait(10);
     EXPECT_TRUE(eventually(
         [&] {
-            while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-            }
+            while (::waitpid(-1, nullptr, WNOHANG) > 0) {}
             return gone(found[0]);
         },
         3));

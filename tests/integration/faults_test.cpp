@@ -25,9 +25,7 @@ const char* kSleepPod = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"i
 // A tmpfs of one page at a path of its own (outside /run/podrun), unmounted at the end.
 class TinyTmpfs {
   public:
-    TinyTmpfs() {
-        ok_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, "size=4k,mode=0755") == 0;
-    }
+    TinyTmpfs() { ok_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, "size=4k,mode=0755") == 0; }
     ~TinyTmpfs() {
         if (ok_) ::umount2(dir_.path().c_str(), MNT_DETACH);
     }

@@ -89,8 +89,7 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input, do
     close(out[0]);
     close(err[0]);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return r;
 }
@@ -146,8 +145,7 @@ Background::~Background() {
     if (pid_ > 0 && !reaped_) {
         ::kill(pid_, SIGKILL);
         int status;
-        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
+        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {}
     }
     if (out_fd_ >= 0) close(out_fd_);
     if (err_fd_ >= 0) close(err_fd_);
@@ -226,8 +224,7 @@ std::vector<std::string> container_lines(const std::string& out, const std::stri
     return lines;
 }
 
-std::string container_value(const std::string& out, const std::string& container,
-                            const std::string& key) {
+std::string container_value(const std::string& out, const std::string& container, const std::string& key) {
     for (const auto& l : container_lines(out, container)) {
         if (l.rfind(key + "=", 0) == 0) return l.substr(key.size() + 1);
     }
@@ -257,7 +254,9 @@ std::string TempDir::file(const std::string& name, const std::string& text) cons
 // ---- host-side facts ----
 
 // The same lookup podrun does (a unit test covers its parsing).
-std::optional<std::string> cgroup2_mount() { return podrun::cgroup::find_cgroup2_mount(); }
+std::optional<std::string> cgroup2_mount() {
+    return podrun::cgroup::find_cgroup2_mount();
+}
 
 std::optional<uint64_t> ns_inode(pid_t pid, const std::string& ns) {
     struct stat st {};
@@ -324,7 +323,8 @@ bool suite_pod(const std::string& name) {
     for (const std::string p : {"it-", "bad-"}) {
         if (name.rfind(p, 0) == 0) return true;
     }
-    for (const std::string e : {"hello", "init-demo", "zombies", "web", "probes-demo", "logging-demo"}) {  // examples/, docs/tutorial/
+    for (const std::string e :
+         {"hello", "init-demo", "zombies", "web", "probes-demo", "logging-demo"}) {  // examples/, docs/tutorial/
         if (name == e) return true;
     }
     return false;
@@ -385,8 +385,8 @@ std::vector<std::string> podrun_leftovers() {
         std::string line;
         while (std::getline(cg, line)) {
             if (line.rfind("0::/podrun/", 0) == 0 && suite_pod(pod_after(line, "0::/podrun/"))) {
-                left.push_back("process left in a podrun cgroup: " + std::to_string(p) + " (" +
-                               exe + ", " + line + ")");
+                left.push_back("process left in a podrun cgroup: " + std::to_string(p) + " (" + exe + ", " + line +
+                               ")");
             }
         }
     }
@@ -401,12 +401,7 @@ void scrub_podrun() {
             if (!pod.is_directory() || !suite_pod(pod.path().filename().string())) continue;
             std::string pd = pod.path().string();
             write_file(pd + "/cgroup.kill", "1");
-            eventually(
-                [&] {
-                    return read_file(pd + "/cgroup.events").find("populated 0") !=
-                           std::string::npos;
-                },
-                5);
+            eventually([&] { return read_file(pd + "/cgroup.events").find("populated 0") != std::string::npos; }, 5);
             std::error_code ec2;
             for (const auto& leaf : std::filesystem::directory_iterator(pd, ec2)) {
                 if (leaf.is_directory()) ::rmdir(leaf.path().c_str());

@@ -37,12 +37,10 @@ struct RunResult {
 
 // Runs argv[0] (a path) with `input` on stdin; kills it (SIGKILL, by pid) after
 // `timeout_s` seconds. Never uses a shell.
-RunResult run(const std::vector<std::string>& argv, const std::string& input = "",
-              double timeout_s = 60);
+RunResult run(const std::vector<std::string>& argv, const std::string& input = "", double timeout_s = 60);
 
 // The podrun binary under test, with arguments.
-RunResult podrun(const std::vector<std::string>& args, const std::string& input = "",
-                 double timeout_s = 60);
+RunResult podrun(const std::vector<std::string>& args, const std::string& input = "", double timeout_s = 60);
 
 std::string read_file(const std::string& path);
 std::string source_path(const std::string& rel);  // PODRUN_SOURCE_DIR/rel
@@ -84,8 +82,7 @@ class Background {
 // The lines a container printed in `podrun up`'s output ("name | line"), without the prefix.
 std::vector<std::string> container_lines(const std::string& out, const std::string& container);
 // The first line of `container` starting with `key=`, its value; "" if none.
-std::string container_value(const std::string& out, const std::string& container,
-                            const std::string& key);
+std::string container_value(const std::string& out, const std::string& container, const std::string& key);
 
 // A fresh directory under /tmp, removed (recursively) with the object.
 class TempDir {

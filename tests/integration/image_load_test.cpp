@@ -11,7 +11,7 @@ namespace podrun::test {
 namespace {
 
 class ImageLoad : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         PODRUN_REQUIRE_ROOT();
         images_ = &TestImages::get();
@@ -26,7 +26,9 @@ protected:
         return nlohmann::json::parse(r.out);
     }
     void skopeo_copy(const std::string& dest) {
-        auto r = run({"/usr/bin/skopeo", "--insecure-policy", "copy", "--quiet", "oci:" + images_->layout + ":app", dest}, "", 120);
+        auto r =
+            run({"/usr/bin/skopeo", "--insecure-policy", "copy", "--quiet", "oci:" + images_->layout + ":app", dest},
+                "", 120);
         ASSERT_EQ(r.exit_code, 0) << r.err;
     }
     const TestImages* images_ = nullptr;
@@ -96,7 +98,8 @@ TEST_F(ImageLoad, MaliciousLayersLeaveNothingOutsideTheStore) {
         ASSERT_EQ(add.exit_code, 0) << add.err;
         // skopeo makes a proper ref name for podrun's load.
         auto cp = run({"/usr/bin/skopeo", "--insecure-policy", "copy", "--quiet", "oci:" + layout + ":app",
-                       "oci:" + layout + "-named:localhost/bad:" + c.name}, "", 120);
+                       "oci:" + layout + "-named:localhost/bad:" + c.name},
+                      "", 120);
         ASSERT_EQ(cp.exit_code, 0) << cp.err;
         auto r = pi({"load", "-i", layout + "-named"});
         EXPECT_EQ(r.exit_code, 1) << c.name << ": " << r.out;

@@ -13,7 +13,7 @@ namespace podrun::test {
 namespace {
 
 class ImagePull : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         PODRUN_REQUIRE_ROOT();
         for (const char* tool : {"/usr/bin/docker-registry", "/usr/bin/skopeo", "/usr/bin/umoci"}) {
@@ -213,10 +213,13 @@ TEST_F(ImagePull, KilledPullLeavesNothingAndTheNextOneWorks) {
     TempDir work;
     std::string layout = work / "oci";
     ASSERT_EQ(run({"/bin/cp", "-a", images_->layout, layout}).exit_code, 0);
-    ASSERT_EQ(run({"/bin/dd", "if=/dev/urandom", "of=" + work / "big", "bs=1M", "count=48", "status=none"}).exit_code, 0);
+    ASSERT_EQ(run({"/bin/dd", "if=/dev/urandom", "of=" + work / "big", "bs=1M", "count=48", "status=none"}).exit_code,
+              0);
     std::string big = read_file(work / "big");
     write_tar(work / "big.tar", {{"big", big}});
-    ASSERT_EQ(run({"/usr/bin/umoci", "raw", "add-layer", "--image", layout + ":app", work / "big.tar"}, "", 120).exit_code, 0);
+    ASSERT_EQ(
+        run({"/usr/bin/umoci", "raw", "add-layer", "--image", layout + ":app", work / "big.tar"}, "", 120).exit_code,
+        0);
     auto pushed = reg_->push("oci:" + layout + ":app", "test/big:v1", {"--format", "v2s2"});
     ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
     std::string ref = reg_->host() + "/test/big:v1";

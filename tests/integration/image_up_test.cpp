@@ -12,7 +12,7 @@ namespace podrun::test {
 namespace {
 
 class ImageUp : public PodrunTest {
-protected:
+  protected:
     void SetUp() override {
         PodrunTest::SetUp();
         if (::geteuid() != 0) return;
@@ -71,8 +71,10 @@ spec:
 TEST_F(ImageUp, PullPoliciesAndTheirErrors) {
     PODRUN_REQUIRE_ROOT();
     auto pod = [&](const std::string& image, const std::string& policy) {
-        return dir_.file("p.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: it-image-policy}\nspec:\n  restartPolicy: Never\n"
-                                   "  containers:\n  - {name: c, image: \"" + image + "\", imagePullPolicy: " + policy + "}\n");
+        return dir_.file("p.yaml",
+                         "apiVersion: v1\nkind: Pod\nmetadata: {name: it-image-policy}\nspec:\n  restartPolicy: Never\n"
+                         "  containers:\n  - {name: c, image: \"" +
+                             image + "\", imagePullPolicy: " + policy + "}\n");
     };
     RunResult never = podrun({"up", pod(ref_, "Never")}, "", 60);
     EXPECT_EQ(never.exit_code, 125);
@@ -92,14 +94,17 @@ TEST_F(ImageUp, PullPoliciesAndTheirErrors) {
 
 TEST_F(ImageUp, ImageIdInStatusAndRmiRefusedWhileRunning) {
     PODRUN_REQUIRE_ROOT();
-    std::string file = dir_.file("d.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: it-image-rmi}\nspec:\n  containers:\n"
-                                           "  - {name: c, image: \"" + ref_ + "\", command: [/bin/busybox, sleep, \"60\"]}\n");
+    std::string file = dir_.file("d.yaml",
+                                 "apiVersion: v1\nkind: Pod\nmetadata: {name: it-image-rmi}\nspec:\n  containers:\n"
+                                 "  - {name: c, image: \"" +
+                                     ref_ + "\", command: [/bin/busybox, sleep, \"60\"]}\n");
     RunResult up = podrun({"up", "-d", file}, "", 120);
     ASSERT_EQ(up.exit_code, 0) << up.err;
     RunResult ins = podrun({"inspect", "it-image-rmi"});
     ASSERT_EQ(ins.exit_code, 0) << ins.err;
     auto j = nlohmann::json::parse(ins.out);
-    auto digest = run({"/usr/bin/skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://" + ref_});
+    auto digest =
+        run({"/usr/bin/skopeo", "inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://" + ref_});
     std::string id = reg_->host() + "/test/app@" + digest.out.substr(0, digest.out.find('\n'));
     bool found = false;
     for (const auto& c : j["status"]["containerStatuses"]) {

@@ -137,12 +137,10 @@ spec:
     - {name: cfg, mountPath: /cfg}
 )Y");
     const std::string secret =
-        dir.file("secret.yaml",
-                 "apiVersion: v1\nkind: Secret\nmetadata: {name: tok}\ndata: {t: dG9rZW4=}\n");
+        dir.file("secret.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: tok}\ndata: {t: dG9rZW4=}\n");
     for (const std::string value : {"first", "second"}) {
         const std::string cm = dir.file(
-            "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: live}\ndata: {value: " +
-                           value + "}\n");
+            "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: live}\ndata: {value: " + value + "}\n");
         RunResult r = podrun({"up", pod, "--configmap", cm, "--secret", secret}, "", 60);
         ASSERT_FALSE(r.timed_out);
         ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -13,15 +13,15 @@
 #include "harness.hpp"
 
 namespace t = podrun::test;
+using nlohmann::json;
+using t::Background;
 using t::container_pid;
 using t::eventually;
 using t::pause_pid;
+using t::PodrunTest;
 using t::proc_state;
 using t::read_file;
-using t::Background;
-using t::PodrunTest;
 using t::TempDir;
-using nlohmann::json;
 
 namespace {
 
@@ -34,7 +34,7 @@ const char* kPod = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"it-ver
 // processes) are re-parented to it rather than to the host's init, which on some hosts
 // reaps only now and then and would leave zombies in the pod's cgroups.
 class LifecycleVerbs : public PodrunTest {
-protected:
+  protected:
     void SetUp() override {
         PodrunTest::SetUp();
         ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -42,11 +42,12 @@ protected:
     void TearDown() override {
         // Reap what was re-parented to us until no child is left (bounded: 10 s). A dying
         // pause is not reapable until its pid namespace is empty, so wait for ECHILD.
-        t::eventually([] {
-            while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-            }
-            return ::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD;
-        }, 10);
+        t::eventually(
+            [] {
+                while (::waitpid(-1, nullptr, WNOHANG) > 0) {}
+                return ::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD;
+            },
+            10);
         ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
         PodrunTest::TearDown();
     }
@@ -75,7 +76,11 @@ TEST_F(LifecycleVerbs, DetachedPodIsListedLoggedInspectedAndDowned) {
     EXPECT_TRUE(found) << ps.out;
 
     // logs: the ticker's lines, --tail, and the multi-container default note.
-    ASSERT_TRUE(eventually([] { return t::podrun({"logs", "it-verbs", "-c", "ticker"}).out.find("tick-3\n") != std::string::npos; }, 20));
+    ASSERT_TRUE(eventually(
+        [] {
+            return t::podrun({"logs", "it-verbs", "-c", "ticker"}).out.find("tick-3\n") != std::string::npos;
+        },
+        20));
     auto tail = t::podrun({"logs", "it-verbs", "-c", "ticker", "--tail", "2"});
     EXPECT_EQ(std::count(tail.out.begin(), tail.out.end(), '\n'), 2) << tail.out;
     auto def = t::podrun({"logs", "it-verbs"});
@@ -106,10 +111,12 @@ TEST_F(LifecycleVerbs, DetachedPodIsListedLoggedInspectedAndDowned) {
     // tree: pause is PID 1 inside; each container's main process is the supervisor's child.
     auto tree = t::podrun({"tree", "it-verbs"});
     ASSERT_EQ(tree.exit_code, 0) << tree.err;
-    EXPECT_NE(tree.out.find("podrun-pause  host pid " + std::to_string(t::pause_pid("it-verbs")) + ", pod pid 1  [_pause]"),
-              std::string::npos)
+    EXPECT_NE(
+        tree.out.find("podrun-pause  host pid " + std::to_string(t::pause_pid("it-verbs")) + ", pod pid 1  [_pause]"),
+        std::string::npos)
         << tree.out;
-    EXPECT_NE(tree.out.find("|- sh  host pid " + std::to_string(container_pid("it-verbs", "ticker"))), std::string::npos)
+    EXPECT_NE(tree.out.find("|- sh  host pid " + std::to_string(container_pid("it-verbs", "ticker"))),
+              std::string::npos)
         << tree.out;
     EXPECT_NE(tree.out.find("[idle]"), std::string::npos) << tree.out;
 
@@ -158,12 +165,13 @@ TEST_F(LifecycleVerbs, KilledForegroundSupervisorTakesThePodAlongAndGcRemovesThe
     // Within 1 s no process of the pod survives (parent-death signal, pid namespace). We
     // reap as the supervisor's parent would: a pid namespace's init finishes dying only
     // once the namespace's zombies are reaped.
-    EXPECT_TRUE(eventually([&] {
-        while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-        }
-        char a = proc_state(pause), b = proc_state(ticker);
-        return (a == 0 || a == 'Z') && (b == 0 || b == 'Z');
-    }, 1.0));
+    EXPECT_TRUE(eventually(
+        [&] {
+            while (::waitpid(-1, nullptr, WNOHANG) > 0) {}
+            char a = proc_state(pause), b = proc_state(ticker);
+            return (a == 0 || a == 'Z') && (b == 0 || b == 'Z');
+        },
+        1.0));
     auto gc = t::podrun({"gc"});
     EXPECT_EQ(gc.exit_code, 0) << gc.err;
     EXPECT_NE(gc.out.find("removed it-verbs"), std::string::npos) << gc.out;

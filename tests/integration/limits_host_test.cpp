@@ -19,8 +19,8 @@ using podrun::test::podrun;
 using podrun::test::RunResult;
 
 std::string describe(const RunResult& r) {
-    return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
-           "\n--- stdout:\n" + r.out + "--- stderr:\n" + r.err;
+    return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") + "\n--- stdout:\n" + r.out +
+           "--- stderr:\n" + r.err;
 }
 
 class HostLimits : public ::testing::Test {
@@ -40,13 +40,11 @@ class HostLimits : public ::testing::Test {
         for (const auto& f : files_) ::unlink(f.c_str());
     }
     std::string manifest(const std::string& name, const std::string& resources) {
-        std::string path =
-            "/tmp/podrun-hostlimits-" + std::to_string(::getpid()) + "-" + name + ".json";
-        std::ofstream(path)
-            << R"({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": ")" << name
-            << R"("}, "spec": {"restartPolicy": "Never", "containers": [{"name": "c", )"
-            << R"("command": ["sh", "-c", "echo ran"])" << (resources.empty() ? "" : ", ")
-            << resources << "}]}}";
+        std::string path = "/tmp/podrun-hostlimits-" + std::to_string(::getpid()) + "-" + name + ".json";
+        std::ofstream(path) << R"({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": ")" << name
+                            << R"("}, "spec": {"restartPolicy": "Never", "containers": [{"name": "c", )"
+                            << R"("command": ["sh", "-c", "echo ran"])" << (resources.empty() ? "" : ", ") << resources
+                            << "}]}}";
         files_.push_back(path);
         return path;
     }
@@ -74,8 +72,7 @@ TEST_F(HostLimits, PodWithACpuLimitFailsNamingCpu) {
 }
 
 TEST_F(HostLimits, PidsMaxFailsWithoutThePidsController) {
-    if (podrun::cgroup::available_controllers(mount_).count("pids"))
-        GTEST_SKIP() << mount_ << " offers pids";
+    if (podrun::cgroup::available_controllers(mount_).count("pids")) GTEST_SKIP() << mount_ << " offers pids";
     auto m = manifest("hostlim-pids", "");
     RunResult r = podrun({"up", "--pids-max", "20", m});
     EXPECT_EQ(r.exit_code, 125) << describe(r);

@@ -27,7 +27,7 @@ namespace {
 // The test process is a subreaper: the pod of a killed detached supervisor is re-parented to
 // it (and reaped here) rather than to the host's init, which reaps only now and then.
 class NetHostPort : public PodrunTest {
-protected:
+  protected:
     void SetUp() override {
         PodrunTest::SetUp();
         ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -35,8 +35,7 @@ protected:
     void TearDown() override {
         eventually(
             [] {
-                while (::waitpid(-1, nullptr, WNOHANG) > 0) {
-                }
+                while (::waitpid(-1, nullptr, WNOHANG) > 0) {}
                 return ::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD;
             },
             10);
@@ -53,10 +52,11 @@ constexpr int kPage = 28471, kBig = 28472, kMany = 28473, kConflict = 28474, kKi
 std::string web_pod(const std::string& name, int host_port, const std::string& extra_setup = "") {
     return "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
            "}\nspec:\n  terminationGracePeriodSeconds: 2\n  containers:\n  - name: web\n"
-           "    command: [sh, -c, 'mkdir -p /tmp/www && echo hello from " + name +
-           " > /tmp/www/index.html && " + extra_setup +
+           "    command: [sh, -c, 'mkdir -p /tmp/www && echo hello from " +
+           name + " > /tmp/www/index.html && " + extra_setup +
            " echo serving && exec busybox httpd -f -p 127.0.0.1:80 -h /tmp/www']\n"
-           "    ports:\n    - {containerPort: 80, hostPort: " + std::to_string(host_port) + "}\n";
+           "    ports:\n    - {containerPort: 80, hostPort: " +
+           std::to_string(host_port) + "}\n";
 }
 
 // Connects to 127.0.0.1:port, sends `request`, reads to EOF. "" on any failure.
@@ -107,7 +107,9 @@ TEST_F(NetHostPort, TcpPageFromTheHostShownInPsAndInspectFreedByDown) {
     RunResult up = podrun({"up", "-d", dir.file("pod.yaml", web_pod("it-net-page", kPage))}, "", 60);
     ASSERT_EQ(up.exit_code, 0) << up.err;
     std::string page;
-    EXPECT_TRUE(eventually([&] { return (page = http_get(kPage, "/index.html")).find("hello from it-net-page") != std::string::npos; }, 10))
+    EXPECT_TRUE(eventually(
+        [&] { return (page = http_get(kPage, "/index.html")).find("hello from it-net-page") != std::string::npos; },
+        10))
         << page;
     // The way a user tries it: busybox wget from the host.
     RunResult w = run({"/bin/busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:" + std::to_string(kPage) + "/"});
@@ -139,7 +141,8 @@ TEST_F(NetHostPort, HundredMegabytesArriveIntactAndCtrlCFreesThePort) {
     RunResult c;
     EXPECT_TRUE(eventually(
         [&] {
-            c = run({"/usr/bin/curl", "-sf", "-o", got_file, "http://127.0.0.1:" + std::to_string(kBig) + "/big"}, "", 60);
+            c = run({"/usr/bin/curl", "-sf", "-o", got_file, "http://127.0.0.1:" + std::to_string(kBig) + "/big"}, "",
+                    60);
             return c.exit_code == 0;
         },
         10))
@@ -170,10 +173,14 @@ TEST_F(NetHostPort, TwoHundredConcurrentConnectionsAreAllAnswered) {
         "    c.recv(4096)\n"
         "    c.sendall(b'HTTP/1.0 200 OK\\r\\n\\r\\nhello from it-net-many\\n')\n"
         "    c.close()\n";
-    const std::string pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: it-net-many}\nspec:\n"
-                            "  terminationGracePeriodSeconds: 1\n  containers:\n  - name: web\n"
-                            "    command: [python3, -c, " + nlohmann::json(server).dump() + "]\n"
-                            "    ports:\n    - {containerPort: 80, hostPort: " + std::to_string(kMany) + "}\n";
+    const std::string pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-net-many}\nspec:\n"
+        "  terminationGracePeriodSeconds: 1\n  containers:\n  - name: web\n"
+        "    command: [python3, -c, " +
+        nlohmann::json(server).dump() +
+        "]\n"
+        "    ports:\n    - {containerPort: 80, hostPort: " +
+        std::to_string(kMany) + "}\n";
     Background up({"up", dir.file("pod.yaml", pod)});
     ASSERT_TRUE(up.wait_for_out("web | serving", 30)) << up.out() << up.err();
     ASSERT_TRUE(eventually([&] { return http_get(kMany, "/").find("hello") != std::string::npos; }, 10));
@@ -208,7 +215,8 @@ TEST_F(NetHostPort, APortInUseFailsTheSecondPodNamingThePortAndItsHolder) {
     EXPECT_FALSE(std::filesystem::exists("/run/podrun/it-net-b"));
     EXPECT_FALSE(std::filesystem::exists("/var/lib/podrun/it-net-b"));
     // The first pod is untouched.
-    EXPECT_TRUE(eventually([&] { return http_get(kConflict, "/").find("hello from it-net-a") != std::string::npos; }, 10));
+    EXPECT_TRUE(
+        eventually([&] { return http_get(kConflict, "/").find("hello from it-net-a") != std::string::npos; }, 10));
     EXPECT_EQ(podrun({"down", "it-net-a"}, "", 60).exit_code, 0);
 }
 
@@ -254,11 +262,14 @@ TEST_F(NetHostPort, UdpDatagramsAreEchoedThroughTheForwarder) {
         "while True:\n"
         "    d, a = s.recvfrom(65535)\n"
         "    s.sendto(b'echo:' + d, a)\n";
-    const std::string pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: it-net-udp}\nspec:\n"
-                            "  terminationGracePeriodSeconds: 1\n  containers:\n  - name: echo\n"
-                            "    command: [python3, -c, " + nlohmann::json(echo).dump() + "]\n"
-                            "    ports:\n    - {containerPort: 5353, hostPort: " + std::to_string(kUdp) +
-                            ", protocol: UDP}\n";
+    const std::string pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-net-udp}\nspec:\n"
+        "  terminationGracePeriodSeconds: 1\n  containers:\n  - name: echo\n"
+        "    command: [python3, -c, " +
+        nlohmann::json(echo).dump() +
+        "]\n"
+        "    ports:\n    - {containerPort: 5353, hostPort: " +
+        std::to_string(kUdp) + ", protocol: UDP}\n";
     Background up({"up", dir.file("pod.yaml", pod)});
     ASSERT_TRUE(up.wait_for_out("echo | serving", 30)) << up.out() << up.err();
     int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -286,15 +297,17 @@ TEST_F(NetHostPort, UdpDatagramsAreEchoedThroughTheForwarder) {
 TEST_F(NetHostPort, SctpAndAHostNetworkPortMismatchAreRefusedBeforeAnything) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    const std::string sctp = "apiVersion: v1\nkind: Pod\nmetadata: {name: it-net-sctp}\nspec:\n  containers:\n"
-                             "  - name: c\n    command: ['true']\n"
-                             "    ports:\n    - {containerPort: 80, hostPort: 28478, protocol: SCTP}\n";
+    const std::string sctp =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-net-sctp}\nspec:\n  containers:\n"
+        "  - name: c\n    command: ['true']\n"
+        "    ports:\n    - {containerPort: 80, hostPort: 28478, protocol: SCTP}\n";
     RunResult r = podrun({"up", dir.file("sctp.yaml", sctp)});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find("spec.containers[0].ports[0].protocol"), std::string::npos) << r.err;
-    const std::string hn = "apiVersion: v1\nkind: Pod\nmetadata: {name: it-net-hn}\nspec:\n  hostNetwork: true\n"
-                           "  containers:\n  - name: c\n    command: ['true']\n"
-                           "    ports:\n    - {containerPort: 80, hostPort: 28479}\n";
+    const std::string hn =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-net-hn}\nspec:\n  hostNetwork: true\n"
+        "  containers:\n  - name: c\n    command: ['true']\n"
+        "    ports:\n    - {containerPort: 80, hostPort: 28479}\n";
     r = podrun({"up", dir.file("hn.yaml", hn)});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find("must equal containerPort"), std::string::npos) << r.err;

@@ -16,11 +16,11 @@
 #include "harness.hpp"
 
 namespace t = podrun::test;
+using nlohmann::json;
 using t::Background;
 using t::eventually;
 using t::PodrunTest;
 using t::TempDir;
-using nlohmann::json;
 
 namespace {
 
@@ -139,7 +139,8 @@ spec:
       httpGet: {path: /ready, port: 8080}
       periodSeconds: 1
       failureThreshold: 1
-)", dir.path());
+)",
+                               dir.path());
     auto up = t::podrun({"up", "-d", dir.file("pod.yaml", pod)});
     ASSERT_EQ(up.exit_code, 0) << up.err;
     // /ready is missing: busybox httpd answers 404, so the container runs but is not ready.
@@ -186,7 +187,8 @@ spec:
       httpGet: {path: /alive, port: 8080}
       periodSeconds: 1
       failureThreshold: 2
-)", dir.path());
+)",
+                               dir.path());
     auto up = t::podrun({"up", "-d", dir.file("pod.yaml", pod)});
     ASSERT_EQ(up.exit_code, 0) << up.err;
     // Healthy: a few periods pass without a restart.
@@ -197,8 +199,7 @@ spec:
     std::remove((dir / "alive").c_str());
     // Two failures, SIGTERM, then the first back-off (10 s) and a new start.
     ASSERT_TRUE(eventually([&] { return count_lines(dir / "starts") == 2; }, 40))
-        << t::read_file("/run/podrun/it-probe-live/supervisor.log")
-        << t::podrun({"inspect", "it-probe-live"}).out;
+        << t::read_file("/run/podrun/it-probe-live/supervisor.log") << t::podrun({"inspect", "it-probe-live"}).out;
     t::write_file(dir / "alive", "ok\n");
     EXPECT_TRUE(eventually([] { return restarts("it-probe-live", "web") == 1; }, 10));
     auto log = t::read_file("/run/podrun/it-probe-live/supervisor.log");
@@ -229,7 +230,8 @@ spec:
       exec: {command: [sh, -c, "echo run >> /out/probes; exec sleep 30"]}
       timeoutSeconds: 1
       periodSeconds: 1
-)", dir.path());
+)",
+                               dir.path());
     auto up = t::podrun({"up", "-d", dir.file("pod.yaml", pod)});
     ASSERT_EQ(up.exit_code, 0) << up.err;
     ASSERT_TRUE(eventually([&] { return count_lines(dir / "probes") >= 3; }, 20));
@@ -243,7 +245,8 @@ spec:
     // (a shell and its loop's sleep). And no zombie waits under the supervisor.
     auto settled = [&] {
         size_t in_leaf = count_lines(leaf);
-        std::istringstream kids(t::read_file("/proc/" + std::to_string(sup) + "/task/" + std::to_string(sup) + "/children"));
+        std::istringstream kids(
+            t::read_file("/proc/" + std::to_string(sup) + "/task/" + std::to_string(sup) + "/children"));
         pid_t k;
         while (kids >> k) {
             if (t::proc_state(k) == 'Z') return false;
@@ -280,7 +283,8 @@ spec:
       exec: {command: [sh, -c, "echo run >> /out/probes; exec busybox dd if=/dev/zero of=/dev/null bs=256M count=100"]}
       timeoutSeconds: 2
       periodSeconds: 1
-)", dir.path());
+)",
+                               dir.path());
     auto up = t::podrun({"up", "-d", dir.file("pod.yaml", pod)});
     ASSERT_EQ(up.exit_code, 0) << up.err;
     ASSERT_TRUE(eventually([&] { return count_lines(dir / "probes") >= 1; }, 20));
@@ -301,21 +305,29 @@ spec:
   initContainers:
   - name: proxy
     restartPolicy: Always
-    command: )" + sh("ev proxy-start; trap 'ev proxy-term; exit 0' TERM; sleep 2; busybox httpd -f -p 127.0.0.1:8081 -h /out & " + loop) + R"(
+    command: )" +
+                                   sh("ev proxy-start; trap 'ev proxy-term; exit 0' TERM; sleep 2; busybox httpd -f -p "
+                                      "127.0.0.1:8081 -h /out & " +
+                                      loop) +
+                                   R"(
     startupProbe: {tcpSocket: {port: 8081}, periodSeconds: 1, failureThreshold: 30}
     volumeMounts: [{name: out, mountPath: /out}]
   - name: setup
-    command: )" + sh("ev setup-start") + R"(
+    command: )" + sh("ev setup-start") +
+                                   R"(
     volumeMounts: [{name: out, mountPath: /out}]
   - name: logger
     restartPolicy: Always
-    command: )" + sh("ev logger-start; trap 'ev logger-term; exit 0' TERM; " + loop) + R"(
+    command: )" + sh("ev logger-start; trap 'ev logger-term; exit 0' TERM; " + loop) +
+                                   R"(
     volumeMounts: [{name: out, mountPath: /out}]
   containers:
   - name: app
-    command: )" + sh("ev app-start; trap 'sleep 0.5; ev app-term; exit 0' TERM; " + loop) + R"(
+    command: )" + sh("ev app-start; trap 'sleep 0.5; ev app-term; exit 0' TERM; " + loop) +
+                                   R"(
     volumeMounts: [{name: out, mountPath: /out}]
-)", dir.path());
+)",
+                               dir.path());
     Background up({"up", dir.file("pod.yaml", pod)});
     ASSERT_TRUE(up.wait_for_out("app-start", 60)) << up.out() << up.err();
     EXPECT_TRUE(eventually([] { return ps_ready("it-sidecar") == "3/3"; }, 10)) << ps_ready("it-sidecar");
@@ -358,12 +370,14 @@ spec:
     volumeMounts: [{name: out, mountPath: /out}]
   - name: steady
     restartPolicy: Always
-    command: )" + sh("trap 'ev steady-term; exit 0' TERM; while :; do sleep 0.1; done") + R"(
+    command: )" + sh("trap 'ev steady-term; exit 0' TERM; while :; do sleep 0.1; done") +
+                                   R"(
     volumeMounts: [{name: out, mountPath: /out}]
   containers:
   - name: app
     command: [sleep, "12"]
-)", dir.path());
+)",
+                               dir.path());
     auto r = t::podrun({"up", dir.file("pod.yaml", pod)}, "", 90);
     // Succeeded: the app's exit code, though the sidecar failed and the others got SIGTERM.
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -384,26 +398,32 @@ spec:
   volumes: [{name: out, hostPath: {path: DIR, type: Directory}}]
   containers:
   - name: app
-    command: )" + sh("ev main-start; trap 'ev main-term; exit 0' TERM; while :; do sleep 0.1; done") + R"(
+    command: )" + sh("ev main-start; trap 'ev main-term; exit 0' TERM; while :; do sleep 0.1; done") +
+                                   R"(
     volumeMounts: [{name: out, mountPath: /out}]
     lifecycle:
       postStart:
         exec:
-          command: )" + sh("sleep 2; ev poststart-end") + R"(
+          command: )" + sh("sleep 2; ev poststart-end") +
+                                   R"(
       preStop:
         exec:
-          command: )" + sh("ev prestop; sleep 1; ev prestop-end") + R"(
-)", dir.path());
+          command: )" + sh("ev prestop; sleep 1; ev prestop-end") +
+                                   R"(
+)",
+                               dir.path());
     Background up({"up", dir.file("pod.yaml", pod)});
     ASSERT_TRUE(up.wait_for_out("main-start", 60)) << up.out() << up.err();
     // The hook is still sleeping: Kubernetes shows the container as being created.
     json c = status_of("it-hooks", "app");
     ASSERT_TRUE(c.is_object());
     EXPECT_TRUE(c["state"].contains("waiting")) << c.dump();
-    ASSERT_TRUE(eventually([] {
-        json s = status_of("it-hooks", "app");
-        return s.is_object() && s["state"].contains("running");
-    }, 20));
+    ASSERT_TRUE(eventually(
+        [] {
+            json s = status_of("it-hooks", "app");
+            return s.is_object() && s["state"].contains("running");
+        },
+        20));
     EXPECT_TRUE(t::read_file(dir / "events").find("poststart-end") != std::string::npos);
 
     auto down = t::podrun({"down", "it-hooks"}, "", 60);
@@ -431,11 +451,13 @@ spec:
       postStart: {sleep: {seconds: 1}}
       preStop: {httpGet: {path: /bye, port: 8080}}
   - name: waiter
-    command: )" + sh("trap 'ev waiter-term; exit 0' TERM; while :; do sleep 0.1; done") + R"(
+    command: )" + sh("trap 'ev waiter-term; exit 0' TERM; while :; do sleep 0.1; done") +
+                                   R"(
     volumeMounts: [{name: out, mountPath: /out}]
     lifecycle:
       preStop: {sleep: {seconds: 2}}
-)", dir.path());
+)",
+                               dir.path());
     t::write_file(dir / "bye", "bye\n");
     Background up({"up", dir.file("pod.yaml", pod)});
     ASSERT_TRUE(up.wait_for_err("postStart hook done", 60)) << up.out() << up.err();
@@ -490,14 +512,18 @@ spec:
   - name: crash
     command: [sh, -c, "date +%s.%N >> /out/starts; exit 3"]
     volumeMounts: [{name: out, mountPath: /out}]
-)", dir.path());
+)",
+                               dir.path());
     auto up = t::podrun({"up", "-d", dir.file("pod.yaml", pod)});
     ASSERT_EQ(up.exit_code, 0) << up.err;
     // Between starts: waiting, CrashLoopBackOff, the last exit code kept.
-    ASSERT_TRUE(eventually([] {
-        json c = status_of("it-backoff", "crash");
-        return c.is_object() && c["state"].contains("waiting") && c["state"]["waiting"]["reason"] == "CrashLoopBackOff";
-    }, 10));
+    ASSERT_TRUE(eventually(
+        [] {
+            json c = status_of("it-backoff", "crash");
+            return c.is_object() && c["state"].contains("waiting") &&
+                   c["state"]["waiting"]["reason"] == "CrashLoopBackOff";
+        },
+        10));
     EXPECT_EQ(restarts("it-backoff", "crash"), 0);
     ASSERT_TRUE(eventually([&] { return count_lines(dir / "starts") >= 3; }, 60));
     EXPECT_TRUE(eventually([] { return restarts("it-backoff", "crash") == 2; }, 5));
@@ -540,7 +566,8 @@ spec:
   - name: c
     command: [sh, -c, "echo start >> /out/starts; sleep 1000 & exit 1"]
     volumeMounts: [{name: out, mountPath: /out}]
-)", dir.path());
+)",
+                               dir.path());
     auto up = t::podrun({"up", "-d", dir.file("pod.yaml", pod)});
     ASSERT_EQ(up.exit_code, 0) << up.err;
     // The first back-off is 10 s; the second instance writes its line at once.

@@ -131,7 +131,8 @@ TEST_F(PodrunTest, RaceSharedParentIsNeverRemovedUnderAStartingPod) {
             try {
                 tree.create();
                 struct stat st;
-                if (::stat(tree.pod_dir().c_str(), &st) != 0) throw std::runtime_error(tree.pod_dir() + " missing after create");
+                if (::stat(tree.pod_dir().c_str(), &st) != 0)
+                    throw std::runtime_error(tree.pod_dir() + " missing after create");
             } catch (const std::exception& e) {
                 if (failures++ == 0) {
                     std::lock_guard<std::mutex> g(first_mu);

@@ -22,7 +22,8 @@ namespace podrun::test {
 namespace {
 
 void must(const RunResult& r, const std::string& what) {
-    if (r.exit_code != 0) throw std::runtime_error(what + " failed (" + std::to_string(r.exit_code) + "): " + r.err + r.out);
+    if (r.exit_code != 0)
+        throw std::runtime_error(what + " failed (" + std::to_string(r.exit_code) + "): " + r.err + r.out);
 }
 
 int listen_loopback(int port) {
@@ -136,8 +137,9 @@ void TokenServer::serve() {
             resp = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         } else {
             std::string body = R"({"token":"podrun-test-token","expires_in":300,"issued_at":"2026-01-01T00:00:00Z"})";
-            resp = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-                   "\r\nConnection: close\r\n\r\n" + body;
+            resp =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                "\r\nConnection: close\r\n\r\n" + body;
         }
         (void)!::write(c, resp.data(), resp.size());
         ::close(c);
@@ -146,10 +148,13 @@ void TokenServer::serve() {
 
 TestRegistry::TestRegistry() {
     port_ = free_port();
-    std::string cfg = "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: " +
-                      dir_.path() + "/data\n  delete:\n    enabled: true\n  cache:\n    blobdescriptor: \"\"\nhttp:\n  addr: 127.0.0.1:" +
-                      std::to_string(port_) + "\nauth:\n  silly:\n    realm: http://127.0.0.1:" + std::to_string(tokens_.port()) +
-                      "/token\n    service: podrun-test-registry\n";
+    std::string cfg =
+        "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    "
+        "rootdirectory: " +
+        dir_.path() +
+        "/data\n  delete:\n    enabled: true\n  cache:\n    blobdescriptor: \"\"\nhttp:\n  addr: 127.0.0.1:" +
+        std::to_string(port_) + "\nauth:\n  silly:\n    realm: http://127.0.0.1:" + std::to_string(tokens_.port()) +
+        "/token\n    service: podrun-test-registry\n";
     std::string path = dir_.file("config.yml", cfg);
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -161,7 +166,8 @@ TestRegistry::TestRegistry() {
         ::execl("/usr/bin/docker-registry", "docker-registry", "serve", path.c_str(), nullptr);
         ::_exit(127);
     }
-    if (!eventually([&] { return answers(port_); }, 15)) throw std::runtime_error("docker-registry did not start on " + host());
+    if (!eventually([&] { return answers(port_); }, 15))
+        throw std::runtime_error("docker-registry did not start on " + host());
 }
 
 TestRegistry::~TestRegistry() {
@@ -176,7 +182,8 @@ TestRegistry::~TestRegistry() {
 }
 
 RunResult TestRegistry::push(const std::string& src, const std::string& dest, const std::vector<std::string>& extra) {
-    std::vector<std::string> argv = {"/usr/bin/skopeo", "--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false"};
+    std::vector<std::string> argv = {"/usr/bin/skopeo", "--insecure-policy", "copy", "--quiet",
+                                     "--dest-tls-verify=false"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back(src);
     argv.push_back("docker://" + host() + "/" + dest);
@@ -248,7 +255,8 @@ const TestImages& TestImages::get() {
         umoci({"unpack", "--image", t->layout + ":app", b2});
         ::unlink((r2 + "/gone-file").c_str());
         must(run({"/bin/rm", "-r", r2 + "/gone-dir"}), "rm gone-dir");
-        if (::link((r2 + "/etc/greeting").c_str(), (r2 + "/etc/hardlink").c_str()) != 0) throw std::runtime_error("link");
+        if (::link((r2 + "/etc/greeting").c_str(), (r2 + "/etc/hardlink").c_str()) != 0)
+            throw std::runtime_error("link");
         if (::symlink("/etc/greeting", (r2 + "/abs-link").c_str()) != 0) throw std::runtime_error("symlink");
         write_file(r2 + "/suid", "#!/bin/sh\n");
         ::chmod((r2 + "/suid").c_str(), 04755);

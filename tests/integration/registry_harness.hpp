@@ -19,7 +19,7 @@ namespace podrun::test {
 // Answers GET /token?service=..&scope=.. with {"token": ...}; records every query. With
 // `require_basic` it answers 401 unless the request carries that Basic credential.
 class TokenServer {
-public:
+  public:
     TokenServer();
     ~TokenServer();
     int port() const { return port_; }
@@ -27,7 +27,7 @@ public:
     // "user:password": answer 401 without that Basic credential; empty = anonymous tokens.
     void require_basic(const std::string& userpass);
 
-private:
+  private:
     std::string require_basic_;
     void serve();
     int fd_ = -1;
@@ -39,8 +39,8 @@ private:
 };
 
 class TestRegistry {
-public:
-    TestRegistry();  // starts it and waits until it answers
+  public:
+    TestRegistry();   // starts it and waits until it answers
     ~TestRegistry();  // stops it (SIGTERM, then SIGKILL, by pid) and removes its storage
     std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
     const std::string& storage() const { return dir_.path(); }
@@ -50,7 +50,7 @@ public:
     // The path of a blob's data in the registry's storage.
     std::string blob_data(const std::string& digest) const;
 
-private:
+  private:
     TempDir dir_;
     TokenServer tokens_;
     int port_ = 0;

@@ -102,9 +102,8 @@ std::string mismatch(const std::vector<std::string>& shown, const std::string& a
             }
         }
         if (!found)
-            return seg.front() + (seg.size() > 1 ? " (and the " + std::to_string(seg.size() - 1) +
-                                                       " line(s) after it)"
-                                                 : "");
+            return seg.front() +
+                   (seg.size() > 1 ? " (and the " + std::to_string(seg.size() - 1) + " line(s) after it)" : "");
     }
     return "";
 }
@@ -138,22 +137,19 @@ TEST_F(Tutorial, EveryCommandRunsAndShowsItsOutput) {
     auto steps = console_steps(read_file(source_path("docs/tutorial.md")));
     std::vector<std::string> detached;  // pods `up -d` started, downed if a step fails
     for (const auto& s : steps) {
-        std::string script = "PATH='" + dir + "':$PATH; cd '" + std::string(PODRUN_SOURCE_DIR) +
-                             "' || exit 99; " + s.command;
+        std::string script =
+            "PATH='" + dir + "':$PATH; cd '" + std::string(PODRUN_SOURCE_DIR) + "' || exit 99; " + s.command;
         RunResult r = run({"/bin/sh", "-c", script}, "", 90);
         std::string where = "docs/tutorial.md:" + std::to_string(s.line) + ": $ " + s.command;
-        if (s.command.find("up -d ") != std::string::npos && r.exit_code == 0 &&
-            !lines_of(r.out).empty()) {
+        if (s.command.find("up -d ") != std::string::npos && r.exit_code == 0 && !lines_of(r.out).empty()) {
             detached.push_back(lines_of(r.out).back());
         }
         bool ok = !r.timed_out && r.exit_code == 0;
-        EXPECT_TRUE(ok) << where << "\nexit " << r.exit_code << (r.timed_out ? " (timed out)" : "")
-                        << "\n"
+        EXPECT_TRUE(ok) << where << "\nexit " << r.exit_code << (r.timed_out ? " (timed out)" : "") << "\n"
                         << r.out << r.err;
         std::string printed = r.out + (r.out.empty() || r.out.back() == '\n' ? "" : "\n") + r.err;
         std::string miss = ok ? mismatch(s.shown, printed) : "";
-        EXPECT_EQ(miss, "") << where << "\nthe tutorial shows a line it did not print:\n  " << miss
-                            << "\nit printed:\n"
+        EXPECT_EQ(miss, "") << where << "\nthe tutorial shows a line it did not print:\n  " << miss << "\nit printed:\n"
                             << printed;
         if (!ok || !miss.empty()) break;
     }

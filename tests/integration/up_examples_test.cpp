@@ -40,9 +40,8 @@ TEST_F(UpExamples, Zombies) {
     RunResult r = podrun({"up", source_path("examples/zombies.json")}, "", 60);
     ASSERT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(
-        container_lines(r.out, "orphan-maker"),
-        (std::vector<std::string>{"made 50 orphans; pause (PID 1) reaps them", "zombies now: 0"}))
+    EXPECT_EQ(container_lines(r.out, "orphan-maker"),
+              (std::vector<std::string>{"made 50 orphans; pause (PID 1) reaps them", "zombies now: 0"}))
         << r.out;
 }
 
@@ -77,11 +76,15 @@ TEST_F(UpExamples, ProbesSidecarAndHooksBecomeReadyAndStopCleanly) {
     ASSERT_TRUE(up.wait_for_err("container web is ready", 60)) << up.out() << up.err();
     // state.json is saved at the end of the supervisor's loop turn that logged it.
     std::string last;
-    EXPECT_TRUE(eventually([&] {
-        last = podrun({"ps"}).out;
-        return last.find("2/2") != std::string::npos;
-    }, 10)) << last;
-    EXPECT_LT(up.err().find("container metrics: startup probe succeeded"), up.err().find("container web: postStart hook:"));
+    EXPECT_TRUE(eventually(
+        [&] {
+            last = podrun({"ps"}).out;
+            return last.find("2/2") != std::string::npos;
+        },
+        10))
+        << last;
+    EXPECT_LT(up.err().find("container metrics: startup probe succeeded"),
+              up.err().find("container web: postStart hook:"));
     up.signal(SIGINT);
     RunResult r = up.wait(30);
     EXPECT_FALSE(r.timed_out);

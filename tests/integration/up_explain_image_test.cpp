@@ -55,8 +55,7 @@ spec:
     for (const auto& l : clones) {
         if (l.find("PID 1 of the pod") == std::string::npos) continue;
         pause_clone = true;
-        for (const std::string f :
-             {"CLONE_NEWPID", "CLONE_NEWNET", "CLONE_NEWIPC", "CLONE_NEWUTS", "CLONE_NEWNS"}) {
+        for (const std::string f : {"CLONE_NEWPID", "CLONE_NEWNET", "CLONE_NEWIPC", "CLONE_NEWUTS", "CLONE_NEWNS"}) {
             EXPECT_NE(l.find(f), std::string::npos) << f << " missing in: " << l;
         }
     }
@@ -73,16 +72,14 @@ spec:
         // The pod's mount namespace is held by the supervisor (pause has its own).
         EXPECT_EQ(explain_lines(r.err, tag + " joiner: setns(the pod's mount namespace, CLONE_NEWNS)").size(), 1u)
             << r.err;
-        EXPECT_FALSE(explain_lines(r.err, tag + " unshare(CLONE_NEWNS|CLONE_NEWCGROUP").empty())
-            << r.err;
+        EXPECT_FALSE(explain_lines(r.err, tag + " unshare(CLONE_NEWNS|CLONE_NEWCGROUP").empty()) << r.err;
         EXPECT_FALSE(explain_lines(r.err, tag + " fsopen(proc)").empty()) << r.err;
         EXPECT_FALSE(explain_lines(r.err, tag + " mount(tmpfs on ").empty()) << r.err;
         EXPECT_FALSE(
             explain_lines(r.err, tag + " open_tree(/run/podrun/it-explain/etc/hostname, OPEN_TREE_CLONE)").empty())
             << r.err;
         EXPECT_EQ(explain_lines(r.err, tag + " pivot_root(").size(), 1u) << r.err;
-        EXPECT_EQ(explain_lines(r.err, tag + " execve(sh -c echo " + c + "-ran)").size(), 1u)
-            << r.err;
+        EXPECT_EQ(explain_lines(r.err, tag + " execve(sh -c echo " + c + "-ran)").size(), 1u) << r.err;
     }
     EXPECT_FALSE(
         explain_lines(r.err, "[alpha] open_tree(/var/lib/podrun/it-explain/volumes/v, OPEN_TREE_CLONE|AT_RECURSIVE)")
@@ -90,16 +87,14 @@ spec:
         << r.err;
     EXPECT_FALSE(explain_lines(r.err, "sethostname(it-explain)").empty()) << r.err;
     // Confinement steps are narrated too: sessions, fds, masks, pause's own root.
-    for (const std::string step : {"[alpha] setsid()", "[alpha] close_range(3, ~0, CLOSE_RANGE_CLOEXEC)",
-                                   "[alpha] mask(<root>/proc/keys", "[alpha] open_tree(<root>/proc/sys",
-                                   "[alpha] open(/run/podrun/it-explain/roots/alpha) -> slot 0",
-                                   "pause, before exec: setsid()", "pause, before exec: unshare(CLONE_NEWNS)",
-                                   "pause, before exec: execveat("}) {
+    for (const std::string step :
+         {"[alpha] setsid()", "[alpha] close_range(3, ~0, CLOSE_RANGE_CLOEXEC)", "[alpha] mask(<root>/proc/keys",
+          "[alpha] open_tree(<root>/proc/sys", "[alpha] open(/run/podrun/it-explain/roots/alpha) -> slot 0",
+          "pause, before exec: setsid()", "pause, before exec: unshare(CLONE_NEWNS)",
+          "pause, before exec: execveat("}) {
         EXPECT_FALSE(explain_lines(r.err, step).empty()) << step << "\n" << r.err;
     }
-    EXPECT_FALSE(explain_lines(r.err, "cgroup.kill").empty() &&
-                 explain_lines(r.err, "rmdir ").empty())
-        << r.err;
+    EXPECT_FALSE(explain_lines(r.err, "cgroup.kill").empty() && explain_lines(r.err, "rmdir ").empty()) << r.err;
 }
 
 // A tiny root filesystem: a static busybox and its applets as symlinks.
@@ -120,8 +115,7 @@ std::map<std::string, std::string> snapshot(const std::string& root) {
         struct stat st {};
         ::lstat(e.path().c_str(), &st);
         m[e.path().string()] = std::to_string(st.st_mode) + " " + std::to_string(st.st_size) + " " +
-                               std::to_string(st.st_mtim.tv_sec) + "." +
-                               std::to_string(st.st_mtim.tv_nsec);
+                               std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
     }
     struct stat st {};
     ::lstat(root.c_str(), &st);

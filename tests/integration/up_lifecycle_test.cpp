@@ -98,9 +98,7 @@ TEST_F(UpLifecycle, ExitCodesPropagate) {
         EXPECT_FALSE(r.timed_out) << c.name;
         EXPECT_EQ(r.exit_code, c.want) << c.name << "\n" << r.err;
         if (c.want > 128) {
-            EXPECT_NE(r.err.find("(signal " + std::to_string(c.want - 128) + ")"),
-                      std::string::npos)
-                << r.err;
+            EXPECT_NE(r.err.find("(signal " + std::to_string(c.want - 128) + ")"), std::string::npos) << r.err;
         }
         EXPECT_FALSE(std::filesystem::exists("/run/podrun/" + c.name)) << c.name;
     }
@@ -109,8 +107,7 @@ TEST_F(UpLifecycle, ExitCodesPropagate) {
 TEST_F(UpLifecycle, SigtermStopsAContainerThatTrapsItQuickly) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    std::string pod =
-        pod_header("it-term-trap", "  terminationGracePeriodSeconds: 10\n") + R"SH(  containers:
+    std::string pod = pod_header("it-term-trap", "  terminationGracePeriodSeconds: 10\n") + R"SH(  containers:
   - name: c
     command:
     - sh
@@ -129,8 +126,7 @@ TEST_F(UpLifecycle, SigtermStopsAContainerThatTrapsItQuickly) {
     EXPECT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(container_lines(r.out, "c").back(), "got-term") << r.out;
-    EXPECT_LT(elapsed, 2.0)
-        << "a container that exits on SIGTERM must not wait for the grace period";
+    EXPECT_LT(elapsed, 2.0) << "a container that exits on SIGTERM must not wait for the grace period";
 }
 
 TEST_F(UpLifecycle, SigtermThenSigkillAtTheGracePeriod) {
@@ -138,10 +134,8 @@ TEST_F(UpLifecycle, SigtermThenSigkillAtTheGracePeriod) {
     TempDir dir;
     const int grace = 2;
     // `trap '' TERM` ignores TERM in the shell and, inherited, in sleep.
-    std::string pod =
-        pod_header("it-term-ignore",
-                   "  terminationGracePeriodSeconds: " + std::to_string(grace) + "\n") +
-        R"SH(  containers:
+    std::string pod = pod_header("it-term-ignore", "  terminationGracePeriodSeconds: " + std::to_string(grace) + "\n") +
+                      R"SH(  containers:
   - name: c
     command:
     - sh
@@ -178,8 +172,7 @@ TEST_F(UpLifecycle, SecondContainerMissingCommandIsReportedWithItsPath) {
     EXPECT_FALSE(r.timed_out);
     // Kubernetes reports a container that could not start as StartError, exit code 128.
     EXPECT_EQ(r.exit_code, 128) << r.out << r.err;
-    EXPECT_NE(r.err.find("container \"second\": execve(/nonexistent): No such file or directory"),
-              std::string::npos)
+    EXPECT_NE(r.err.find("container \"second\": execve(/nonexistent): No such file or directory"), std::string::npos)
         << r.err;
     EXPECT_EQ(container_lines(r.out, "first"), std::vector<std::string>{"first-ran"}) << r.out;
 }
@@ -198,8 +191,7 @@ TEST_F(UpLifecycle, FirstContainerMissingCommandExits125AndRollsBack) {
     RunResult r = podrun({"up", dir.file("pod.yaml", pod)}, "", 30);
     EXPECT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 125) << r.out << r.err;
-    EXPECT_NE(r.err.find("container \"first\": execve(/nonexistent): No such file or directory"),
-              std::string::npos)
+    EXPECT_NE(r.err.find("container \"first\": execve(/nonexistent): No such file or directory"), std::string::npos)
         << r.err;
     EXPECT_FALSE(std::filesystem::exists(marks + "/second"));
     // TearDown checks that nothing (state, cgroups, processes, mounts) is left.
@@ -220,9 +212,7 @@ TEST_F(UpLifecycle, FailedSetupStepExits125AndRollsBack) {
     RunResult r = podrun({"up", dir.file("pod.yaml", pod)}, "", 30);
     EXPECT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 125) << r.out << r.err;
-    EXPECT_NE(r.err.find("container \"c\": mkdir(" + dir.path() + "/file/below)"),
-              std::string::npos)
-        << r.err;
+    EXPECT_NE(r.err.find("container \"c\": mkdir(" + dir.path() + "/file/below)"), std::string::npos) << r.err;
     EXPECT_TRUE(container_lines(r.out, "c").empty()) << r.out;
 }
 
@@ -230,8 +220,7 @@ TEST_F(UpLifecycle, SigkilledSupervisorTakesThePodAlongAndTheNextUpCleansUp) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
     std::string pod =
-        pod_header("it-sigkill-sup") +
-        "  containers:\n  - {name: c, command: [sh, -c, \"echo ready; sleep 600\"]}\n";
+        pod_header("it-sigkill-sup") + "  containers:\n  - {name: c, command: [sh, -c, \"echo ready; sleep 600\"]}\n";
     auto cgroup = cgroup2_mount();
     ASSERT_TRUE(cgroup);
     const std::string pod_cg = *cgroup + "/podrun/it-sigkill-sup";

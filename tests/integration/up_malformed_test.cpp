@@ -31,44 +31,34 @@ std::string ctr(const std::string& extra) {
 const std::vector<Case> kCases = {
     {"bad-nocontainers", "  containers: []\n", "spec.containers"},
     {"bad-noname", "  containers:\n  - command: [x]\n", "spec.containers[0].name"},
-    {"bad-ctrname", "  containers:\n  - name: App_1\n    command: [x]\n",
-     "spec.containers[0].name"},
+    {"bad-ctrname", "  containers:\n  - name: App_1\n    command: [x]\n", "spec.containers[0].name"},
     {"bad-dupname", "  containers:\n  - {name: a, command: [x]}\n  - {name: a, command: [x]}\n",
      "spec.containers[1].name"},
     {"bad-nocommand", "  containers:\n  - name: a\n", "spec.containers[0].command"},
     {"bad-imageref", ctr("    image: \"nginx:1.25@sha256:short\"\n"), "spec.containers[0].image"},
-    {"bad-cmdstring", "  containers:\n  - {name: a, command: sleep 1}\n",
-     "spec.containers[0].command"},
+    {"bad-cmdstring", "  containers:\n  - {name: a, command: sleep 1}\n", "spec.containers[0].command"},
     {"bad-argsint", ctr("    args: [1]\n"), "spec.containers[0].args[0]"},
     {"bad-envname", ctr("    env: [{name: A=B, value: x}]\n"), "spec.containers[0].env[0].name"},
-    {"bad-fieldpath",
-     ctr("    env: [{name: A, valueFrom: {fieldRef: {fieldPath: spec.nodeNmae}}}]\n"),
+    {"bad-fieldpath", ctr("    env: [{name: A, valueFrom: {fieldRef: {fieldPath: spec.nodeNmae}}}]\n"),
      "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath"},
     {"bad-secret", ctr("    env: [{name: A, valueFrom: {secretKeyRef: {name: s}}}]\n"),
      "spec.containers[0].env[0].valueFrom.secretKeyRef.key"},
     {"bad-workdir", ctr("    workingDir: relative\n"), "spec.containers[0].workingDir"},
-    {"bad-port", ctr("    ports: [{containerPort: 70000}]\n"),
-     "spec.containers[0].ports[0].containerPort"},
-    {"bad-proto", ctr("    ports: [{containerPort: 80, protocol: HTTP}]\n"),
-     "spec.containers[0].ports[0].protocol"},
-    {"bad-memory", ctr("    resources: {limits: {memory: 12Q}}\n"),
-     "spec.containers[0].resources.limits.memory"},
-    {"bad-cpu", ctr("    resources: {limits: {cpu: -1}}\n"),
-     "spec.containers[0].resources.limits.cpu"},
+    {"bad-port", ctr("    ports: [{containerPort: 70000}]\n"), "spec.containers[0].ports[0].containerPort"},
+    {"bad-proto", ctr("    ports: [{containerPort: 80, protocol: HTTP}]\n"), "spec.containers[0].ports[0].protocol"},
+    {"bad-memory", ctr("    resources: {limits: {memory: 12Q}}\n"), "spec.containers[0].resources.limits.memory"},
+    {"bad-cpu", ctr("    resources: {limits: {cpu: -1}}\n"), "spec.containers[0].resources.limits.cpu"},
     {"bad-request", ctr("    resources: {limits: {cpu: 500m}, requests: {cpu: 1}}\n"),
      "spec.containers[0].resources.requests.cpu"},
     {"bad-mountname", ctr("    volumeMounts: [{name: nope, mountPath: /x}]\n"),
      "spec.containers[0].volumeMounts[0].name"},
-    {"bad-mountpath",
-     "  volumes: [{name: d, emptyDir: {}}]\n" +
-         ctr("    volumeMounts: [{name: d, mountPath: x}]\n"),
+    {"bad-mountpath", "  volumes: [{name: d, emptyDir: {}}]\n" + ctr("    volumeMounts: [{name: d, mountPath: x}]\n"),
      "spec.containers[0].volumeMounts[0].mountPath"},
     {"bad-subpath",
      "  volumes: [{name: d, emptyDir: {}}]\n" +
          ctr("    volumeMounts: [{name: d, mountPath: /x, subPath: a/../../etc}]\n"),
      "spec.containers[0].volumeMounts[0].subPath"},
-    {"bad-probe", ctr("    livenessProbe: {grpc: {port: 9000}}\n"),
-     "spec.containers[0].livenessProbe.grpc"},
+    {"bad-probe", ctr("    livenessProbe: {grpc: {port: 9000}}\n"), "spec.containers[0].livenessProbe.grpc"},
     {"bad-typo", ctr("    comand: [x]\n"), "spec.containers[0].comand"},
     {"bad-novolsource", "  volumes: [{name: v}]\n" + std::string(kOk), "spec.volumes[0]"},
     {"bad-configmap", "  volumes: [{name: v, configMap: {name: cm, defaultMode: 1000}}]\n" + std::string(kOk),
@@ -79,31 +69,25 @@ const std::vector<Case> kCases = {
      "spec.volumes[0].emptyDir.sizeLimit"},
     {"bad-hostpathrel", "  volumes: [{name: v, hostPath: {path: srv}}]\n" + std::string(kOk),
      "spec.volumes[0].hostPath.path"},
-    {"bad-hostpathtype",
-     "  volumes: [{name: v, hostPath: {path: /srv, type: Dir}}]\n" + std::string(kOk),
+    {"bad-hostpathtype", "  volumes: [{name: v, hostPath: {path: /srv, type: Dir}}]\n" + std::string(kOk),
      "spec.volumes[0].hostPath.type"},
     {"bad-restart", "  restartPolicy: Sometimes\n" + std::string(kOk), "spec.restartPolicy"},
-    {"bad-grace", "  terminationGracePeriodSeconds: -1\n" + std::string(kOk),
-     "spec.terminationGracePeriodSeconds"},
+    {"bad-grace", "  terminationGracePeriodSeconds: -1\n" + std::string(kOk), "spec.terminationGracePeriodSeconds"},
     {"bad-hostname", "  hostname: Bad_Host\n" + std::string(kOk), "spec.hostname"},
     {"bad-hostnet", "  hostNetwork: \"true\"\n" + std::string(kOk), "spec.hostNetwork"},
     {"bad-pidshare", "  hostPID: true\n  shareProcessNamespace: true\n" + std::string(kOk),
      "spec.shareProcessNamespace"},
-    {"bad-ephemeral", "  ephemeralContainers: [{name: dbg}]\n" + std::string(kOk),
-     "spec.ephemeralContainers"},
+    {"bad-ephemeral", "  ephemeralContainers: [{name: dbg}]\n" + std::string(kOk), "spec.ephemeralContainers"},
     {"bad-specname", "  contaners: []\n" + std::string(kOk), "spec.contaners"},
-    {"bad-initpolicy",
-     "  initContainers: [{name: i, command: [x], restartPolicy: Never}]\n" + std::string(kOk),
+    {"bad-initpolicy", "  initContainers: [{name: i, command: [x], restartPolicy: Never}]\n" + std::string(kOk),
      "spec.initContainers[0].restartPolicy"},
 };
 
-void expect_rejected(const std::string& label, const RunResult& r, const std::string& path,
-                     const std::string& pod) {
+void expect_rejected(const std::string& label, const RunResult& r, const std::string& path, const std::string& pod) {
     EXPECT_FALSE(r.timed_out) << label;
     EXPECT_EQ(r.exit_code, 2) << label << "\n" << r.err;
-    EXPECT_NE(r.err.find(path + ":"), std::string::npos)
-        << label << ": want \"" << path << ":\" in stderr, got:\n"
-        << r.err;
+    EXPECT_NE(r.err.find(path + ":"), std::string::npos) << label << ": want \"" << path << ":\" in stderr, got:\n"
+                                                         << r.err;
     EXPECT_FALSE(std::filesystem::exists("/run/podrun/" + pod)) << label;
     EXPECT_FALSE(std::filesystem::exists("/var/lib/podrun/" + pod)) << label;
 }
@@ -148,8 +132,7 @@ TEST_F(UpMalformed, ManifestLevelErrors) {
         for (const std::string cmd : {"validate", "up"}) {
             RunResult r = podrun({cmd, file}, "", 10);
             EXPECT_EQ(r.exit_code, 2) << cmd << " " << text << r.err;
-            EXPECT_NE(r.err.find(": " + path + ":"), std::string::npos)
-                << cmd << " " << text << r.err;
+            EXPECT_NE(r.err.find(": " + path + ":"), std::string::npos) << cmd << " " << text << r.err;
         }
     }
     for (const std::string pod : {"bad-api", "bad-kind", "bad-label", "bad-spec"}) {
@@ -165,11 +148,9 @@ TEST_F(UpMalformed, HostChecksOfUpNameTheField) {
     const std::string missing = dir / "missing";
     const std::vector<Case> cases = {
         {"bad-hostdir",
-         "  volumes: [{name: v, hostPath: {path: " + missing + ", type: Directory}}]\n" +
-             std::string(kOk),
+         "  volumes: [{name: v, hostPath: {path: " + missing + ", type: Directory}}]\n" + std::string(kOk),
          "spec.volumes[0].hostPath.path"},
-        {"bad-hostunset",
-         "  volumes: [{name: v, hostPath: {path: " + missing + "}}]\n" + std::string(kOk),
+        {"bad-hostunset", "  volumes: [{name: v, hostPath: {path: " + missing + "}}]\n" + std::string(kOk),
          "spec.volumes[0].hostPath.path"},
         {"bad-image", "  containers:\n  - {name: a, image: " + missing + ", command: [sh]}\n",
          "spec.containers[0].image"},

@@ -101,8 +101,7 @@ TEST_F(UpNamespaces, ContainersShareNetIpcUtsPidWithPause) {
     EXPECT_EQ(container_value(up.out(), "one", "cg"), "0::/");
     EXPECT_EQ(container_value(up.out(), "two", "cg"), "0::/");
     // From the host, the container sits in its leaf under <pod>.
-    EXPECT_NE(read_file("/proc/" + std::to_string(one) + "/cgroup").find("0::/podrun/it-ns/one\n"),
-              std::string::npos)
+    EXPECT_NE(read_file("/proc/" + std::to_string(one) + "/cgroup").find("0::/podrun/it-ns/one\n"), std::string::npos)
         << read_file("/proc/" + std::to_string(one) + "/cgroup");
     // Shared pid namespace: neither container is PID 1 (pause is).
     EXPECT_NE(container_value(up.out(), "one", "pid"), "1");
@@ -113,9 +112,7 @@ TEST_F(UpNamespaces, ContainersShareNetIpcUtsPidWithPause) {
 TEST_F(UpNamespaces, ShareProcessNamespaceFalseGivesEachContainerItsOwnPidNamespace) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    Background up(
-        {"up", dir.file("pod.yaml",
-                        two_container_pod("it-nopidshare", "  shareProcessNamespace: false\n"))});
+    Background up({"up", dir.file("pod.yaml", two_container_pod("it-nopidshare", "  shareProcessNamespace: false\n"))});
     start_and_wait_ready(up);
     const pid_t pause = pause_pid("it-nopidshare");
     ASSERT_GT(pause, 0);
@@ -144,8 +141,7 @@ TEST_F(UpNamespaces, ShareProcessNamespaceFalseGivesEachContainerItsOwnPidNamesp
 TEST_F(UpNamespaces, HostNetworkSharesTheHostNetNamespace) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    Background up(
-        {"up", dir.file("pod.yaml", two_container_pod("it-hostnet", "  hostNetwork: true\n"))});
+    Background up({"up", dir.file("pod.yaml", two_container_pod("it-hostnet", "  hostNetwork: true\n"))});
     start_and_wait_ready(up);
     const pid_t pause = pause_pid("it-hostnet");
     ASSERT_GT(pause, 0);
@@ -167,8 +163,7 @@ TEST_F(UpNamespaces, HostNetworkSharesTheHostNetNamespace) {
 TEST_F(UpNamespaces, HostIPCSharesTheHostIpcNamespace) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    Background up(
-        {"up", dir.file("pod.yaml", two_container_pod("it-hostipc", "  hostIPC: true\n"))});
+    Background up({"up", dir.file("pod.yaml", two_container_pod("it-hostipc", "  hostIPC: true\n"))});
     start_and_wait_ready(up);
     const pid_t pause = pause_pid("it-hostipc");
     ASSERT_GT(pause, 0);
@@ -321,9 +316,8 @@ TEST_F(UpNamespaces, HostnameIsMetadataName) {
 TEST_F(UpNamespaces, HostnameIsSpecHostnameWhenGiven) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    RunResult r = podrun(
-        {"up", dir.file("pod.yaml", hostname_pod("it-hostname2", "  hostname: custom-host\n"))}, "",
-        30);
+    RunResult r =
+        podrun({"up", dir.file("pod.yaml", hostname_pod("it-hostname2", "  hostname: custom-host\n"))}, "", 30);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(container_value(r.out, "c", "uname"), "custom-host") << r.out;
     EXPECT_EQ(container_value(r.out, "c", "etc"), "custom-host");

@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "harness.hpp"
-#include "podrun/cgroup/controllers.hpp"
 #include "podrun/cgroup/cgroup.hpp"
+#include "podrun/cgroup/controllers.hpp"
 
 namespace t = podrun::test;
 
@@ -62,8 +62,10 @@ struct StuckUp {
         char buf[65536];
         while (t::now_s() < end) {
             ssize_t n = ::read(out_rd, buf, sizeof buf);
-            if (n > 0) got.append(buf, static_cast<size_t>(n));
-            else ::usleep(10000);
+            if (n > 0)
+                got.append(buf, static_cast<size_t>(n));
+            else
+                ::usleep(10000);
         }
         return got;
     }
@@ -104,10 +106,12 @@ TEST_F(UpOutput, AStuckStdoutLosesNoLogLineAndSigtermStillEndsThePodInItsGrace) 
     // terminal's queue (256 KiB) hold.
     t::RunResult logs;
     long n = 0;
-    const bool grew = t::eventually([&] {
-        logs = t::podrun({"logs", "it-stuck", "--tail", "1"});
-        return std::atol(logs.out.c_str() + (logs.out.rfind("line-", 0) == 0 ? 5 : 0)) > 60000;
-    }, 60);
+    const bool grew = t::eventually(
+        [&] {
+            logs = t::podrun({"logs", "it-stuck", "--tail", "1"});
+            return std::atol(logs.out.c_str() + (logs.out.rfind("line-", 0) == 0 ? 5 : 0)) > 60000;
+        },
+        60);
     ASSERT_TRUE(grew) << "the log stopped growing while the terminal was stuck: " << logs.out << logs.err;
     logs = t::podrun({"logs", "it-stuck"});
     ASSERT_EQ(logs.exit_code, 0) << logs.err;
@@ -140,7 +144,11 @@ TEST_F(UpOutput, LogsRotateAtTenMebibytesAndLogsReadsAcrossTheRotations) {
     ASSERT_EQ(up.exit_code, 0) << up.err;
     t::Background follow({"logs", "-f", "it-rotate"});
     const std::string log = "/run/podrun/it-rotate/logs/c.log";
-    ASSERT_TRUE(t::eventually([&] { return t::podrun({"logs", "it-rotate", "--tail", "1"}).out.rfind("line-120000 ", 0) == 0; }, 120));
+    ASSERT_TRUE(t::eventually(
+        [&] {
+            return t::podrun({"logs", "it-rotate", "--tail", "1"}).out.rfind("line-120000 ", 0) == 0;
+        },
+        120));
     EXPECT_TRUE(::access((log + ".1").c_str(), F_OK) == 0);
     EXPECT_TRUE(::access((log + ".2").c_str(), F_OK) == 0);
     EXPECT_FALSE(::access((log + ".5").c_str(), F_OK) == 0);  // 5 files at most, the current one included

@@ -98,8 +98,7 @@ spec:
             return now.pause_children == 0 && now.zombies == 0;
         },
         15);
-    EXPECT_TRUE(clean) << now.zombies << " zombies, " << now.pause_children
-                       << " children of pause left in the pod";
+    EXPECT_TRUE(clean) << now.zombies << " zombies, " << now.pause_children << " children of pause left in the pod";
     // pause, the container's shell and its `sleep 600` (started before "killed").
     EXPECT_EQ(now.total, 3);
     EXPECT_NE(proc_state(pause), 'Z');

@@ -40,8 +40,7 @@ static constexpr int kOrphansPerParent = 50;
 static constexpr double kTimeoutS = 10;
 
 static double now_s() {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 static void sleep_ms(int ms) {
@@ -73,8 +72,7 @@ struct Child {
     Child() = default;
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
-    Child(Child&& o) noexcept
-        : pid(std::exchange(o.pid, -1)), pidfd(std::move(o.pidfd)), err(std::move(o.err)) {}
+    Child(Child&& o) noexcept : pid(std::exchange(o.pid, -1)), pidfd(std::move(o.pidfd)), err(std::move(o.err)) {}
     ~Child() {
         if (pid > 0) {
             ::kill(pid, SIGKILL);
@@ -86,8 +84,7 @@ struct Child {
     // Exit code (128+signal for a signal death), or -1 if still running after `timeout_s`.
     int wait_exit(double timeout_s = kTimeoutS) {
         pollfd p{pidfd.get(), POLLIN, 0};  // a pidfd is readable once the process has exited
-        if (retry_eintr([&] { return ::poll(&p, 1, static_cast<int>(timeout_s * 1000)); }) != 1)
-            return -1;
+        if (retry_eintr([&] { return ::poll(&p, 1, static_cast<int>(timeout_s * 1000)); }) != 1) return -1;
         int st = 0;
         if (retry_eintr([&] { return ::waitpid(pid, &st, 0); }) != pid) return -1;
         pid = -1;
@@ -97,8 +94,7 @@ struct Child {
     bool exited() const {
         siginfo_t si{};
         // WNOWAIT: look without reaping, the handle still owns the pid.
-        return ::waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-               si.si_pid == pid;
+        return ::waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
     }
 
     // What it wrote to stderr so far (the pipe is non-blocking).
@@ -164,8 +160,7 @@ static std::vector<std::string> fd_links(pid_t pid) {
         if (e->d_name[0] == '.') continue;
         char buf[256];
         ssize_t n = ::readlink((dir + "/" + e->d_name).c_str(), buf, sizeof buf - 1);
-        links.push_back(std::string(e->d_name) + " -> " +
-                        (n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?"));
+        links.push_back(std::string(e->d_name) + " -> " + (n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?"));
     }
     ::closedir(d);
     return links;
@@ -202,8 +197,7 @@ static std::optional<ProcStatus> proc_status(pid_t pid) {
     buf[n] = '\0';
     ProcStatus s;
     if (const char* p = std::strstr(buf, "\nState:\t")) s.state = p[8];
-    if (const char* p = std::strstr(buf, "\nPPid:\t"))
-        s.ppid = static_cast<pid_t>(std::atoi(p + 7));
+    if (const char* p = std::strstr(buf, "\nPPid:\t")) s.ppid = static_cast<pid_t>(std::atoi(p + 7));
     if (const char* p = std::strstr(buf, "\nVmRSS:")) s.rss_kib = std::atol(p + 7);
     return s.ppid < 0 ? std::nullopt : std::optional(s);
 }
@@ -256,8 +250,7 @@ static std::string describe(const std::vector<NsProc>& ps) {
     for (const auto& p : ps) zombies += p.st.state == 'Z';
     s = std::to_string(ps.size()) + " processes, " + std::to_string(zombies) + " zombies:";
     for (size_t i = 0; i < ps.size() && i < 10; i++)
-        s += " " + std::to_string(ps[i].pid) + "(" + ps[i].st.state + ",ppid " +
-             std::to_string(ps[i].st.ppid) + ")";
+        s += " " + std::to_string(ps[i].pid) + "(" + ps[i].st.state + ",ppid " + std::to_string(ps[i].st.ppid) + ")";
     return s;
 }
 
@@ -307,8 +300,7 @@ TEST(Pause, ReapsThousandOrphansAsPid1) {
                     if (g == 0) {
                         // Orphan: wait for EOF on the release pipe, then exit for pause to reap.
                         char b;
-                        while (::read(release_r.get(), &b, 1) < 0 && errno == EINTR) {
-                        }
+                        while (::read(release_r.get(), &b, 1) < 0 && errno == EINTR) {}
                         ::_exit(0);
                     }
                 }
@@ -331,24 +323,22 @@ TEST(Pause, ReapsThousandOrphansAsPid1) {
     std::vector<NsProc> seen;
     auto orphans = [&] {
         size_t n = 0;
-        for (const auto& p : seen)
-            n += p.pid != pause.pid && p.st.ppid == pause.pid && p.st.state != 'Z';
+        for (const auto& p : seen) n += p.pid != pause.pid && p.st.ppid == pause.pid && p.st.state != 'Z';
         return n;
     };
     bool all_reparented = eventually([&] {
         seen = processes_in(*ns, pause.pid);
         return orphans() == kOrphans;
     });
-    ASSERT_TRUE(all_reparented) << orphans() << " of " << kOrphans
-                                << " orphans reparented to pause; " << describe(seen);
+    ASSERT_TRUE(all_reparented) << orphans() << " of " << kOrphans << " orphans reparented to pause; "
+                                << describe(seen);
     EXPECT_EQ(seen.size(), static_cast<size_t>(kOrphans) + 1) << describe(seen);
 
     release_w.reset();
     const double t0 = now_s();
     EXPECT_TRUE(eventually([&] { return only_pause_left(*ns, pause.pid, &seen); }))
         << "orphans not reaped: " << describe(seen);
-    std::cout << "[ info     ] " << kOrphans << " orphans reaped in " << (now_s() - t0) * 1000
-              << " ms\n";
+    std::cout << "[ info     ] " << kOrphans << " orphans reaped in " << (now_s() - t0) * 1000 << " ms\n";
 
     EXPECT_FALSE(pause.exited());
     ASSERT_EQ(::kill(pause.pid, SIGTERM), 0);
@@ -374,8 +364,7 @@ static void expect_exit_zero_on(int sig, bool new_pid_ns) {
     Child pause = spawn_pause({.new_pid_ns = new_pid_ns});
     ASSERT_TRUE(wait_ready(pause)) << pause.read_err();
     ASSERT_EQ(::kill(pause.pid, sig), 0);
-    EXPECT_EQ(pause.wait_exit(), 0)
-        << "after " << strsignal(sig) << "; stderr: " << pause.read_err();
+    EXPECT_EQ(pause.wait_exit(), 0) << "after " << strsignal(sig) << "; stderr: " << pause.read_err();
 }
 
 TEST(Pause, SigtermExitsZeroAsPid1) {
@@ -402,8 +391,7 @@ TEST(Pause, OtherSignalsDoNotKillIt) {
     Child pause = spawn_pause({.new_pid_ns = false});
     ASSERT_TRUE(wait_ready(pause)) << pause.read_err();
     // 32-34: musl keeps them for itself and leaves them out of sigfillset; 34 is glibc's SIGRTMIN.
-    for (int sig :
-         {32, 33, 34, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTTIN, SIGRTMAX})
+    for (int sig : {32, 33, 34, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGTTIN, SIGRTMAX})
         ASSERT_EQ(::kill(pause.pid, sig), 0);
     sleep_ms(100);
     EXPECT_FALSE(pause.exited());
@@ -417,8 +405,7 @@ TEST(Pause, WarnsWhenNotPid1AndKeepsRunning) {
     Child pause = spawn_pause({.new_pid_ns = false});
     ASSERT_TRUE(wait_ready(pause)) << pause.read_err();
     std::string err = pause.read_err();
-    EXPECT_NE(err.find("warning: not PID 1 (pid " + std::to_string(pause.pid) + ")"),
-              std::string::npos)
+    EXPECT_NE(err.find("warning: not PID 1 (pid " + std::to_string(pause.pid) + ")"), std::string::npos)
         << "stderr: " << err;
     sleep_ms(100);
     EXPECT_FALSE(pause.exited());
@@ -446,9 +433,7 @@ TEST(Pause, ClosesInheritedFdsAndChdirsToRoot) {
     for (const auto& l : links) fds.insert(l.substr(0, l.find(' ')));
     EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2", "3"})) << ::testing::PrintToString(links);
     char cwd[256] = {};
-    ASSERT_GT(
-        ::readlink(("/proc/" + std::to_string(pause.pid) + "/cwd").c_str(), cwd, sizeof cwd - 1),
-        0);
+    ASSERT_GT(::readlink(("/proc/" + std::to_string(pause.pid) + "/cwd").c_str(), cwd, sizeof cwd - 1), 0);
     EXPECT_STREQ(cwd, "/");
 }
 

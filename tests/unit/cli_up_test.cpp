@@ -7,8 +7,9 @@
 namespace {
 
 TEST(CliUp, UpAndUpDetachedTakeTheSameOptions) {
-    const std::vector<std::string> flags{"--explain", "--cgroup-parent", "/sys/fs/cgroup/x", "--no-limits",
-                                         "--pids-max", "20", "--cpu-weight-formula", "linear", "pod.json"};
+    const std::vector<std::string> flags{
+        "--explain", "--cgroup-parent",      "/sys/fs/cgroup/x", "--no-limits", "--pids-max",
+        "20",        "--cpu-weight-formula", "linear",           "pod.json"};
     auto fg = podrun::cli::parse_up(flags);
     std::vector<std::string> dflags{"-d"};
     dflags.insert(dflags.end(), flags.begin(), flags.end());

@@ -29,8 +29,8 @@ TEST(ConfineCaps, NamesWithOrWithoutPrefixAnyCase) {
 TEST(ConfineCaps, DefaultIsContainerdsNineInBoundingEffectivePermittedNoInheritable) {
     spec::SecurityContext sc;
     auto s = confine::capability_sets(sc, 40);
-    CapMask nine = caps_of({"CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "SETGID", "SETUID",
-                            "SETPCAP", "NET_BIND_SERVICE", "KILL"});
+    CapMask nine = caps_of(
+        {"CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "SETGID", "SETUID", "SETPCAP", "NET_BIND_SERVICE", "KILL"});
     EXPECT_EQ(s.bounding, nine) << cap_list(s.bounding);
     EXPECT_EQ(s.effective, nine);
     EXPECT_EQ(s.permitted, nine);
@@ -86,8 +86,7 @@ TEST(ConfineCaps, UnknownOrTooNewNamesAreReported) {
 }
 
 const char* kPasswd = "root:x:0:0:root:/root:/bin/sh\nweb:x:1000:1001::/home/web:/bin/sh\n";
-const char* kGroup =
-    "root:x:0:\nweb:x:1001:\nvideo:x:44:web,other\naudio:x:29:other\nstaff:x:50:web\n";
+const char* kGroup = "root:x:0:\nweb:x:1001:\nvideo:x:44:web,other\naudio:x:29:other\nstaff:x:50:web\n";
 
 TEST(ConfineUsers, DefaultIsRootWithNoGroups) {
     spec::SecurityContext sc;

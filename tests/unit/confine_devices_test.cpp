@@ -10,8 +10,7 @@ using namespace podrun;
 namespace {
 
 // Runs a program made of the instructions device_filter_program emits.
-int run(const std::vector<bpf_insn>& p, uint32_t type, uint32_t access, uint32_t major,
-        uint32_t minor) {
+int run(const std::vector<bpf_insn>& p, uint32_t type, uint32_t access, uint32_t major, uint32_t minor) {
     uint64_t r[11] = {};
     const uint32_t ctx[3] = {(access << 16) | type, major, minor};
     for (size_t pc = 0; pc < p.size(); pc++) {

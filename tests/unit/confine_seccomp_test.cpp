@@ -55,18 +55,15 @@ TEST(ConfineSeccomp, RulesFilteredByArchCapsAndKernel) {
     EXPECT_EQ(f.total, 6u);
     EXPECT_EQ(f.default_action, "SCMP_ACT_ERRNO");
     EXPECT_EQ(f.default_errno, 38);
-    EXPECT_EQ(f.arches,
-              (std::vector<std::string>{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}));
-    EXPECT_EQ(kept_names(f), (std::vector<std::string>{
-                                 "read:SCMP_ACT_ALLOW", "write:SCMP_ACT_ALLOW",
-                                 "arch_prctl:SCMP_ACT_ALLOW", "chroot:SCMP_ACT_ERRNO",
-                                 "membarrier:SCMP_ACT_ALLOW", "personality:SCMP_ACT_ALLOW"}));
+    EXPECT_EQ(f.arches, (std::vector<std::string>{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"}));
+    EXPECT_EQ(kept_names(f), (std::vector<std::string>{"read:SCMP_ACT_ALLOW", "write:SCMP_ACT_ALLOW",
+                                                       "arch_prctl:SCMP_ACT_ALLOW", "chroot:SCMP_ACT_ERRNO",
+                                                       "membarrier:SCMP_ACT_ALLOW", "personality:SCMP_ACT_ALLOW"}));
     auto chroot_cap = confine::default_caps() | (confine::CapMask{1} << 18);
     auto g = confine::filter_profile(kProfile, "test.json", amd64(chroot_cap, {4, 9}));
     EXPECT_EQ(kept_names(g),
-              (std::vector<std::string>{"read:SCMP_ACT_ALLOW", "write:SCMP_ACT_ALLOW",
-                                        "arch_prctl:SCMP_ACT_ALLOW", "chroot:SCMP_ACT_ALLOW",
-                                        "personality:SCMP_ACT_ALLOW"}));
+              (std::vector<std::string>{"read:SCMP_ACT_ALLOW", "write:SCMP_ACT_ALLOW", "arch_prctl:SCMP_ACT_ALLOW",
+                                        "chroot:SCMP_ACT_ALLOW", "personality:SCMP_ACT_ALLOW"}));
     FilterInputs arm = amd64(0);
     arm.go_arch = "arm64";
     arm.scmp_arch = "SCMP_ARCH_AARCH64";
@@ -84,17 +81,14 @@ TEST(ConfineSeccomp, WhatPodrunCannotHonourIsRefusedWithTheField) {
             "p.json", amd64(0));
         FAIL() << "accepted SCMP_ACT_NOTIFY";
     } catch (const std::runtime_error& e) {
-        EXPECT_NE(std::string(e.what()).find("p.json: syscalls[0].action: SCMP_ACT_NOTIFY"),
-                  std::string::npos)
+        EXPECT_NE(std::string(e.what()).find("p.json: syscalls[0].action: SCMP_ACT_NOTIFY"), std::string::npos)
             << e.what();
     }
-    EXPECT_THROW(confine::filter_profile(
-                     R"({"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG"]})",
-                     "p.json", amd64(0)),
+    EXPECT_THROW(confine::filter_profile(R"({"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG"]})",
+                                         "p.json", amd64(0)),
                  std::runtime_error);
     EXPECT_THROW(confine::filter_profile("{", "p.json", amd64(0)), std::runtime_error);
-    EXPECT_THROW(confine::filter_profile(R"({"syscalls": []})", "p.json", amd64(0)),
-                 std::runtime_error);
+    EXPECT_THROW(confine::filter_profile(R"({"syscalls": []})", "p.json", amd64(0)), std::runtime_error);
 }
 
 TEST(ConfineSeccomp, TheDebianProfileCompilesForTheDefaultCaps) {
@@ -104,8 +98,7 @@ TEST(ConfineSeccomp, TheDebianProfileCompilesForTheDefaultCaps) {
                         "golang-github-containers-common)";
     std::stringstream ss;
     ss << in.rdbuf();
-    auto f = confine::filter_profile(ss.str(), "seccomp.json",
-                                     confine::native_inputs(confine::default_caps()));
+    auto f = confine::filter_profile(ss.str(), "seccomp.json", confine::native_inputs(confine::default_caps()));
     EXPECT_GT(f.rules.size(), 5u);
     EXPECT_LT(f.rules.size(), f.total);  // the CAP_SYS_ADMIN, CAP_SYS_CHROOT, ... rules are gone
     auto p = confine::compile(f, "seccomp.json", "h");
@@ -119,13 +112,11 @@ TEST(ConfineSeccomp, CompiledProgramRefusesWithTheProfilesErrno) {
     const char* profile = R"({"defaultAction": "SCMP_ACT_ALLOW",
         "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]})";
     auto f = confine::filter_profile(profile, "no-mkdir.json", confine::native_inputs(0));
-    auto p =
-        confine::compile(f, "no-mkdir.json", confine::fnv1a_hex(confine::cache_key(profile, f)));
+    auto p = confine::compile(f, "no-mkdir.json", confine::fnv1a_hex(confine::cache_key(profile, f)));
     EXPECT_EQ(p->hash.size(), 16u);
     // Round trip through the bytes `up` saves for `podrun exec`.
-    auto q = confine::program_from_bytes(std::string(reinterpret_cast<const char*>(p->insns.data()),
-                                                     p->insns.size() * sizeof(sock_filter)),
-                                         "x", "h");
+    auto q = confine::program_from_bytes(
+        std::string(reinterpret_cast<const char*>(p->insns.data()), p->insns.size() * sizeof(sock_filter)), "x", "h");
     pid_t pid = fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
@@ -137,6 +128,5 @@ TEST(ConfineSeccomp, CompiledProgramRefusesWithTheProfilesErrno) {
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 0)
-        << "100: prctl, 101: seccomp load, 102: mkdir worked, 103: other errno";
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "100: prctl, 101: seccomp load, 102: mkdir worked, 103: other errno";
 }

@@ -66,8 +66,8 @@ TEST(HardenManifest, OutOfRangeFloatIsAnErrorAtItsPath) {
 
 TEST(HardenManifest, HugeIntegersAreErrorsAtTheirPaths) {
     // Beyond int64 (a uint64), beyond uint64 (a float), beyond the grace period podrun counts.
-    for (const char* v : {"9223372036854775808", "18446744073709551615", "99999999999999999999999",
-                          "9223372036854775807"}) {
+    for (const char* v :
+         {"9223372036854775808", "18446744073709551615", "99999999999999999999999", "9223372036854775807"}) {
         auto r = load_pod_text(pod_with_spec(std::string("  terminationGracePeriodSeconds: ") + v + "\n"), "t");
         EXPECT_TRUE(has_error_at(r, "spec.terminationGracePeriodSeconds")) << v << "\n" << all_errors(r);
     }
@@ -84,8 +84,7 @@ TEST(HardenManifest, HugeIntegersAreErrorsAtTheirPaths) {
         "      terminationGracePeriodSeconds: 9223372036854775807\n",
         "t");
     EXPECT_TRUE(has_error_at(p, "spec.containers[0].livenessProbe.periodSeconds")) << all_errors(p);
-    EXPECT_TRUE(has_error_at(p, "spec.containers[0].livenessProbe.terminationGracePeriodSeconds"))
-        << all_errors(p);
+    EXPECT_TRUE(has_error_at(p, "spec.containers[0].livenessProbe.terminationGracePeriodSeconds")) << all_errors(p);
     // The largest grace that fits is accepted.
     auto ok = load_pod_text(pod_with_spec("  terminationGracePeriodSeconds: 9223372036854775\n"), "t");
     EXPECT_TRUE(ok.ok()) << all_errors(ok);
@@ -134,12 +133,10 @@ TEST(HardenManifest, DeepNestingIsBounded) {
     const int n = 5000;
     auto y = load_pod_text(std::string(n, '[') + std::string(n, ']'), "deep.yaml");
     ASSERT_EQ(y.errors.size(), 1u) << all_errors(y);
-    EXPECT_NE(y.errors[0].message.find("nested deeper than 100 levels"), std::string::npos)
-        << y.errors[0].message;
+    EXPECT_NE(y.errors[0].message.find("nested deeper than 100 levels"), std::string::npos) << y.errors[0].message;
     auto j = load_pod_text("{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}", "deep.json");
     ASSERT_EQ(j.errors.size(), 1u) << all_errors(j);
-    EXPECT_NE(j.errors[0].message.find("nested deeper than 100 levels"), std::string::npos)
-        << j.errors[0].message;
+    EXPECT_NE(j.errors[0].message.find("nested deeper than 100 levels"), std::string::npos) << j.errors[0].message;
     // Block style too, and 100 levels are still fine.
     std::string block, ok;
     for (int i = 0; i < 120; ++i) block += std::string(static_cast<size_t>(i) * 2, ' ') + "k:\n";
@@ -167,8 +164,7 @@ TEST(HardenManifest, OversizedInputIsRefused) {
     // A file is read only up to the cap: /dev/zero ends in the same error, not in memory.
     auto z = load_pod_file("/dev/zero");
     ASSERT_EQ(z.errors.size(), 1u);
-    EXPECT_NE(z.errors[0].message.find("/dev/zero: the manifest is larger"), std::string::npos)
-        << z.errors[0].message;
+    EXPECT_NE(z.errors[0].message.find("/dev/zero: the manifest is larger"), std::string::npos) << z.errors[0].message;
 }
 
 TEST(HardenManifest, InvalidUtf8AndControlCharactersAreRefused) {
@@ -178,12 +174,10 @@ TEST(HardenManifest, InvalidUtf8AndControlCharactersAreRefused) {
         "command: [x]}]\n",
         "t");
     ASSERT_EQ(r.errors.size(), 1u) << all_errors(r);
-    EXPECT_NE(r.errors[0].message.find("line 5, column 26: invalid UTF-8"), std::string::npos)
-        << r.errors[0].message;
+    EXPECT_NE(r.errors[0].message.find("line 5, column 26: invalid UTF-8"), std::string::npos) << r.errors[0].message;
     auto nul = load_pod_text(std::string("apiVersion: v1\nkind: P\0d\n", 25), "t");
     ASSERT_EQ(nul.errors.size(), 1u) << all_errors(nul);
-    EXPECT_NE(nul.errors[0].message.find("control character U+0000"), std::string::npos)
-        << nul.errors[0].message;
+    EXPECT_NE(nul.errors[0].message.find("control character U+0000"), std::string::npos) << nul.errors[0].message;
     auto overlong = load_pod_text("a: \"\xc0\xaf\"\n", "t");
     ASSERT_EQ(overlong.errors.size(), 1u);
     EXPECT_NE(overlong.errors[0].message.find("invalid UTF-8"), std::string::npos);

@@ -18,7 +18,8 @@ std::string desc(const std::string& mt, const std::string& d, const std::string&
 
 TEST(ImageManifest, ManifestAndConfig) {
     std::string body = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":)" +
-                       desc(media::kOciConfig, kA) + R"(,"layers":[)" + desc("application/vnd.oci.image.layer.v1.tar+zstd", kB) + "]}";
+                       desc(media::kOciConfig, kA) + R"(,"layers":[)" +
+                       desc("application/vnd.oci.image.layer.v1.tar+zstd", kB) + "]}";
     Manifest m = parse_manifest(body);
     EXPECT_EQ(m.config.digest, kA);
     ASSERT_EQ(m.layers.size(), 1u);
@@ -31,7 +32,8 @@ TEST(ImageManifest, ManifestAndConfig) {
 
     ImageConfig c = parse_config(R"({"architecture":"amd64","os":"linux","created":"2024-01-01T00:00:00Z",
         "config":{"User":"app:staff","Env":["PATH=/bin","A=1"],"Entrypoint":["/bin/sh","-c"],"Cmd":null,
-        "WorkingDir":"/srv","StopSignal":"SIGQUIT"},"rootfs":{"type":"layers","diff_ids":[")" + kB + R"("]}})");
+        "WorkingDir":"/srv","StopSignal":"SIGQUIT"},"rootfs":{"type":"layers","diff_ids":[")" +
+                                 kB + R"("]}})");
     EXPECT_EQ(c.user, "app:staff");
     EXPECT_EQ(c.env.size(), 2u);
     ASSERT_TRUE(c.entrypoint);
@@ -54,22 +56,32 @@ TEST(ImageManifest, BadDocumentsNameTheField) {
     EXPECT_NE(msg([] { parse_manifest("[]"); }).find("not a JSON object"), std::string::npos);
     EXPECT_NE(msg([] { parse_manifest("{"); }).find("not JSON"), std::string::npos);
     EXPECT_NE(msg([] { parse_manifest(R"({"schemaVersion":1})"); }).find("schema 1"), std::string::npos);
-    EXPECT_NE(msg([] { parse_manifest(R"({"schemaVersion":2,"config":{"digest":"sha256:x","size":1},"layers":[]})"); }).find("manifest.config.digest"),
+    EXPECT_NE(msg([] {
+                  parse_manifest(R"({"schemaVersion":2,"config":{"digest":"sha256:x","size":1},"layers":[]})");
+              }).find("manifest.config.digest"),
               std::string::npos);
-    EXPECT_NE(msg([&] { parse_manifest(R"({"schemaVersion":2,"config":)" + desc("x", kA) + R"(,"layers":[{"digest":")" + kA + R"(","size":-1}]})"); })
-                  .find("manifest.layers[0].size"),
+    EXPECT_NE(msg([&] {
+                  parse_manifest(R"({"schemaVersion":2,"config":)" + desc("x", kA) + R"(,"layers":[{"digest":")" + kA +
+                                 R"(","size":-1}]})");
+              }).find("manifest.layers[0].size"),
               std::string::npos);
-    EXPECT_NE(msg([] { parse_config(R"({"rootfs":{"type":"layers","diff_ids":["x"]}})"); }).find("diff_ids[0]"), std::string::npos);
-    EXPECT_NE(msg([] { parse_config(R"({"config":{"Env":[1]},"rootfs":{"type":"layers"}})"); }).find("config.config.Env"), std::string::npos);
+    EXPECT_NE(msg([] { parse_config(R"({"rootfs":{"type":"layers","diff_ids":["x"]}})"); }).find("diff_ids[0]"),
+              std::string::npos);
+    EXPECT_NE(
+        msg([] { parse_config(R"({"config":{"Env":[1]},"rootfs":{"type":"layers"}})"); }).find("config.config.Env"),
+        std::string::npos);
     EXPECT_NE(msg([] { parse_index(R"({"manifests":{}})"); }).find("index.manifests"), std::string::npos);
 }
 
 TEST(ImageManifest, PlatformFromAnIndexSkipsAttestations) {
-    std::string att = R"(,"platform":{"os":"unknown","architecture":"unknown"},"annotations":{"vnd.docker.reference.type":"attestation-manifest"})";
-    std::string body = R"({"schemaVersion":2,"manifests":[)" + desc(media::kOciManifest, kA, att) + "," +
-                       desc(media::kOciManifest, kB, R"(,"platform":{"os":"linux","architecture":"arm64","variant":"v8"})") + "," +
-                       desc(media::kDockerManifest, "sha256:" + std::string(64, 'c'), R"(,"platform":{"os":"linux","architecture":"amd64"})") +
-                       "]}";
+    std::string att =
+        R"(,"platform":{"os":"unknown","architecture":"unknown"},"annotations":{"vnd.docker.reference.type":"attestation-manifest"})";
+    std::string body =
+        R"({"schemaVersion":2,"manifests":[)" + desc(media::kOciManifest, kA, att) + "," +
+        desc(media::kOciManifest, kB, R"(,"platform":{"os":"linux","architecture":"arm64","variant":"v8"})") + "," +
+        desc(media::kDockerManifest, "sha256:" + std::string(64, 'c'),
+             R"(,"platform":{"os":"linux","architecture":"amd64"})") +
+        "]}";
     Index idx = parse_index(body);
     EXPECT_EQ(declared_media_type(body), media::kOciIndex);
     auto amd = choose_platform(idx, parse_platform("linux/amd64"));
@@ -85,7 +97,8 @@ TEST(ImageManifest, PlatformFromAnIndexSkipsAttestations) {
 }
 
 TEST(ImageAuth, BearerChallenge) {
-    auto c = parse_challenge(R"(Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull")");
+    auto c = parse_challenge(
+        R"(Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull")");
     ASSERT_TRUE(c);
     EXPECT_EQ(c->scheme, "bearer");
     EXPECT_EQ(c->params["realm"], "https://auth.example/token");
@@ -102,9 +115,12 @@ TEST(ImageAuth, CredentialsFromAuthFiles) {
     EXPECT_EQ(*base64_decode("dXNlcjpwYTpzcw=="), "user:pa:ss");
     EXPECT_FALSE(base64_decode("***"));
     auto cfg = nlohmann::json::parse(R"({"auths":{
-        "localhost:5000":{"auth":")" + base64_encode("host:pw") + R"("},
-        "localhost:5000/team":{"auth":")" + base64_encode("team:pw2") + R"("},
-        "https://index.docker.io/v1/":{"auth":")" + base64_encode("hub:pw3") + R"("}}})");
+        "localhost:5000":{"auth":")" +
+                                     base64_encode("host:pw") + R"("},
+        "localhost:5000/team":{"auth":")" +
+                                     base64_encode("team:pw2") + R"("},
+        "https://index.docker.io/v1/":{"auth":")" +
+                                     base64_encode("hub:pw3") + R"("}}})");
     auto c = credentials_in(cfg, "localhost:5000", "team/app");
     ASSERT_TRUE(c);
     EXPECT_EQ(c->user, "team");

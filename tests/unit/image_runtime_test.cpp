@@ -65,7 +65,8 @@ spec:
   - name: web
     image: localhost:5000/team/web:1.0
     imagePullPolicy: Never
-)", "test");
+)",
+                                          "test");
     ASSERT_TRUE(ok.ok());
     EXPECT_EQ(*ok.pod->containers[0].image, "localhost:5000/team/web:1.0");
     EXPECT_EQ(ok.pod->containers[0].image_pull_policy, "Never");
@@ -78,12 +79,17 @@ spec:
   - name: web
     image: web@sha256:abc
     imagePullPolicy: Sometimes
-)", "test");
+)",
+                                           "test");
     ASSERT_FALSE(bad.ok());
     std::string all;
     for (const auto& e : bad.errors) all += e.to_string() + "\n";
-    EXPECT_NE(all.find("spec.containers[0].image: image \"web@sha256:abc\": invalid reference format"), std::string::npos) << all;
-    EXPECT_NE(all.find("spec.containers[0].imagePullPolicy: \"Sometimes\" is not Always, IfNotPresent or Never"), std::string::npos) << all;
+    EXPECT_NE(all.find("spec.containers[0].image: image \"web@sha256:abc\": invalid reference format"),
+              std::string::npos)
+        << all;
+    EXPECT_NE(all.find("spec.containers[0].imagePullPolicy: \"Sometimes\" is not Always, IfNotPresent or Never"),
+              std::string::npos)
+        << all;
 }
 
 }  // namespace

@@ -232,8 +232,8 @@ TEST_F(PlanFixture, DefaultMasksProcSysAndHostSecrets) {
     spec::Container c;
     c.name = "app";
     auto ops = plan(c);
-    for (const std::string p : {"proc/kcore", "proc/keys", "proc/timer_list", "proc/acpi", "proc/scsi",
-                                "sys/firmware", "sys/devices/virtual/powercap", "etc/shadow", "etc/gshadow"}) {
+    for (const std::string p : {"proc/kcore", "proc/keys", "proc/timer_list", "proc/acpi", "proc/scsi", "sys/firmware",
+                                "sys/devices/virtual/powercap", "etc/shadow", "etc/gshadow"}) {
         EXPECT_NE(find(ops, sys::OpKind::Mask, p), nullptr) << p;
     }
     for (const std::string p : {"proc/sys", "proc/sysrq-trigger", "proc/bus", "proc/fs", "proc/irq"}) {

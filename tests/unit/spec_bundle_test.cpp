@@ -95,10 +95,9 @@ TEST(SpecBundle, JsonList) {
                               "list.json");
     ASSERT_FALSE(r.ok());
     ASSERT_EQ(r.errors.size(), 2u) << all_errors(r);  // the typo, and command then missing
-    EXPECT_TRUE(contains(error_at(r, "document 1, items[1] (Pod y)", "spec.containers[0].comand"),
-                         "did you mean \"command\""));
-    EXPECT_EQ(r.errors[0].to_string().rfind("document 1, items[1] (Pod y): spec.containers[0]", 0),
-              0u)
+    EXPECT_TRUE(
+        contains(error_at(r, "document 1, items[1] (Pod y)", "spec.containers[0].comand"), "did you mean \"command\""));
+    EXPECT_EQ(r.errors[0].to_string().rfind("document 1, items[1] (Pod y): spec.containers[0]", 0), 0u)
         << r.errors[0].to_string();
 }
 
@@ -194,15 +193,13 @@ metadata: {name: db}
 spec: {selector: {matchLabels: {a: b}}}
 )",
                               "w.yaml");
-    EXPECT_TRUE(
-        contains(error_at(r, "document 1 (Deployment web)", "spec.template.metadata.labels"),
-                 "selector does not match"));
+    EXPECT_TRUE(contains(error_at(r, "document 1 (Deployment web)", "spec.template.metadata.labels"),
+                         "selector does not match"));
     error_at(r, "document 1 (Deployment web)", "spec.template.spec.containers[0].name");
-    EXPECT_TRUE(contains(error_at(r, "document 2 (Job once)", "spec.template.spec.restartPolicy"),
-                         "Never or OnFailure"));
     EXPECT_TRUE(
-        contains(error_at(r, "document 3 (DaemonSet old)", "kind"),
-                 "not a kind of apiVersion \"extensions/v1beta1\"; use apiVersion: apps/v1"));
+        contains(error_at(r, "document 2 (Job once)", "spec.template.spec.restartPolicy"), "Never or OnFailure"));
+    EXPECT_TRUE(contains(error_at(r, "document 3 (DaemonSet old)", "kind"),
+                         "not a kind of apiVersion \"extensions/v1beta1\"; use apiVersion: apps/v1"));
     error_at(r, "document 4 (StatefulSet db)", "spec.template");
 }
 
@@ -254,8 +251,7 @@ kind: Pod
 )",
                               "o.yaml");
     const std::string cm = "document 1 (ConfigMap c)";
-    EXPECT_TRUE(contains(error_at(r, cm, "data[..x]"), "must not start with '..'"))
-        << all_errors(r);
+    EXPECT_TRUE(contains(error_at(r, cm, "data[..x]"), "must not start with '..'")) << all_errors(r);
     EXPECT_TRUE(contains(error_at(r, cm, "binaryData[k]"), "also in data"));
     EXPECT_TRUE(contains(error_at(r, cm, "binaryData[b]"), "not base64"));
     EXPECT_TRUE(contains(error_at(r, "document 2 (Secret t)", "data"), "tls.key"));
@@ -326,19 +322,15 @@ class SpecBundleFiles : public ::testing::Test {
   protected:
     std::filesystem::path dir;
     void SetUp() override {
-        dir = std::filesystem::temp_directory_path() /
-              ("podrun-bundle-test-" + std::to_string(::getpid()));
+        dir = std::filesystem::temp_directory_path() / ("podrun-bundle-test-" + std::to_string(::getpid()));
         std::filesystem::create_directories(dir / "more");
     }
     void TearDown() override { std::filesystem::remove_all(dir); }
-    void write(const std::string& name, const std::string& text) {
-        std::ofstream(dir / name) << text;
-    }
+    void write(const std::string& name, const std::string& text) { std::ofstream(dir / name) << text; }
 };
 
 TEST_F(SpecBundleFiles, DirectoriesAndSeveralFiles) {
-    write("more/b.yaml",
-          std::string(kPodA).replace(std::string(kPodA).find("name: a"), 7, "name: b"));
+    write("more/b.yaml", std::string(kPodA).replace(std::string(kPodA).find("name: a"), 7, "name: b"));
     write("more/a.json", R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"m"}})");
     write("more/notes.txt", "not a manifest");
     write("one.yml", kPodA);

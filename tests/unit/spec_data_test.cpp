@@ -103,9 +103,7 @@ spec:
     Pod pod = r.bundle->pods[0];
     auto errs = resolve_objects(pod, *r.bundle);
     ASSERT_EQ(errs.size(), 3u);
-    EXPECT_EQ(
-        errs[0],
-        "FailedMount: MountVolume.SetUp failed for volume \"v\": configmap \"nope\" not found");
+    EXPECT_EQ(errs[0], "FailedMount: MountVolume.SetUp failed for volume \"v\": configmap \"nope\" not found");
     EXPECT_EQ(errs[1], "CreateContainerConfigError: container \"c\": configmap \"e\" not found");
     EXPECT_EQ(errs[2], "CreateContainerConfigError: container \"c\": secret \"s\" not found");
 }
@@ -167,15 +165,11 @@ spec:
                                       "t.yaml");
     std::string e = errors_of(r);
     EXPECT_EQ(e.find("unknown field"), std::string::npos) << e;
-    EXPECT_NE(e.find("spec.ephemeralContainers: ephemeral containers are added"), std::string::npos)
-        << e;
+    EXPECT_NE(e.find("spec.ephemeralContainers: ephemeral containers are added"), std::string::npos) << e;
     EXPECT_NE(e.find("podrun exec"), std::string::npos) << e;
     EXPECT_NE(e.find("spec.volumes[0].nfs: a cluster volume plugin"), std::string::npos) << e;
-    EXPECT_NE(e.find("spec.containers[0].restartPolicyRules: not supported by podrun yet"),
-              std::string::npos)
-        << e;
-    EXPECT_NE(e.find("spec.containers[0].env[0].valueFrom.fileKeyRef: not supported by podrun yet"),
-              std::string::npos)
+    EXPECT_NE(e.find("spec.containers[0].restartPolicyRules: not supported by podrun yet"), std::string::npos) << e;
+    EXPECT_NE(e.find("spec.containers[0].env[0].valueFrom.fileKeyRef: not supported by podrun yet"), std::string::npos)
         << e;
 
     BundleResult ok = load_bundle_text(R"Y(apiVersion: v1
@@ -191,9 +185,7 @@ spec:
     ASSERT_TRUE(ok.ok()) << errors_of(ok);  // a container may be named pause
     std::string w;
     for (const auto& x : ok.warnings) w += x + "\n";
-    EXPECT_NE(w.find("resizePolicy (podrun does not resize a running container in place)"),
-              std::string::npos)
-        << w;
+    EXPECT_NE(w.find("resizePolicy (podrun does not resize a running container in place)"), std::string::npos) << w;
 }
 
 }  // namespace

@@ -88,10 +88,9 @@ TEST(SpecContainerEnv, FieldRefs) {
         {"POD_IP", "", "status.podIP"},
         {"HOST_IP", "", "status.hostIP"},
     });
-    const EnvList want = {{"NAME", "web"},         {"NS", "team"},  {"UID", "uid-123"},
-                          {"APP", "shop"},         {"MISSING", ""}, {"OWNER", "ann"},
-                          {"NODE", "node-1"},      {"SA", "robot"}, {"POD_IP", "127.0.0.1"},
-                          {"HOST_IP", "192.0.2.7"}};
+    const EnvList want = {{"NAME", "web"},         {"NS", "team"},          {"UID", "uid-123"}, {"APP", "shop"},
+                          {"MISSING", ""},         {"OWNER", "ann"},        {"NODE", "node-1"}, {"SA", "robot"},
+                          {"POD_IP", "127.0.0.1"}, {"HOST_IP", "192.0.2.7"}};
     EXPECT_EQ(container_env(pod, c, info), want);
 }
 
@@ -116,15 +115,13 @@ TEST(SpecContainerEnv, ExpandsAgainstEarlierEntriesOnly) {
     });
     Pod pod = sample_pod();
     pod.metadata.annotations["example.com/owner"] = "$(FOO)";  // fieldRef values are not expanded
-    const EnvList want = {{"FOO", "bar"},           {"ZOO", "bar-1"}, {"BLU", "bar-1-2"},
-                          {"EARLY", "$(LATE)"},     {"LATE", "x"},    {"POD", "web"},
-                          {"URL", "http://web:80"}, {"RAW", "$(FOO)"}};
+    const EnvList want = {{"FOO", "bar"}, {"ZOO", "bar-1"}, {"BLU", "bar-1-2"},       {"EARLY", "$(LATE)"},
+                          {"LATE", "x"},  {"POD", "web"},   {"URL", "http://web:80"}, {"RAW", "$(FOO)"}};
     EXPECT_EQ(container_env(pod, c, {}), want);
 }
 
 TEST(SpecContainerEnv, DuplicateKeepsFirstPositionLastValue) {
-    const Container c =
-        with_env({{"A", "1", {}}, {"B", "$(A)", {}}, {"A", "2", {}}, {"C", "$(A)", {}}});
+    const Container c = with_env({{"A", "1", {}}, {"B", "$(A)", {}}, {"A", "2", {}}, {"C", "$(A)", {}}});
     const EnvList want = {{"A", "2"}, {"B", "1"}, {"C", "2"}};
     EXPECT_EQ(container_env(sample_pod(), c, {}), want);
 }
@@ -134,8 +131,7 @@ TEST(SpecContainerArgv, CommandAndArgsExpanded) {
     c.command = {"/bin/sh", "-c", "echo $(MSG)"};
     c.args = {"$(MISSING)", "$$(MSG)", "$(MSG)"};
     const EnvList env = {{"MSG", "hi"}};
-    const std::vector<std::string> want = {"/bin/sh",    "-c",     "echo hi",
-                                           "$(MISSING)", "$(MSG)", "hi"};
+    const std::vector<std::string> want = {"/bin/sh", "-c", "echo hi", "$(MISSING)", "$(MSG)", "hi"};
     EXPECT_EQ(container_argv(c, env), want);
 }
 

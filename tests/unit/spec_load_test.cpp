@@ -12,8 +12,7 @@ using namespace podrun::spec;
 namespace {
 
 bool has_error_at(const LoadResult& r, const std::string& path) {
-    return std::any_of(r.errors.begin(), r.errors.end(),
-                       [&](const Problem& p) { return p.path == path; });
+    return std::any_of(r.errors.begin(), r.errors.end(), [&](const Problem& p) { return p.path == path; });
 }
 
 std::string all_errors(const LoadResult& r) {
@@ -242,11 +241,9 @@ status:
     ASSERT_EQ(r.warnings.size(), 1u);
     const std::string& w = r.warnings[0];
     for (const char* f :
-         {"metadata.uid", "metadata.creationTimestamp", "spec.nodeName", "spec.nodeSelector",
-          "spec.tolerations", "spec.affinity", "spec.priorityClassName", "spec.schedulerName",
-          "spec.dnsPolicy", "spec.serviceAccountName", "spec.imagePullSecrets",
-          "spec.enableServiceLinks",
-          "spec.containers[0].terminationMessagePolicy", "status"})
+         {"metadata.uid", "metadata.creationTimestamp", "spec.nodeName", "spec.nodeSelector", "spec.tolerations",
+          "spec.affinity", "spec.priorityClassName", "spec.schedulerName", "spec.dnsPolicy", "spec.serviceAccountName",
+          "spec.imagePullSecrets", "spec.enableServiceLinks", "spec.containers[0].terminationMessagePolicy", "status"})
         EXPECT_NE(w.find(f), std::string::npos) << f << " missing from: " << w;
     // fieldRefs can still read the values of ignored fields.
     EXPECT_EQ(r.pod->node_name, "worker-3");
@@ -269,24 +266,14 @@ spec:
 )",
                            "test");
     const std::string e = all_errors(r);
-    EXPECT_NE(e.find("metadata.lables: unknown field; did you mean \"labels\"?"), std::string::npos)
-        << e;
-    EXPECT_NE(e.find("spec.restartpolicy: unknown field; did you mean \"restartPolicy\"?"),
+    EXPECT_NE(e.find("metadata.lables: unknown field; did you mean \"labels\"?"), std::string::npos) << e;
+    EXPECT_NE(e.find("spec.restartpolicy: unknown field; did you mean \"restartPolicy\"?"), std::string::npos) << e;
+    EXPECT_NE(e.find("spec.containers[0].comand: unknown field; did you mean \"command\"?"), std::string::npos) << e;
+    EXPECT_NE(e.find("spec.containers[0].Image: unknown field; did you mean \"image\"?"), std::string::npos) << e;
+    EXPECT_NE(e.find("spec.containers[0].volumeMount: unknown field; did you mean \"volumeMounts\"?"),
               std::string::npos)
         << e;
-    EXPECT_NE(e.find("spec.containers[0].comand: unknown field; did you mean \"command\"?"),
-              std::string::npos)
-        << e;
-    EXPECT_NE(e.find("spec.containers[0].Image: unknown field; did you mean \"image\"?"),
-              std::string::npos)
-        << e;
-    EXPECT_NE(
-        e.find("spec.containers[0].volumeMount: unknown field; did you mean \"volumeMounts\"?"),
-        std::string::npos)
-        << e;
-    EXPECT_NE(e.find("spec.containers[0].xyzzy: unknown field (not a field of Container)"),
-              std::string::npos)
-        << e;
+    EXPECT_NE(e.find("spec.containers[0].xyzzy: unknown field (not a field of Container)"), std::string::npos) << e;
 }
 
 TEST(SpecLoad, AllProblemsReportedAtOnce) {
@@ -308,32 +295,26 @@ spec:
                            "test");
     EXPECT_FALSE(r.ok());
     EXPECT_FALSE(r.pod.has_value());
-    for (const char* p :
-         {"apiVersion", "metadata.name", "spec.securityContext.runAsUser", "spec.containers[0].image",
-          "spec.containers[0].ports[0].containerPort", "spec.containers[0].resources.limits.memory",
-          "spec.containers[1].name", "spec.containers[1].livenessProbe"})
+    for (const char* p : {"apiVersion", "metadata.name", "spec.securityContext.runAsUser", "spec.containers[0].image",
+                          "spec.containers[0].ports[0].containerPort", "spec.containers[0].resources.limits.memory",
+                          "spec.containers[1].name", "spec.containers[1].livenessProbe"})
         EXPECT_TRUE(has_error_at(r, p)) << p << "\n" << all_errors(r);
     EXPECT_GE(r.errors.size(), 8u);
     const std::string e = all_errors(r);
-    EXPECT_NE(
-        e.find("spec.containers[0].ports[0].containerPort: expected an integer, got string \"80\""),
-        std::string::npos)
-        << e;
-    EXPECT_NE(e.find("spec.containers[0].resources.limits.memory: \"12Q\" is not a quantity"),
+    EXPECT_NE(e.find("spec.containers[0].ports[0].containerPort: expected an integer, got string \"80\""),
               std::string::npos)
         << e;
-    EXPECT_NE(e.find("image \"Nginx:1.25\": invalid reference format: repository name \"Nginx\" must be lowercase"), std::string::npos)
-        << e;
-    EXPECT_NE(e.find("spec.securityContext.runAsUser: -1 must be between 0 and 2147483647"),
+    EXPECT_NE(e.find("spec.containers[0].resources.limits.memory: \"12Q\" is not a quantity"), std::string::npos) << e;
+    EXPECT_NE(e.find("image \"Nginx:1.25\": invalid reference format: repository name \"Nginx\" must be lowercase"),
               std::string::npos)
         << e;
+    EXPECT_NE(e.find("spec.securityContext.runAsUser: -1 must be between 0 and 2147483647"), std::string::npos) << e;
 }
 
 TEST(SpecLoad, SyntaxErrorsNameLineAndColumn) {
     auto y = load_pod_text("apiVersion: v1\nkind: Pod\nmetadata: {name: [x\n", "pod.yaml");
     ASSERT_EQ(y.errors.size(), 1u);
-    EXPECT_NE(y.errors[0].message.find("pod.yaml: line "), std::string::npos)
-        << y.errors[0].message;
+    EXPECT_NE(y.errors[0].message.find("pod.yaml: line "), std::string::npos) << y.errors[0].message;
     EXPECT_NE(y.errors[0].message.find("column"), std::string::npos);
 
     auto j = load_pod_text("{\n  \"apiVersion\": \"v1\",\n  \"kind\": Pod\n}", "pod.json");
@@ -344,8 +325,7 @@ TEST(SpecLoad, SyntaxErrorsNameLineAndColumn) {
 TEST(SpecLoad, DuplicateKeysAndDocumentsAreErrors) {
     auto y = load_pod_text("apiVersion: v1\nkind: Pod\nkind: Pod\n", "t");
     ASSERT_EQ(y.errors.size(), 1u);
-    EXPECT_NE(y.errors[0].message.find("line 3, column 1: duplicate key \"kind\""),
-              std::string::npos)
+    EXPECT_NE(y.errors[0].message.find("line 3, column 1: duplicate key \"kind\""), std::string::npos)
         << y.errors[0].message;
     auto j = load_pod_text(R"({"metadata": {"name": "a", "name": "b"}})", "t");
     ASSERT_EQ(j.errors.size(), 1u);

@@ -14,8 +14,7 @@ namespace {
 std::string pod(const std::string& spec_extra, const std::string& container_extra = "") {
     return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: demo\nspec:\n"
            "  volumes:\n  - name: data\n    emptyDir: {}\n" +
-           spec_extra + "  containers:\n  - name: app\n    command: [sleep, \"1\"]\n" +
-           container_extra;
+           spec_extra + "  containers:\n  - name: app\n    command: [sleep, \"1\"]\n" + container_extra;
 }
 std::string ctr(const std::string& extra) {
     return pod("", extra);
@@ -64,8 +63,7 @@ const Case kCases[] = {
      "spec.containers[0].name"},
     {pod("  initContainers: [{name: _pause, command: [x]}]\n"), "spec.initContainers[0].name"},
     {ctr("    image: \"Nginx:1.25\"\n"), "spec.containers[0].image"},
-    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}]}\n",
-     "spec.containers[0].command"},
+    {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c}]}\n", "spec.containers[0].command"},
     {"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: "
      "/srv/rootfs}]}\n",
      "spec.containers[0].command"},
@@ -91,29 +89,21 @@ const Case kCases[] = {
     {ctr("    ports: [{containerPort: \"80\"}]\n"), "spec.containers[0].ports[0].containerPort"},
     {ctr("    ports: [{containerPort: 70000}]\n"), "spec.containers[0].ports[0].containerPort"},
     {ctr("    ports: [{hostPort: 80}]\n"), "spec.containers[0].ports[0].containerPort"},
-    {ctr("    ports: [{containerPort: 80, hostPort: -1}]\n"),
-     "spec.containers[0].ports[0].hostPort"},
-    {ctr("    ports: [{containerPort: 80, protocol: HTTP}]\n"),
-     "spec.containers[0].ports[0].protocol"},
-    {ctr("    ports: [{containerPort: 80}, {containerPort: 80, protocol: TCP}]\n"),
-     "spec.containers[0].ports[1]"},
+    {ctr("    ports: [{containerPort: 80, hostPort: -1}]\n"), "spec.containers[0].ports[0].hostPort"},
+    {ctr("    ports: [{containerPort: 80, protocol: HTTP}]\n"), "spec.containers[0].ports[0].protocol"},
+    {ctr("    ports: [{containerPort: 80}, {containerPort: 80, protocol: TCP}]\n"), "spec.containers[0].ports[1]"},
     {ctr("    ports: [{containerPort: 80, name: HTTP}]\n"), "spec.containers[0].ports[0].name"},
-    {ctr("    ports: [{containerPort: 80, hostIP: localhost}]\n"),
-     "spec.containers[0].ports[0].hostIP"},
+    {ctr("    ports: [{containerPort: 80, hostIP: localhost}]\n"), "spec.containers[0].ports[0].hostIP"},
     {ctr("    resources: {limits: {memory: 12Q}}\n"), "spec.containers[0].resources.limits.memory"},
     {ctr("    resources: {limits: {cpu: -1}}\n"), "spec.containers[0].resources.limits.cpu"},
-    {ctr("    resources: {limits: {cpu: 500m}, requests: {cpu: 1}}\n"),
-     "spec.containers[0].resources.requests.cpu"},
+    {ctr("    resources: {limits: {cpu: 500m}, requests: {cpu: 1}}\n"), "spec.containers[0].resources.requests.cpu"},
     {ctr("    resources: {limits: {ephemeral-storage: 1Gi}}\n"),
      "spec.containers[0].resources.limits.ephemeral-storage"},
-    {ctr("    resources: {limits: {hugepages-2Mi: 1Gi}}\n"),
-     "spec.containers[0].resources.limits.hugepages-2Mi"},
+    {ctr("    resources: {limits: {hugepages-2Mi: 1Gi}}\n"), "spec.containers[0].resources.limits.hugepages-2Mi"},
     {ctr("    resources: {requests: {cpus: 1}}\n"), "spec.containers[0].resources.requests.cpus"},
     {ctr("    resources: {limits: [cpu]}\n"), "spec.containers[0].resources.limits"},
-    {ctr("    volumeMounts: [{name: nope, mountPath: /x}]\n"),
-     "spec.containers[0].volumeMounts[0].name"},
-    {ctr("    volumeMounts: [{name: data, mountPath: x}]\n"),
-     "spec.containers[0].volumeMounts[0].mountPath"},
+    {ctr("    volumeMounts: [{name: nope, mountPath: /x}]\n"), "spec.containers[0].volumeMounts[0].name"},
+    {ctr("    volumeMounts: [{name: data, mountPath: x}]\n"), "spec.containers[0].volumeMounts[0].mountPath"},
     {ctr("    volumeMounts: [{name: data, mountPath: /x}, {name: data, mountPath: /x}]\n"),
      "spec.containers[0].volumeMounts[1].mountPath"},
     {ctr("    volumeMounts: [{name: data, mountPath: /x, subPath: a/../../etc}]\n"),
@@ -129,16 +119,12 @@ const Case kCases[] = {
      "spec.initContainers[0].restartPolicy"},
     // Probes: one handler, Kubernetes' ranges, ports, host, scheme, path, headers.
     {ctr("    livenessProbe: {}\n"), "spec.containers[0].livenessProbe"},
-    {ctr("    livenessProbe: {exec: {command: [x]}, httpGet: {port: 80}}\n"),
-     "spec.containers[0].livenessProbe"},
+    {ctr("    livenessProbe: {exec: {command: [x]}, httpGet: {port: 80}}\n"), "spec.containers[0].livenessProbe"},
     {ctr("    livenessProbe: {grpc: {port: 9000}}\n"), "spec.containers[0].livenessProbe.grpc"},
     {ctr("    livenessProbe: {exec: {}}\n"), "spec.containers[0].livenessProbe.exec.command"},
-    {ctr("    livenessProbe: {exec: {command: []}}\n"),
-     "spec.containers[0].livenessProbe.exec.command"},
-    {ctr("    livenessProbe: {exec: {comand: [x]}}\n"),
-     "spec.containers[0].livenessProbe.exec.comand"},
-    {ctr("    livenessProbe: {exec: {command: x}}\n"),
-     "spec.containers[0].livenessProbe.exec.command"},
+    {ctr("    livenessProbe: {exec: {command: []}}\n"), "spec.containers[0].livenessProbe.exec.command"},
+    {ctr("    livenessProbe: {exec: {comand: [x]}}\n"), "spec.containers[0].livenessProbe.exec.comand"},
+    {ctr("    livenessProbe: {exec: {command: x}}\n"), "spec.containers[0].livenessProbe.exec.command"},
     {ctr("    livenessProbe: {exec: {command: [x]}, periodSecond: 5}\n"),
      "spec.containers[0].livenessProbe.periodSecond"},
     {ctr("    livenessProbe: {exec: {command: [x]}, initialDelaySeconds: -1}\n"),
@@ -163,18 +149,12 @@ const Case kCases[] = {
      "spec.containers[0].readinessProbe.terminationGracePeriodSeconds"},
     {ctr("    livenessProbe: {exec: {command: [x]}, terminationGracePeriodSeconds: 0}\n"),
      "spec.containers[0].livenessProbe.terminationGracePeriodSeconds"},
-    {ctr("    livenessProbe: {httpGet: {path: /}}\n"),
-     "spec.containers[0].livenessProbe.httpGet.port"},
-    {ctr("    livenessProbe: {httpGet: {port: 0}}\n"),
-     "spec.containers[0].livenessProbe.httpGet.port"},
-    {ctr("    livenessProbe: {tcpSocket: {port: 70000}}\n"),
-     "spec.containers[0].livenessProbe.tcpSocket.port"},
-    {ctr("    livenessProbe: {tcpSocket: {port: \"8080\"}}\n"),
-     "spec.containers[0].livenessProbe.tcpSocket.port"},
-    {ctr("    livenessProbe: {tcpSocket: {port: Web_1}}\n"),
-     "spec.containers[0].livenessProbe.tcpSocket.port"},
-    {ctr("    livenessProbe: {tcpSocket: {port: true}}\n"),
-     "spec.containers[0].livenessProbe.tcpSocket.port"},
+    {ctr("    livenessProbe: {httpGet: {path: /}}\n"), "spec.containers[0].livenessProbe.httpGet.port"},
+    {ctr("    livenessProbe: {httpGet: {port: 0}}\n"), "spec.containers[0].livenessProbe.httpGet.port"},
+    {ctr("    livenessProbe: {tcpSocket: {port: 70000}}\n"), "spec.containers[0].livenessProbe.tcpSocket.port"},
+    {ctr("    livenessProbe: {tcpSocket: {port: \"8080\"}}\n"), "spec.containers[0].livenessProbe.tcpSocket.port"},
+    {ctr("    livenessProbe: {tcpSocket: {port: Web_1}}\n"), "spec.containers[0].livenessProbe.tcpSocket.port"},
+    {ctr("    livenessProbe: {tcpSocket: {port: true}}\n"), "spec.containers[0].livenessProbe.tcpSocket.port"},
     {ctr("    ports: [{name: web, containerPort: 80}]\n"
          "    livenessProbe: {httpGet: {port: http}}\n"),
      "spec.containers[0].livenessProbe.httpGet.port"},
@@ -201,30 +181,22 @@ const Case kCases[] = {
      "spec.containers[0].livenessProbe.httpGet.httpHeaders[0].valu"},
     {ctr("    livenessProbe: {httpGet: {port: 80, hots: 127.0.0.1}}\n"),
      "spec.containers[0].livenessProbe.httpGet.hots"},
-    {ctr("    livenessProbe: {tcpSocket: {port: 80, path: /}}\n"),
-     "spec.containers[0].livenessProbe.tcpSocket.path"},
+    {ctr("    livenessProbe: {tcpSocket: {port: 80, path: /}}\n"), "spec.containers[0].livenessProbe.tcpSocket.path"},
     // Lifecycle hooks.
     {ctr("    lifecycle: {postStart: {}}\n"), "spec.containers[0].lifecycle.postStart"},
     {ctr("    lifecycle: {preStop: {exec: {command: [x]}, sleep: {seconds: 1}}}\n"),
      "spec.containers[0].lifecycle.preStop"},
-    {ctr("    lifecycle: {preStop: {tcpSocket: {port: 80}}}\n"),
-     "spec.containers[0].lifecycle.preStop.tcpSocket"},
-    {ctr("    lifecycle: {preStop: {exec: {command: []}}}\n"),
-     "spec.containers[0].lifecycle.preStop.exec.command"},
+    {ctr("    lifecycle: {preStop: {tcpSocket: {port: 80}}}\n"), "spec.containers[0].lifecycle.preStop.tcpSocket"},
+    {ctr("    lifecycle: {preStop: {exec: {command: []}}}\n"), "spec.containers[0].lifecycle.preStop.exec.command"},
     {ctr("    lifecycle: {postStart: {httpGet: {port: 80, host: localhost.localdomain}}}\n"),
      "spec.containers[0].lifecycle.postStart.httpGet.host"},
-    {ctr("    lifecycle: {preStop: {sleep: {seconds: -1}}}\n"),
+    {ctr("    lifecycle: {preStop: {sleep: {seconds: -1}}}\n"), "spec.containers[0].lifecycle.preStop.sleep.seconds"},
+    {ctr("    lifecycle: {preStop: {sleep: {seconds: 31}}}\n"), "spec.containers[0].lifecycle.preStop.sleep.seconds"},
+    {pod("  terminationGracePeriodSeconds: 10\n", "    lifecycle: {preStop: {sleep: {seconds: 11}}}\n"),
      "spec.containers[0].lifecycle.preStop.sleep.seconds"},
-    {ctr("    lifecycle: {preStop: {sleep: {seconds: 31}}}\n"),
-     "spec.containers[0].lifecycle.preStop.sleep.seconds"},
-    {pod("  terminationGracePeriodSeconds: 10\n",
-         "    lifecycle: {preStop: {sleep: {seconds: 11}}}\n"),
-     "spec.containers[0].lifecycle.preStop.sleep.seconds"},
-    {ctr("    lifecycle: {preStop: {sleep: {}}}\n"),
-     "spec.containers[0].lifecycle.preStop.sleep.seconds"},
+    {ctr("    lifecycle: {preStop: {sleep: {}}}\n"), "spec.containers[0].lifecycle.preStop.sleep.seconds"},
     {ctr("    lifecycle: {stopSignal: SIGUSR1}\n"), "spec.containers[0].lifecycle.stopSignal"},
-    {ctr("    lifecycle: {postStrat: {exec: {command: [x]}}}\n"),
-     "spec.containers[0].lifecycle.postStrat"},
+    {ctr("    lifecycle: {postStrat: {exec: {command: [x]}}}\n"), "spec.containers[0].lifecycle.postStrat"},
     {ctr("    lifecycle: [postStart]\n"), "spec.containers[0].lifecycle"},
     // Only sidecars among init containers may have probes and hooks.
     {pod("  initContainers: [{name: init, command: [x], livenessProbe: {exec: {command: [x]}}}]\n"),
@@ -292,14 +264,11 @@ TEST(SpecMalformed, EachCaseFailsAtItsPath) {
         // Syntax-level problems have no path; they must name the key instead.
         const bool found = std::any_of(r.errors.begin(), r.errors.end(), [&](const Problem& p) {
             return p.path == c.path ||
-                   (p.path.empty() && p.message.find("duplicate key") != std::string::npos &&
-                    c.path == "spec.volumes");
+                   (p.path.empty() && p.message.find("duplicate key") != std::string::npos && c.path == "spec.volumes");
         });
         std::string got;
         for (const auto& e : r.errors) got += "  " + e.to_string() + "\n";
-        EXPECT_TRUE(found) << "want an error at " << c.path << " for:\n"
-                           << c.manifest << "got:\n"
-                           << got;
+        EXPECT_TRUE(found) << "want an error at " << c.path << " for:\n" << c.manifest << "got:\n" << got;
     }
 }
 

@@ -29,7 +29,9 @@ void every_string(const std::string& alphabet, size_t max_len, const std::functi
     rec();
 }
 
-bool full(const std::string& s, const std::regex& re) { return std::regex_match(s, re); }
+bool full(const std::string& s, const std::regex& re) {
+    return std::regex_match(s, re);
+}
 
 }  // namespace
 

@@ -271,34 +271,24 @@ spec:
                         "names: \"http\", \"metrics\")"),
               std::string::npos)
         << e;
-    EXPECT_NE(error_at(r, "spec.containers[1].livenessProbe.tcpSocket.port").find("no named ports"),
-              std::string::npos)
+    EXPECT_NE(error_at(r, "spec.containers[1].livenessProbe.tcpSocket.port").find("no named ports"), std::string::npos)
         << e;
-    EXPECT_NE(error_at(r, c + "livenessProbe.httpGet.scheme").find("not supported by podrun yet"),
-              std::string::npos)
+    EXPECT_NE(error_at(r, c + "livenessProbe.httpGet.scheme").find("not supported by podrun yet"), std::string::npos)
         << e;
-    EXPECT_NE(error_at(r, c + "livenessProbe.httpGet.host").find("podrun resolves no host names"),
-              std::string::npos)
+    EXPECT_NE(error_at(r, c + "livenessProbe.httpGet.host").find("podrun resolves no host names"), std::string::npos)
         << e;
-    EXPECT_EQ(error_at(r, c + "livenessProbe.periodSecond"),
-              "unknown field; did you mean \"periodSeconds\"?")
-        << e;
-    EXPECT_NE(error_at(r, c + "readinessProbe.grpc").find("not supported by podrun yet"),
-              std::string::npos)
-        << e;
+    EXPECT_EQ(error_at(r, c + "livenessProbe.periodSecond"), "unknown field; did you mean \"periodSeconds\"?") << e;
+    EXPECT_NE(error_at(r, c + "readinessProbe.grpc").find("not supported by podrun yet"), std::string::npos) << e;
     EXPECT_EQ(error_at(r, c + "readinessProbe"), "") << e;  // grpc counts as the one handler
     EXPECT_EQ(error_at(r, c + "startupProbe"),
               "must specify exactly one of exec, httpGet, tcpSocket; got exec and tcpSocket")
         << e;
-    EXPECT_NE(error_at(r, c + "lifecycle.postStart.tcpSocket")
-                  .find("only for backward compatibility and does not run it"),
-              std::string::npos)
+    EXPECT_NE(
+        error_at(r, c + "lifecycle.postStart.tcpSocket").find("only for backward compatibility and does not run it"),
+        std::string::npos)
         << e;
-    EXPECT_EQ(error_at(r, c + "lifecycle.preStop"),
-              "must specify exactly one of exec, httpGet, sleep")
-        << e;
-    EXPECT_NE(error_at(r, "spec.initContainers[0].readinessProbe").find("restartPolicy: Always"),
-              std::string::npos)
+    EXPECT_EQ(error_at(r, c + "lifecycle.preStop"), "must specify exactly one of exec, httpGet, sleep") << e;
+    EXPECT_NE(error_at(r, "spec.initContainers[0].readinessProbe").find("restartPolicy: Always"), std::string::npos)
         << e;
 }
 

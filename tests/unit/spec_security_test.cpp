@@ -11,8 +11,7 @@ using namespace podrun::spec;
 namespace {
 
 // A pod with one host-program container; `pod_sc` and `c_sc` are YAML flow mappings (or "").
-std::string pod_yaml(const std::string& pod_sc, const std::string& c_sc,
-                     const std::string& extra_spec = "") {
+std::string pod_yaml(const std::string& pod_sc, const std::string& c_sc, const std::string& extra_spec = "") {
     std::string y = "apiVersion: v1\nkind: Pod\nmetadata: {name: s}\nspec:\n";
     if (!pod_sc.empty()) y += "  securityContext: " + pod_sc + "\n";
     y += extra_spec;
@@ -21,8 +20,7 @@ std::string pod_yaml(const std::string& pod_sc, const std::string& c_sc,
     return y;
 }
 
-LoadResult load(const std::string& pod_sc, const std::string& c_sc,
-                const std::string& extra_spec = "") {
+LoadResult load(const std::string& pod_sc, const std::string& c_sc, const std::string& extra_spec = "") {
     return load_pod_text(pod_yaml(pod_sc, c_sc, extra_spec), "test");
 }
 
@@ -46,8 +44,7 @@ std::string error_at(const LoadResult& r, const std::string& path) {
     return {};
 }
 
-void expect_error(const LoadResult& r, const std::string& path,
-                  std::initializer_list<std::string> parts) {
+void expect_error(const LoadResult& r, const std::string& path, std::initializer_list<std::string> parts) {
     const std::string m = error_at(r, path);
     for (const auto& part : parts) EXPECT_NE(m.find(part), std::string::npos) << path << ": " << m;
 }
@@ -127,8 +124,7 @@ TEST(SpecSecurity, IdRanges) {
 TEST(SpecSecurity, RunAsNonRootWithUidZero) {
     // Pod says non-root, container says uid 0: the error names both paths.
     auto r = load("{runAsNonRoot: true}", "{runAsUser: 0}");
-    expect_error(r, kCs + ".runAsUser",
-                 {"0 (root)", "spec.securityContext.runAsNonRoot", "non-zero uid"});
+    expect_error(r, kCs + ".runAsUser", {"0 (root)", "spec.securityContext.runAsNonRoot", "non-zero uid"});
     // The container overriding runAsNonRoot to false makes uid 0 fine.
     auto ok = load("{runAsNonRoot: true, runAsUser: 0}", "{runAsNonRoot: false}");
     EXPECT_TRUE(ok.ok()) << all_errors(ok);
@@ -158,12 +154,9 @@ spec:
 }
 
 TEST(SpecSecurity, EnumsAreChecked) {
-    auto r = load("{supplementalGroupsPolicy: merge, fsGroupChangePolicy: Sometimes}",
-                  "{procMount: Masked}");
-    expect_error(r, "spec.securityContext.supplementalGroupsPolicy",
-                 {"\"merge\"", "Merge or Strict"});
-    expect_error(r, "spec.securityContext.fsGroupChangePolicy",
-                 {"\"Sometimes\"", "Always or OnRootMismatch"});
+    auto r = load("{supplementalGroupsPolicy: merge, fsGroupChangePolicy: Sometimes}", "{procMount: Masked}");
+    expect_error(r, "spec.securityContext.supplementalGroupsPolicy", {"\"merge\"", "Merge or Strict"});
+    expect_error(r, "spec.securityContext.fsGroupChangePolicy", {"\"Sometimes\"", "Always or OnRootMismatch"});
     expect_error(r, kCs + ".procMount", {"\"Masked\"", "Default or Unmasked"});
     auto ok = load("{fsGroup: 1, fsGroupChangePolicy: OnRootMismatch}", "{procMount: Default}");
     ASSERT_TRUE(ok.ok()) << all_errors(ok);
@@ -202,14 +195,12 @@ TEST(SpecSecurity, CapabilitiesNormalised) {
                   "drop: [ALL, CAP_CHOWN, checkpoint_restore]}}");
     ASSERT_TRUE(r.ok()) << all_errors(r);
     const auto& c = r.pod->containers[0].security.capabilities;
-    EXPECT_EQ(c.add,
-              (std::vector<std::string>{"CAP_NET_ADMIN", "CAP_SYS_TIME", "CAP_NET_RAW", "ALL"}));
+    EXPECT_EQ(c.add, (std::vector<std::string>{"CAP_NET_ADMIN", "CAP_SYS_TIME", "CAP_NET_RAW", "ALL"}));
     EXPECT_EQ(c.drop, (std::vector<std::string>{"ALL", "CAP_CHOWN", "CAP_CHECKPOINT_RESTORE"}));
 }
 
 TEST(SpecSecurity, UnknownCapabilityHasSuggestion) {
-    auto r =
-        load("", "{capabilities: {add: [NET_ADMN, 7], drop: [CAP_ALL, frobnicate_everything]}}");
+    auto r = load("", "{capabilities: {add: [NET_ADMN, 7], drop: [CAP_ALL, frobnicate_everything]}}");
     expect_error(r, kCs + ".capabilities.add[0]",
                  {"\"NET_ADMN\"", "not a Linux capability", "did you mean \"NET_ADMIN\""});
     expect_error(r, kCs + ".capabilities.add[1]", {"capability name"});
@@ -227,8 +218,7 @@ TEST(SpecSecurity, CapabilityTable) {
 }
 
 TEST(SpecSecurity, PrivilegedIsUnconfinedSeccomp) {
-    auto r = load("{seccompProfile: {type: RuntimeDefault}}",
-                  "{privileged: true, readOnlyRootFilesystem: true}");
+    auto r = load("{seccompProfile: {type: RuntimeDefault}}", "{privileged: true, readOnlyRootFilesystem: true}");
     ASSERT_TRUE(r.ok()) << all_errors(r);
     const auto& sc = r.pod->containers[0].security;
     EXPECT_TRUE(sc.privileged);
@@ -237,20 +227,16 @@ TEST(SpecSecurity, PrivilegedIsUnconfinedSeccomp) {
 }
 
 TEST(SpecSecurity, SeccompConsistency) {
-    auto r =
-        load("{seccompProfile: {localhostProfile: a.json}}", "{seccompProfile: {type: Localhost}}");
+    auto r = load("{seccompProfile: {localhostProfile: a.json}}", "{seccompProfile: {type: Localhost}}");
     expect_error(r, "spec.securityContext.seccompProfile.type", {"required", "RuntimeDefault"});
     expect_error(r, kCs + ".seccompProfile.localhostProfile", {"required when type is Localhost"});
     auto r2 = load("{seccompProfile: {type: RuntimeDefault, localhostProfile: a.json}}",
                    "{seccompProfile: {type: runtime/default}}");
-    expect_error(r2, "spec.securityContext.seccompProfile.localhostProfile",
-                 {"only be set when type is Localhost"});
+    expect_error(r2, "spec.securityContext.seccompProfile.localhostProfile", {"only be set when type is Localhost"});
     expect_error(r2, kCs + ".seccompProfile.type", {"\"runtime/default\"", "RuntimeDefault"});
     for (const char* bad : {"/etc/x.json", "../x.json", "a/../../x.json", ".."}) {
-        auto r3 = load("", std::string("{seccompProfile: {type: Localhost, localhostProfile: '") +
-                               bad + "'}}");
-        expect_error(r3, kCs + ".seccompProfile.localhostProfile",
-                     {bad, "relative path without '..'"});
+        auto r3 = load("", std::string("{seccompProfile: {type: Localhost, localhostProfile: '") + bad + "'}}");
+        expect_error(r3, kCs + ".seccompProfile.localhostProfile", {bad, "relative path without '..'"});
     }
     auto ok = load("", "{seccompProfile: {type: Localhost, localhostProfile: 'x..y/z.json'}}");
     EXPECT_TRUE(ok.ok()) << all_errors(ok);  // ".." only as a whole element
@@ -311,9 +297,7 @@ TEST(SpecSecurity, DefaultOnlyOptionsWarned) {
     ASSERT_TRUE(r.ok()) << all_errors(r);
     const std::string w = all_warnings(r);
     EXPECT_NE(w.find("no AppArmor profile"), std::string::npos) << w;
-    EXPECT_NE(w.find("spec.securityContext.appArmorProfile, " + kCs + ".appArmorProfile"),
-              std::string::npos)
-        << w;
+    EXPECT_NE(w.find("spec.securityContext.appArmorProfile, " + kCs + ".appArmorProfile"), std::string::npos) << w;
     EXPECT_NE(w.find("SELinux options that set no label"), std::string::npos) << w;
     EXPECT_NE(w.find("spec.securityContext.windowsOptions"), std::string::npos) << w;
     EXPECT_NE(w.find("spec.securityContext.seLinuxChangePolicy"), std::string::npos) << w;
@@ -385,10 +369,8 @@ TEST(SpecSecurity, NewerFieldsNotYet) {
 }
 
 TEST(SpecSecurity, FieldsAtTheWrongLevelSayWhereTheyBelong) {
-    auto r =
-        load("{capabilities: {drop: [ALL]}, privileged: true}", "{fsGroup: 2000, sysctls: []}");
-    expect_error(r, "spec.securityContext.capabilities",
-                 {"unknown field here", "spec.containers[*].securityContext"});
+    auto r = load("{capabilities: {drop: [ALL]}, privileged: true}", "{fsGroup: 2000, sysctls: []}");
+    expect_error(r, "spec.securityContext.capabilities", {"unknown field here", "spec.containers[*].securityContext"});
     expect_error(r, "spec.securityContext.privileged", {"each container's securityContext"});
     expect_error(r, kCs + ".fsGroup", {"unknown field here", "spec.securityContext"});
     expect_error(r, kCs + ".sysctls", {"the pod's securityContext"});

@@ -107,8 +107,7 @@ TEST(SupervisorOutput, APipeNobodyReadsNeverBlocksAndOnlyTheTerminalLosesLines) 
         if (i % 1000 == 999) out.on_readable();
     }
     c_wr.reset();
-    while (out.on_readable()) {
-    }
+    while (out.on_readable()) {}
     EXPECT_GT(term.dropped(src), 0u);
     // The log file has every line, in order.
     std::istringstream in(podrun::sys::read_file(d.path + "/c.log"));

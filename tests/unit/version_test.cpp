@@ -25,14 +25,13 @@ const pod::Feature& feature(const std::vector<pod::Feature>& fs, const std::stri
 }  // namespace
 
 TEST(Version, DoctorChecksBecomeFeatures) {
-    auto fs =
-        pod::features_from(report({{"root", true, "running as root"},
-                                   {"cgroup2 mount", true, "/sys/fs/cgroup/unified"},
-                                   {"clone3 + CLONE_INTO_CGROUP", true, "works"},
-                                   {"pid/net/ipc/uts/mount namespaces", false, "clone3: EPERM"},
-                                   {"cgroup.kill", true, "present"},
-                                   {"pidfd", true, "pidfd_open works"},
-                                   {"overlayfs", false, "not loaded"}}));
+    auto fs = pod::features_from(report({{"root", true, "running as root"},
+                                         {"cgroup2 mount", true, "/sys/fs/cgroup/unified"},
+                                         {"clone3 + CLONE_INTO_CGROUP", true, "works"},
+                                         {"pid/net/ipc/uts/mount namespaces", false, "clone3: EPERM"},
+                                         {"cgroup.kill", true, "present"},
+                                         {"pidfd", true, "pidfd_open works"},
+                                         {"overlayfs", false, "not loaded"}}));
     ASSERT_EQ(fs.size(), 6u);  // "root" describes the caller, not the kernel
     EXPECT_EQ(feature(fs, "cgroup2").found, true);
     EXPECT_EQ(feature(fs, "cgroup2").detail, "/sys/fs/cgroup/unified");
@@ -46,8 +45,7 @@ TEST(Version, DoctorChecksBecomeFeatures) {
 
 TEST(Version, AProbeThatDidNotRunIsNotProbedRatherThanMissing) {
     // doctor as non-root: no cgroup probes, so no clone3/namespaces/cgroup.kill lines.
-    auto fs = pod::features_from(
-        report({{"cgroup2 mount", true, "/sys/fs/cgroup"}, {"pidfd", true, "works"}}));
+    auto fs = pod::features_from(report({{"cgroup2 mount", true, "/sys/fs/cgroup"}, {"pidfd", true, "works"}}));
     EXPECT_FALSE(feature(fs, "clone3_into_cgroup").found.has_value());
     EXPECT_FALSE(feature(fs, "cgroup_kill").found.has_value());
     EXPECT_NE(feature(fs, "cgroup_kill").detail.find("needs root"), std::string::npos);
@@ -59,8 +57,7 @@ TEST(Version, JsonShape) {
     v.version = "1.2.3";
     v.revision = "0123456789ab";
     v.kernel = "6.1.0-test";
-    v.features =
-        pod::features_from(report({{"cgroup2 mount", true, "/x"}, {"overlayfs", false, "no"}}));
+    v.features = pod::features_from(report({{"cgroup2 mount", true, "/x"}, {"overlayfs", false, "no"}}));
     v.controllers = {"cpu", "pids"};
     auto j = pod::version_json(v);
     EXPECT_EQ(j["version"], "1.2.3");
@@ -72,8 +69,7 @@ TEST(Version, JsonShape) {
     EXPECT_EQ(j["features"].size(), 6u);
     EXPECT_EQ(j["cgroupControllers"], nlohmann::json({"cpu", "pids"}));
     std::string text = pod::version_text(v);
-    EXPECT_EQ(text.rfind("podrun 1.2.3 (revision 0123456789ab)\nkernel 6.1.0-test\n", 0), 0u)
-        << text;
+    EXPECT_EQ(text.rfind("podrun 1.2.3 (revision 0123456789ab)\nkernel 6.1.0-test\n", 0), 0u) << text;
     EXPECT_NE(text.find("cgroup controllers: cpu pids\n"), std::string::npos) << text;
 }
 

@@ -107,7 +107,7 @@ struct Child {
 // A child cgroup of the root. Teardown follows DESIGN.md 4: cgroup.kill, wait until
 // cgroup.events says unpopulated, reap, rmdir.
 class TestCgroup {
-public:
+  public:
     explicit TestCgroup(const std::string& name)
         : path_(std::string(kCgroupRoot) + "/podrun-vm-" + name + "-" + std::to_string(::getpid())) {
         if (::mkdir(path_.c_str(), 0755) != 0) error_ = errno_text("mkdir(" + path_ + ")");
@@ -153,7 +153,7 @@ public:
         return ok;
     }
 
-private:
+  private:
     std::string path_;
     std::string procs_;
     std::string error_;
@@ -161,14 +161,13 @@ private:
 
 // Only inside the VM: on a hybrid v1/v2 host these writes would land in the wrong hierarchy.
 class VmTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         const char* vm = std::getenv("PODRUN_VM");
         struct statfs fs {};
-        if (!vm || std::string(vm) != "1" || ::statfs(kCgroupRoot, &fs) != 0 ||
-            fs.f_type != CGROUP2_SUPER_MAGIC) {
-            GTEST_SKIP() << "runs only inside the VM (tests/vm/run-vm-tests), where "
-                         << kCgroupRoot << " is cgroup2 and PODRUN_VM=1";
+        if (!vm || std::string(vm) != "1" || ::statfs(kCgroupRoot, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
+            GTEST_SKIP() << "runs only inside the VM (tests/vm/run-vm-tests), where " << kCgroupRoot
+                         << " is cgroup2 and PODRUN_VM=1";
         }
     }
 };
@@ -297,8 +296,7 @@ TEST_F(VmTest, PivotRootWorksInANewMountNamespace) {
         if (::unshare(CLONE_NEWNS) != 0) ::_exit(10);
         if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(11);
         if (::mount("tmpfs", dir, "tmpfs", 0, "mode=0755") != 0) ::_exit(12);
-        if (::chdir(dir) != 0 || ::mkdir("old", 0700) != 0 || ::mkdir("marker", 0700) != 0)
-            ::_exit(13);
+        if (::chdir(dir) != 0 || ::mkdir("old", 0700) != 0 || ::mkdir("marker", 0700) != 0) ::_exit(13);
         if (::syscall(SYS_pivot_root, ".", "old") != 0) ::_exit(errno == EINVAL ? 14 : 15);
         if (::chdir("/") != 0) ::_exit(16);
         if (::umount2("/old", MNT_DETACH) != 0) ::_exit(17);
@@ -310,8 +308,7 @@ TEST_F(VmTest, PivotRootWorksInANewMountNamespace) {
     ::rmdir(dir);
     ASSERT_TRUE(status);
     ASSERT_TRUE(WIFEXITED(*status)) << "status " << *status;
-    EXPECT_EQ(WEXITSTATUS(*status), 0)
-        << "step failed (14: pivot_root EINVAL, the root is still the initramfs rootfs)";
+    EXPECT_EQ(WEXITSTATUS(*status), 0) << "step failed (14: pivot_root EINVAL, the root is still the initramfs rootfs)";
 }
 
 TEST_F(VmTest, PodrunBinariesAreInstalled) {

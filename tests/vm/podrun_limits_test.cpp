@@ -125,8 +125,7 @@ class Proc {
     // 0 or the exit code for the child to _exit with.
     Proc(const std::vector<std::string>& argv, const std::function<int()>& before_exec = {}) {
         static int seq = 0;
-        std::string base =
-            "/tmp/podrun-limits-" + std::to_string(::getpid()) + "-" + std::to_string(seq++);
+        std::string base = "/tmp/podrun-limits-" + std::to_string(::getpid()) + "-" + std::to_string(seq++);
         out_path_ = base + ".out";
         err_path_ = base + ".err";
         std::vector<char*> cargv;
@@ -192,8 +191,7 @@ class Proc {
     // "running (pid N)" or "exited with N", for failure messages.
     std::string describe() {
         auto c = wait(0ms);
-        return c ? "exited with " + std::to_string(*c)
-                 : "running (pid " + std::to_string(pid_) + ")";
+        return c ? "exited with " + std::to_string(*c) : "running (pid " + std::to_string(pid_) + ")";
     }
     std::string out() const { return read_file(out_path_); }
     std::string err() const { return read_file(err_path_); }
@@ -219,10 +217,9 @@ std::string quoted(const std::string& s) {
 
 // A container running `script` with busybox sh; `resources` is JSON ("" for none), `extra`
 // more fields (e.g. volumeMounts).
-std::string container(const std::string& name, const std::string& script,
-                      const std::string& resources = "", const std::string& extra = "") {
-    std::string c =
-        "{\"name\": " + quoted(name) + ", \"command\": [\"sh\", \"-c\", " + quoted(script) + "]";
+std::string container(const std::string& name, const std::string& script, const std::string& resources = "",
+                      const std::string& extra = "") {
+    std::string c = "{\"name\": " + quoted(name) + ", \"command\": [\"sh\", \"-c\", " + quoted(script) + "]";
     if (!resources.empty()) c += ", \"resources\": " + resources;
     if (!extra.empty()) c += ", " + extra;
     return c + "}";
@@ -232,8 +229,8 @@ std::string container(const std::string& name, const std::string& script,
 // returns as soon as the trapped signal arrives; a PID 1 would ignore an untrapped SIGTERM).
 const std::string kIdle = "trap 'exit 0' TERM; sleep 1000 & wait";
 
-std::string pod(const std::string& name, const std::vector<std::string>& containers,
-                const std::string& extra_spec = "", const std::string& annotations = "") {
+std::string pod(const std::string& name, const std::vector<std::string>& containers, const std::string& extra_spec = "",
+                const std::string& annotations = "") {
     std::string list;
     for (const auto& c : containers) list += (list.empty() ? "" : ", ") + c;
     std::string meta = "{\"name\": " + quoted(name);
@@ -250,8 +247,7 @@ std::string write_manifest(const std::string& name, const std::string& json) {
     return path;
 }
 
-std::vector<std::string> up_args(const std::string& manifest,
-                                 const std::vector<std::string>& extra = {}) {
+std::vector<std::string> up_args(const std::string& manifest, const std::vector<std::string>& extra = {}) {
     std::vector<std::string> argv{kPodrun, "up"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back(manifest);
@@ -270,8 +266,7 @@ std::string leaf_dir(const std::string& pod, const std::string& c) {
 bool in_vm() {
     const char* vm = std::getenv("PODRUN_VM");
     struct statfs fs {};
-    return vm && std::string(vm) == "1" && ::statfs(kCgroup, &fs) == 0 &&
-           fs.f_type == CGROUP2_SUPER_MAGIC;
+    return vm && std::string(vm) == "1" && ::statfs(kCgroup, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
 class Limits : public ::testing::Test {
@@ -281,8 +276,7 @@ class Limits : public ::testing::Test {
             GTEST_SKIP() << "runs only inside the VM (tests/vm/run-vm-tests), where " << kCgroup
                          << " is cgroup2 with cpu/memory/pids and PODRUN_VM=1";
         }
-        ASSERT_TRUE(child_cgroups(kPodsParent).empty())
-            << "a previous test left pods in " << kPodsParent;
+        ASSERT_TRUE(child_cgroups(kPodsParent).empty()) << "a previous test left pods in " << kPodsParent;
     }
     void TearDown() override {
         if (!in_vm()) return;
@@ -302,8 +296,7 @@ class Limits : public ::testing::Test {
     // set its trap and started its sleep), so that a SIGTERM from the test cannot overtake
     // the trap.
   public:
-    static ::testing::AssertionResult started(Proc& p, const std::string& pod, const std::string& c,
-                                              size_t procs = 2) {
+    static ::testing::AssertionResult started(Proc& p, const std::string& pod, const std::string& c, size_t procs = 2) {
         const std::string dir = leaf_dir(pod, c);
         if (eventually([&] { return count_procs(dir) >= procs || p.exited(); }, 60s) && !p.exited())
             return ::testing::AssertionSuccess();
@@ -320,8 +313,7 @@ class Limits : public ::testing::Test {
 // --- 1. cpu limits ----------------------------------------------------------------------------
 
 TEST_F(Limits, CpuLimitBecomesCpuMaxInTheLeaf) {
-    auto m = manifest("cpumax",
-                      pod("cpumax", {container("c", kIdle, R"({"limits": {"cpu": "500m"}})")}));
+    auto m = manifest("cpumax", pod("cpumax", {container("c", kIdle, R"({"limits": {"cpu": "500m"}})")}));
     Proc p(up_args(m));
     ASSERT_TRUE(started(p, "cpumax", "c"));
     EXPECT_EQ(value(leaf_dir("cpumax", "c") + "/cpu.max"), "50000 100000");
@@ -331,9 +323,8 @@ TEST_F(Limits, CpuLimitBecomesCpuMaxInTheLeaf) {
 }
 
 TEST_F(Limits, CpuLimitThrottlesABusyLoopToItsShare) {
-    auto m = manifest("cpubusy",
-                      pod("cpubusy", {container("spin", "trap 'exit 0' TERM; while :; do :; done",
-                                                R"({"limits": {"cpu": "200m"}})")}));
+    auto m = manifest("cpubusy", pod("cpubusy", {container("spin", "trap 'exit 0' TERM; while :; do :; done",
+                                                           R"({"limits": {"cpu": "200m"}})")}));
     Proc p(up_args(m));
     ASSERT_TRUE(started(p, "cpubusy", "spin", 1));
     const std::string stat = leaf_dir("cpubusy", "spin") + "/cpu.stat";
@@ -347,9 +338,7 @@ TEST_F(Limits, CpuLimitThrottlesABusyLoopToItsShare) {
     ASSERT_TRUE(u0 && u1) << text;
     double wall_us = std::chrono::duration<double, std::micro>(t1 - t0).count();
     double share = static_cast<double>(*u1 - *u0) / wall_us;
-    EXPECT_NEAR(share, 0.20, 0.05)
-        << "used " << (*u1 - *u0) << " us of CPU in " << wall_us << " us\n"
-        << text;
+    EXPECT_NEAR(share, 0.20, 0.05) << "used " << (*u1 - *u0) << " us of CPU in " << wall_us << " us\n" << text;
     auto throttled = keyed_value(text, "nr_throttled");
     ASSERT_TRUE(throttled) << text;
     EXPECT_GT(*throttled, 0) << text;
@@ -358,13 +347,11 @@ TEST_F(Limits, CpuLimitThrottlesABusyLoopToItsShare) {
 
 // --- 2. cpu requests -> cpu.weight --------------------------------------------------------------
 
-void expect_weights(Proc& p, const std::string& pod, const std::string& one,
-                    const std::string& quarter) {
+void expect_weights(Proc& p, const std::string& pod, const std::string& one, const std::string& quarter) {
     ASSERT_TRUE(Limits::started(p, pod, "one"));
     ASSERT_TRUE(Limits::started(p, pod, "quarter"));
     EXPECT_EQ(value(leaf_dir(pod, "one") + "/cpu.weight"), one) << "requests.cpu 1 (1024 shares)";
-    EXPECT_EQ(value(leaf_dir(pod, "quarter") + "/cpu.weight"), quarter)
-        << "requests.cpu 250m (256 shares)";
+    EXPECT_EQ(value(leaf_dir(pod, "quarter") + "/cpu.weight"), quarter) << "requests.cpu 250m (256 shares)";
     // No limits: unlimited quota.
     EXPECT_EQ(value(leaf_dir(pod, "one") + "/cpu.max"), "max 100000");
     EXPECT_EQ(p.stop(), 0) << p.output();
@@ -381,16 +368,14 @@ TEST_F(Limits, CpuRequestsBecomeWeightsQuadraticByDefault) {
 }
 
 TEST_F(Limits, CpuRequestsBecomeWeightsLinearOnRequest) {
-    Proc p(
-        up_args(manifest("weightl", weights_pod("weightl")), {"--cpu-weight-formula", "linear"}));
+    Proc p(up_args(manifest("weightl", weights_pod("weightl")), {"--cpu-weight-formula", "linear"}));
     expect_weights(p, "weightl", "39", "10");
 }
 
 // --- 3. memory ------------------------------------------------------------------------------
 
 TEST_F(Limits, MemoryLimitWritesMaxNoSwapAndOomGroup) {
-    auto m = manifest(
-        "memfiles", pod("memfiles", {container("c", kIdle, R"({"limits": {"memory": "64Mi"}})")}));
+    auto m = manifest("memfiles", pod("memfiles", {container("c", kIdle, R"({"limits": {"memory": "64Mi"}})")}));
     Proc p(up_args(m));
     ASSERT_TRUE(started(p, "memfiles", "c"));
     const std::string leaf = leaf_dir("memfiles", "c");
@@ -409,32 +394,27 @@ TEST_F(Limits, ContainerOverItsMemoryLimitIsOomKilledAndItsSiblingRunsOn) {
         "i=0; while [ ! -e /shared/stop ]; do i=$((i+1)); echo $i > /shared/beat; sleep 0.2; done; "
         "echo stopped after $i beats";
     auto m = manifest(
-        "oom", pod("oom",
-                   {container("hog", "exec dd if=/dev/zero of=/dev/null bs=256M count=1",
-                              R"({"limits": {"memory": "64Mi"}})"),
-                    container("beat", beat_script, "",
-                              R"("volumeMounts": [{"name": "shared", "mountPath": "/shared"}])")},
-                   R"("volumes": [{"name": "shared", "emptyDir": {}}])"));
+        "oom",
+        pod("oom",
+            {container("hog", "exec dd if=/dev/zero of=/dev/null bs=256M count=1", R"({"limits": {"memory": "64Mi"}})"),
+             container("beat", beat_script, "", R"("volumeMounts": [{"name": "shared", "mountPath": "/shared"}])")},
+            R"("volumes": [{"name": "shared", "emptyDir": {}}])"));
     const std::string shared = std::string(kLibRoot) + "/oom/volumes/shared";
     Proc p(up_args(m));
     ASSERT_TRUE(started(p, "oom", "beat", 1));
     // The kernel's word: the hog's leaf counted an OOM kill.
     const std::string hog = leaf_dir("oom", "hog");
-    ASSERT_TRUE(eventually(
-        [&] { return keyed_value(read_file(hog + "/memory.events"), "oom_kill").value_or(0) > 0; },
-        60s))
+    ASSERT_TRUE(
+        eventually([&] { return keyed_value(read_file(hog + "/memory.events"), "oom_kill").value_or(0) > 0; }, 60s))
         << read_file(hog + "/memory.events") << p.output();
-    ASSERT_TRUE(eventually([&] { return p.err().find("OOMKilled") != std::string::npos; }, 10s))
-        << p.output();
-    EXPECT_NE(p.err().find("container hog exited with code 137 (signal 9): OOMKilled"),
-              std::string::npos)
+    ASSERT_TRUE(eventually([&] { return p.err().find("OOMKilled") != std::string::npos; }, 10s)) << p.output();
+    EXPECT_NE(p.err().find("container hog exited with code 137 (signal 9): OOMKilled"), std::string::npos)
         << p.output();
     EXPECT_FALSE(populated(hog));
     // The sibling lives on after the OOM kill: its leaf is populated and its heartbeat moves.
     EXPECT_TRUE(populated(leaf_dir("oom", "beat")));
     long b0 = std::atol(read_file(shared + "/beat").c_str());
-    EXPECT_TRUE(
-        eventually([&] { return std::atol(read_file(shared + "/beat").c_str()) > b0 + 2; }, 20s))
+    EXPECT_TRUE(eventually([&] { return std::atol(read_file(shared + "/beat").c_str()) > b0 + 2; }, 20s))
         << "heartbeat stuck at " << b0 << "\n"
         << p.output();
     ASSERT_TRUE(write_file(shared + "/stop", "")) << std::strerror(errno);
@@ -473,9 +453,7 @@ std::string pids_pod(const std::string& name, const std::string& annotations = "
         "trap 'exit 0' TERM; "
         "(n=0; while [ $n -lt 100 ]; do sleep 1000 & n=$((n+1)); echo $n > /work/started; done); "
         "echo $? > /work/rc; sleep 1000 & wait";
-    return pod(name,
-               {container("forker", script, "",
-                          R"("volumeMounts": [{"name": "work", "mountPath": "/work"}])")},
+    return pod(name, {container("forker", script, "", R"("volumeMounts": [{"name": "work", "mountPath": "/work"}])")},
                R"("volumes": [{"name": "work", "emptyDir": {}}])", annotations);
 }
 
@@ -492,10 +470,8 @@ TEST_F(Limits, PidsMaxAnnotationLimitsThePod) {
 // --- 5. pod-level values ----------------------------------------------------------------------
 
 TEST_F(Limits, PodCgroupHoldsTheSumsOfItsContainers) {
-    auto m = manifest(
-        "sums",
-        pod("sums", {container("a", kIdle, R"({"limits": {"cpu": "500m", "memory": "64Mi"}})"),
-                     container("b", kIdle, R"({"limits": {"cpu": "250m", "memory": "32Mi"}})")}));
+    auto m = manifest("sums", pod("sums", {container("a", kIdle, R"({"limits": {"cpu": "500m", "memory": "64Mi"}})"),
+                                           container("b", kIdle, R"({"limits": {"cpu": "250m", "memory": "32Mi"}})")}));
     Proc p(up_args(m));
     ASSERT_TRUE(started(p, "sums", "a"));
     ASSERT_TRUE(started(p, "sums", "b"));
@@ -510,10 +486,9 @@ TEST_F(Limits, PodCgroupHoldsTheSumsOfItsContainers) {
 }
 
 TEST_F(Limits, PodHasNoLimitWhenAContainerHasNone) {
-    auto m = manifest(
-        "partial",
-        pod("partial", {container("a", kIdle, R"({"limits": {"cpu": "500m", "memory": "64Mi"}})"),
-                        container("b", kIdle)}));
+    auto m =
+        manifest("partial", pod("partial", {container("a", kIdle, R"({"limits": {"cpu": "500m", "memory": "64Mi"}})"),
+                                            container("b", kIdle)}));
     Proc p(up_args(m));
     ASSERT_TRUE(started(p, "partial", "a"));
     ASSERT_TRUE(started(p, "partial", "b"));
@@ -525,18 +500,16 @@ TEST_F(Limits, PodHasNoLimitWhenAContainerHasNone) {
 }
 
 TEST_F(Limits, PodLevelResourcesOverrideTheSums) {
-    auto m = manifest(
-        "podlevel", pod("podlevel",
-                        {container("a", kIdle, R"({"limits": {"cpu": "500m", "memory": "64Mi"}})"),
-                         container("b", kIdle, R"({"limits": {"cpu": "250m", "memory": "32Mi"}})")},
-                        R"("resources": {"limits": {"cpu": "1", "memory": "128Mi"}})"));
+    auto m = manifest("podlevel", pod("podlevel",
+                                      {container("a", kIdle, R"({"limits": {"cpu": "500m", "memory": "64Mi"}})"),
+                                       container("b", kIdle, R"({"limits": {"cpu": "250m", "memory": "32Mi"}})")},
+                                      R"("resources": {"limits": {"cpu": "1", "memory": "128Mi"}})"));
     Proc p(up_args(m));
     ASSERT_TRUE(started(p, "podlevel", "a"));
     ASSERT_TRUE(started(p, "podlevel", "b"));
     EXPECT_EQ(value(pod_dir("podlevel") + "/cpu.max"), "100000 100000");
     EXPECT_EQ(value(pod_dir("podlevel") + "/memory.max"), std::to_string(128LL << 20));
-    EXPECT_EQ(value(pod_dir("podlevel") + "/cpu.weight"), "100")
-        << "requests default to the limits: 1 CPU";
+    EXPECT_EQ(value(pod_dir("podlevel") + "/cpu.weight"), "100") << "requests default to the limits: 1 CPU";
     EXPECT_EQ(value(leaf_dir("podlevel", "a") + "/cpu.max"), "50000 100000");
     EXPECT_EQ(value(leaf_dir("podlevel", "a") + "/memory.max"), std::to_string(64LL << 20));
     EXPECT_EQ(p.stop(), 0) << p.output();
@@ -546,11 +519,10 @@ TEST_F(Limits, PodLevelResourcesOverrideTheSums) {
 // PodLimits: applyPodLevelResources): a pod-level memory limit alone leaves the pod's cpu
 // values to the containers.
 TEST_F(Limits, PodLevelMemoryLimitKeepsTheContainersCpuSums) {
-    auto m = manifest(
-        "podmem", pod("podmem",
-                      {container("a", kIdle, R"({"limits": {"cpu": "500m", "memory": "64Mi"}})"),
-                       container("b", kIdle, R"({"limits": {"cpu": "250m", "memory": "32Mi"}})")},
-                      R"("resources": {"limits": {"memory": "128Mi"}})"));
+    auto m = manifest("podmem", pod("podmem",
+                                    {container("a", kIdle, R"({"limits": {"cpu": "500m", "memory": "64Mi"}})"),
+                                     container("b", kIdle, R"({"limits": {"cpu": "250m", "memory": "32Mi"}})")},
+                                    R"("resources": {"limits": {"memory": "128Mi"}})"));
     Proc p(up_args(m));
     ASSERT_TRUE(started(p, "podmem", "a"));
     ASSERT_TRUE(started(p, "podmem", "b"));
@@ -563,10 +535,8 @@ TEST_F(Limits, PodLevelMemoryLimitKeepsTheContainersCpuSums) {
 // cgroup2 inside the container is rooted at its leaf (its own cgroup namespace), so a program
 // can read its own limits where it expects them.
 TEST_F(Limits, ContainerSeesItsOwnLimitsAtSysFsCgroup) {
-    auto m = manifest(
-        "inside",
-        pod("inside", {container("c", "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max",
-                                 R"({"limits": {"cpu": "500m", "memory": "64Mi"}})")}));
+    auto m = manifest("inside", pod("inside", {container("c", "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/cpu.max",
+                                                         R"({"limits": {"cpu": "500m", "memory": "64Mi"}})")}));
     Proc p(up_args(m));
     auto code = p.wait(60s);
     ASSERT_TRUE(code) << p.output();
@@ -615,14 +585,10 @@ TEST_F(Limits, NamespaceRootWithProcessesIsHandledWithoutManualSteps) {
         cleanup.sleeper = s;
     }
     ASSERT_TRUE(eventually(
-        [&] {
-            return read_file(fake_procs).find(std::to_string(cleanup.sleeper)) != std::string::npos;
-        },
-        5s))
+        [&] { return read_file(fake_procs).find(std::to_string(cleanup.sleeper)) != std::string::npos; }, 5s))
         << "sleep " << cleanup.sleeper << " never joined " << fake;
 
-    auto m = manifest("nsroot",
-                      pod("nsroot", {container("c", kIdle, R"({"limits": {"memory": "64Mi"}})")}));
+    auto m = manifest("nsroot", pod("nsroot", {container("c", kIdle, R"({"limits": {"memory": "64Mi"}})")}));
     // podrun as a privileged container sees it: cgroup namespace rooted at fakectr, its own
     // mount namespace with a fresh cgroup2 mount on /sys/fs/cgroup.
     Proc p(up_args(m), [join_fake]() -> int {
@@ -633,20 +599,16 @@ TEST_F(Limits, NamespaceRootWithProcessesIsHandledWithoutManualSteps) {
         };
         if (int c = join_fake()) return fail(c, "join fakectr");
         if (::unshare(CLONE_NEWCGROUP | CLONE_NEWNS) != 0) return fail(102, "unshare");
-        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-            return fail(103, "make / private");
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail(103, "make / private");
         // The VM's own cgroup2 mount goes first: the kernel refuses the same superblock on
         // the same mount point twice (EBUSY), and a container manager's mount namespace
         // never had it anyway.
-        if (::umount2("/sys/fs/cgroup", MNT_DETACH) != 0)
-            return fail(104, "umount the VM's /sys/fs/cgroup");
-        if (::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, nullptr) != 0)
-            return fail(105, "mount cgroup2");
+        if (::umount2("/sys/fs/cgroup", MNT_DETACH) != 0) return fail(104, "umount the VM's /sys/fs/cgroup");
+        if (::mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, nullptr) != 0) return fail(105, "mount cgroup2");
         return 0;
     });
     const std::string leaf = fake + "/podrun/nsroot/c";
-    ASSERT_TRUE(eventually([&] { return count_procs(leaf) >= 2 || p.exited(); }, 60s) &&
-                !p.exited())
+    ASSERT_TRUE(eventually([&] { return count_procs(leaf) >= 2 || p.exited(); }, 60s) && !p.exited())
         << "podrun " << p.describe() << " (100-105: a step before exec failed)\n"
         << p.output();
     EXPECT_EQ(value(leaf + "/memory.max"), "67108864");
@@ -657,8 +619,7 @@ TEST_F(Limits, NamespaceRootWithProcessesIsHandledWithoutManualSteps) {
     EXPECT_NE(init_procs.find(std::to_string(p.pid())), std::string::npos) << init_procs;
     EXPECT_EQ(value(fake_procs), "");
     EXPECT_EQ(p.stop(), 0) << p.output();
-    EXPECT_NE(p.err().find(
-                  "moved 2 process(es) out of the cgroup namespace root into /sys/fs/cgroup/init"),
+    EXPECT_NE(p.err().find("moved 2 process(es) out of the cgroup namespace root into /sys/fs/cgroup/init"),
               std::string::npos)
         << p.output();
     EXPECT_FALSE(exists(fake + "/podrun")) << "podrun left its cgroups in the namespace";
@@ -674,10 +635,8 @@ TEST_F(Limits, NamespaceRootWithProcessesIsHandledWithoutManualSteps) {
 // --- 8. --explain -------------------------------------------------------------------------------
 
 TEST_F(Limits, ExplainNarratesEachCgroupWriteWithItsRule) {
-    auto m =
-        manifest("explain",
-                 pod("explain",
-                     {container("c", "true", R"({"limits": {"cpu": "500m", "memory": "64Mi"}})")}));
+    auto m = manifest("explain",
+                      pod("explain", {container("c", "true", R"({"limits": {"cpu": "500m", "memory": "64Mi"}})")}));
     Proc p(up_args(m, {"--explain"}));
     auto code = p.wait(60s);
     ASSERT_TRUE(code) << p.output();
@@ -692,8 +651,7 @@ TEST_F(Limits, ExplainNarratesEachCgroupWriteWithItsRule) {
         return false;
     };
     EXPECT_TRUE(line_with("/c/cpu.max = \"50000 100000\"", "limits.cpu")) << err;
-    EXPECT_TRUE(line_with("/explain/cpu.max = \"50000 100000\"", "limits.cpu"))
-        << err;  // the pod's sum
+    EXPECT_TRUE(line_with("/explain/cpu.max = \"50000 100000\"", "limits.cpu")) << err;  // the pod's sum
     EXPECT_TRUE(line_with("/c/memory.max = \"67108864\"", "limits.memory")) << err;
     EXPECT_TRUE(line_with("/c/memory.swap.max = \"0\"", "swap")) << err;
     EXPECT_TRUE(line_with("/c/memory.oom.group = \"1\"", "OOM")) << err;

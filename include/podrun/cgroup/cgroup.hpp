@@ -23,7 +23,7 @@ std::string default_parent(const std::string& mount_point);
 
 // The pod's subtree. Only leaves hold processes ("no internal processes" rule).
 class PodTree {
-public:
+  public:
     PodTree() = default;
     PodTree(std::string parent, std::string pod) : parent_(std::move(parent)), pod_(std::move(pod)) {}
 
@@ -60,7 +60,7 @@ public:
     // Returns problems as text (empty = clean).
     std::vector<std::string> destroy() const;
 
-private:
+  private:
     std::string parent_;
     std::string pod_;
     std::set<std::string> controllers_;

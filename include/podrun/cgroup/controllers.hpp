@@ -15,9 +15,9 @@ std::set<std::string> available_controllers(const std::string& mount_point);
 
 // What enable_controllers did (for the log and --explain).
 struct EnableReport {
-    std::vector<std::string> writes;       // "<dir>/cgroup.subtree_control += cpu"
-    std::vector<int> moved_pids;           // processes moved out of the namespace root
-    std::string moved_to;                  // the leaf they were moved into
+    std::vector<std::string> writes;  // "<dir>/cgroup.subtree_control += cpu"
+    std::vector<int> moved_pids;      // processes moved out of the namespace root
+    std::string moved_to;             // the leaf they were moved into
 };
 
 // Enables `controllers` in the subtree_control of each cgroup from `mount_point` down to

@@ -39,7 +39,6 @@ struct CapSets {
 // program gain them from file capabilities). A non-root user keeps none after execve
 // (capabilities(7): no file capabilities, no ambient set). Names the kernel does not
 // know are appended to `unknown` (each "<name>") and left out.
-CapSets capability_sets(const spec::SecurityContext& sc, int last_cap,
-                        std::vector<std::string>* unknown = nullptr);
+CapSets capability_sets(const spec::SecurityContext& sc, int last_cap, std::vector<std::string>* unknown = nullptr);
 
 }  // namespace podrun::confine

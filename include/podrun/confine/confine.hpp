@@ -38,7 +38,7 @@ struct ContainerPlan {
     Identity id;
     bool no_new_privs = false;
     std::shared_ptr<const SeccompProgram> seccomp;  // null: no filter
-    std::string seccomp_what;  // "RuntimeDefault", "Unconfined (privileged)", ...
+    std::string seccomp_what;                       // "RuntimeDefault", "Unconfined (privileged)", ...
     bool device_filter = true;
 
     // The plain data the child applies; points into this plan (keep it alive and unchanged

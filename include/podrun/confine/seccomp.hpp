@@ -49,9 +49,9 @@ struct FilteredProfile {
 
 // What the filter is decided by besides the profile.
 struct FilterInputs {
-    std::string go_arch;    // "amd64", "arm64", ...: the names includes/excludes.arches use
-    std::string scmp_arch;  // "SCMP_ARCH_X86_64": the archMap entry to use
-    CapMask caps = 0;       // the container's bounding set: includes/excludes.caps
+    std::string go_arch;               // "amd64", "arm64", ...: the names includes/excludes.arches use
+    std::string scmp_arch;             // "SCMP_ARCH_X86_64": the archMap entry to use
+    CapMask caps = 0;                  // the container's bounding set: includes/excludes.caps
     std::pair<int, int> kernel{0, 0};  // running kernel (major, minor): includes/excludes.minKernel
 };
 FilterInputs native_inputs(CapMask caps);
@@ -60,8 +60,7 @@ FilterInputs native_inputs(CapMask caps);
 // whose excludes is met, are dropped (moby's and podman's semantics). Throws
 // std::runtime_error naming `source` and the field for what podrun cannot honour (an
 // unknown action, SCMP_ACT_NOTIFY, flags, listenerPath) or malformed JSON.
-FilteredProfile filter_profile(const std::string& json_text, const std::string& source,
-                               const FilterInputs& in);
+FilteredProfile filter_profile(const std::string& json_text, const std::string& source, const FilterInputs& in);
 
 // A compiled program, shared by every container of the pod that uses it.
 struct SeccompProgram {
@@ -84,8 +83,7 @@ std::string fnv1a_hex(const std::string& data);
 // libseccomp: seccomp_init(defaultAction), the architectures, one rule per kept syscall
 // name (arguments on one index more than once: one rule per condition, as runc does),
 // exported as BPF to a memfd and read back. Throws std::runtime_error naming the profile.
-std::shared_ptr<SeccompProgram> compile(const FilteredProfile& f, const std::string& source,
-                                        const std::string& hash);
+std::shared_ptr<SeccompProgram> compile(const FilteredProfile& f, const std::string& source, const std::string& hash);
 
 // The compiled programs of earlier pods: /var/cache/podrun/seccomp (PODRUN_SECCOMP_CACHE
 // overrides it), root-only. <hash>.bpf is the program, <hash>.key the exact key it was
@@ -94,14 +92,12 @@ std::shared_ptr<SeccompProgram> compile(const FilteredProfile& f, const std::str
 // container another profile's filter. Deleting the directory is always safe.
 std::string cache_dir();
 // The cached program for `key`, or null (absent, unreadable, or another key).
-std::shared_ptr<SeccompProgram> cache_load(const std::string& key, const std::string& source,
-                                           const std::string& hash);
+std::shared_ptr<SeccompProgram> cache_load(const std::string& key, const std::string& source, const std::string& hash);
 // Stores a program; returns the error, if any, as text (the cache is an optimisation).
 std::string cache_store(const std::string& key, const SeccompProgram& p);
 
 // A program read back from the bytes a compile produced (podrun exec loads what up saved).
-std::shared_ptr<SeccompProgram> program_from_bytes(const std::string& bytes,
-                                                   const std::string& source,
+std::shared_ptr<SeccompProgram> program_from_bytes(const std::string& bytes, const std::string& source,
                                                    const std::string& hash);
 
 }  // namespace podrun::confine

@@ -16,9 +16,9 @@
 namespace podrun::image {
 
 struct ImageRuntime {
-    std::string image;     // the reference as normalised: docker.io/library/nginx:1.25
-    std::string image_id;  // repo@sha256:<manifest> (containerStatuses[].imageID)
-    std::string config_id; // sha256:<config>: the image ID of the store
+    std::string image;                   // the reference as normalised: docker.io/library/nginx:1.25
+    std::string image_id;                // repo@sha256:<manifest> (containerStatuses[].imageID)
+    std::string config_id;               // sha256:<config>: the image ID of the store
     std::vector<std::string> lowerdirs;  // the layer directories, top first (overlay's order)
     ImageConfig config;
 };

@@ -48,7 +48,7 @@ struct ImageRecord {
 };
 
 class Store {
-public:
+  public:
     explicit Store(std::string root);
     // $PODRUN_STORAGE if set (tests), else /var/lib/podrun/storage.
     static std::string default_root();
@@ -71,7 +71,7 @@ public:
     std::string config_text(const ImageRecord& img) const;
     ImageConfig config(const ImageRecord& img) const;
 
-private:
+  private:
     std::string root_;
 };
 

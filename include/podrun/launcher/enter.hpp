@@ -43,7 +43,7 @@ struct EnterRequest {
 // What enter() throws when everything worked but the execve itself: err() == ENOENT means
 // argv[0] was not found (a shell's 127), anything else that it could not be run (126).
 class ExecError : public sys::SysError {
-public:
+  public:
     using sys::SysError::SysError;
 };
 

@@ -23,18 +23,18 @@ namespace podrun::net {
 
 // A hostPort somebody else holds (EADDRINUSE at bind).
 class PortInUse : public std::runtime_error {
-public:
+  public:
     PortInUse(const PublishedPort& p, const std::string& what) : std::runtime_error(what), port(p) {}
     PublishedPort port;
 };
 
 struct ForwarderOptions {
-    int64_t udp_idle_ms = 30000;  // a UDP client silent this long loses its upstream socket
+    int64_t udp_idle_ms = 30000;    // a UDP client silent this long loses its upstream socket
     size_t max_connections = 1024;  // TCP connections at once; more wait in the backlog
 };
 
 class Forwarder {
-public:
+  public:
     // Binds every port now, in this process's network namespace (the host's), before any
     // container starts. Throws PortInUse, or SysError for other bind failures.
     Forwarder(std::vector<PublishedPort> ports, ForwarderOptions opts = {});
@@ -54,12 +54,12 @@ public:
     size_t connections() const { return conns_.size(); }
     size_t udp_sessions() const { return sessions_.size(); }
 
-private:
+  private:
     struct Half {
         sys::Pipe pipe;
         size_t in_pipe = 0;
-        bool eof = false;    // the source sent FIN
-        bool shut = false;   // carried over: shutdown(SHUT_WR) on the destination
+        bool eof = false;   // the source sent FIN
+        bool shut = false;  // carried over: shutdown(SHUT_WR) on the destination
     };
     struct Conn {
         sys::UniqueFd client, upstream;

@@ -13,8 +13,8 @@ struct DoctorLine {
 };
 
 struct DoctorReport {
-    std::vector<DoctorLine> checks;     // facts about the host
-    std::vector<DoctorLine> verdicts;   // what will and will not work
+    std::vector<DoctorLine> checks;    // facts about the host
+    std::vector<DoctorLine> verdicts;  // what will and will not work
 };
 
 // Probes for real (a throw-away cgroup and child processes); leaves nothing behind.

@@ -9,7 +9,7 @@ namespace podrun::pod {
 struct LogsOptions {
     std::string container;  // empty: the first app container (kubectl's default)
     bool follow = false;
-    int tail = -1;          // last N lines; -1 all
+    int tail = -1;  // last N lines; -1 all
     bool timestamps = false;
     bool previous = false;  // the previous instance's log (after a restart)
 };

@@ -20,7 +20,7 @@ inline constexpr int kExitInvalid = 2;
 inline constexpr int kExitPodrunFailed = 125;
 
 struct UpOptions {
-    std::string manifest;  // path or "-"
+    std::string manifest;       // path or "-"
     std::string cgroup_parent;  // empty = <cgroup2 mount>/podrun
     bool explain = false;
     // Run a pod that asks for limits on a host without the controllers, unenforced.
@@ -54,8 +54,8 @@ void check_host(const spec::Pod& pod);
 
 // The controllers to use for this pod; throws LimitsUnavailable when the pod asks for
 // limits the host cannot enforce (unless no_limits, which warns and returns none).
-std::set<std::string> check_controllers(const spec::Pod& pod, const std::string& mount,
-                                        std::optional<int64_t> pids_max, bool no_limits);
+std::set<std::string> check_controllers(const spec::Pod& pod, const std::string& mount, std::optional<int64_t> pids_max,
+                                        bool no_limits);
 
 // Runs the pod in the foreground; returns the exit code of `podrun up`.
 int up(const spec::Pod& pod, const UpOptions& opts);

@@ -20,10 +20,10 @@ namespace podrun::probe {
 
 // Where handlers reach the container.
 struct Target {
-    int pod_net_pidfd = -1;   // pause's pidfd when the pod has its own network namespace
-    int home_netns_fd = -1;   // the supervisor's own network namespace
-    pid_t container_pid = 0;  // host pid of the container's main process (exec)
-    std::string leaf_dir;     // its cgroup leaf (exec)
+    int pod_net_pidfd = -1;        // pause's pidfd when the pod has its own network namespace
+    int home_netns_fd = -1;        // the supervisor's own network namespace
+    pid_t container_pid = 0;       // host pid of the container's main process (exec)
+    std::string leaf_dir;          // its cgroup leaf (exec)
     std::vector<std::string> env;  // the container's environment (exec)
     std::string cwd = "/";
     const confine::ContainerPlan* confine = nullptr;  // exec handlers are confined as the container
@@ -32,7 +32,7 @@ struct Target {
 enum class Result { Pending, Success, Failure };
 
 class HandlerRun {
-public:
+  public:
     virtual ~HandlerRun() = default;
     int fd() const { return watch_fd_; }
     uint32_t events() const { return events_; }  // what to watch fd() for
@@ -51,7 +51,7 @@ public:
     // Starts the deadline timer (timer_fd()); 0 = none.
     void arm_deadline(int64_t timeout_ms);
 
-protected:
+  protected:
     int watch_fd_ = -1;
     uint32_t events_ = 0x001;  // EPOLLIN
     sys::UniqueFd timer_;

@@ -47,7 +47,7 @@ struct PersistentVolumeClaim {
 };
 
 struct Bundle {
-    std::vector<Pod> pods;  // Pods, and the pod template of each workload (Deployment, ...)
+    std::vector<Pod> pods;            // Pods, and the pod template of each workload (Deployment, ...)
     std::vector<Origin> pod_origins;  // parallel to pods
     std::vector<ConfigMap> config_maps;
     std::vector<Secret> secrets;

@@ -19,9 +19,9 @@ struct Problem {
 };
 
 struct LoadResult {
-    std::optional<Pod> pod;              // set only when errors is empty
-    std::vector<Problem> errors;         // every error found, in document order
-    std::vector<std::string> warnings;   // e.g. fields accepted but meaningless on one node
+    std::optional<Pod> pod;             // set only when errors is empty
+    std::vector<Problem> errors;        // every error found, in document order
+    std::vector<std::string> warnings;  // e.g. fields accepted but meaningless on one node
     bool ok() const { return errors.empty() && pod.has_value(); }
 };
 

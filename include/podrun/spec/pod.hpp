@@ -60,8 +60,7 @@ struct Resources {
     std::optional<int64_t> memory_limit_bytes;
     std::optional<int64_t> memory_request_bytes;
     bool empty() const {
-        return !cpu_limit_millis && !cpu_request_millis && !memory_limit_bytes &&
-               !memory_request_bytes;
+        return !cpu_limit_millis && !cpu_request_millis && !memory_limit_bytes && !memory_request_bytes;
     }
 };
 
@@ -123,8 +122,8 @@ struct Container {
     std::optional<std::string> image;  // podrun extension: may be omitted (host programs)
     // Always | IfNotPresent | Never; "" = Kubernetes' default by tag (docs/images.md).
     std::string image_pull_policy;
-    std::vector<std::string> command;  // Kubernetes "command" (entrypoint)
-    std::vector<std::string> args;     // Kubernetes "args"
+    std::vector<std::string> command;     // Kubernetes "command" (entrypoint)
+    std::vector<std::string> args;        // Kubernetes "args"
     std::vector<EnvFromSource> env_from;  // emptied by spec::resolve_objects, into env
     std::vector<EnvVar> env;
     std::string working_dir;
@@ -221,9 +220,7 @@ struct Pod {
     // metadata.annotations["podrun.io/pids-max"]: the pod cgroup's pids.max.
     std::optional<int64_t> pids_max;
 
-    std::string effective_hostname() const {
-        return hostname.empty() ? metadata.name : hostname;
-    }
+    std::string effective_hostname() const { return hostname.empty() ? metadata.name : hostname; }
 };
 
 std::string to_string(RestartPolicy p);

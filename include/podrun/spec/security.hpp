@@ -37,7 +37,7 @@ struct SecurityContext {
     std::optional<bool> run_as_non_root;
     std::vector<int64_t> supplemental_groups;  // pod level only
     SupplementalGroupsPolicy supplemental_groups_policy = SupplementalGroupsPolicy::Merge;
-    std::optional<int64_t> fs_group;  // pod level only; also added to the process's groups
+    std::optional<int64_t> fs_group;                 // pod level only; also added to the process's groups
     std::optional<bool> allow_privilege_escalation;  // false: no_new_privs
     // All capabilities, no masks, writable /sys, host devices. The validator also sets
     // `seccomp` to Unconfined for a privileged container, as containerd and CRI-O do.

@@ -65,12 +65,12 @@ struct ContainerRecord {
     int exit_code = 0;
     int restart_count = 0;
     std::string started_at, finished_at;
-    std::string working_dir;  // the manifest's workingDir ("" = "/"): where `podrun exec` starts
+    std::string working_dir;      // the manifest's workingDir ("" = "/"): where `podrun exec` starts
     std::string image, image_id;  // a registry image: its reference and repo@sha256:<digest>
     std::string image_ref;        // its store image ID (sha256:<config>): `rmi` refuses it while running
-    bool sidecar = false;  // init container with restartPolicy Always
-    bool started = false;  // startupProbe passed (or none)
-    bool ready = false;    // readinessProbe says ready (or none, once started)
+    bool sidecar = false;         // init container with restartPolicy Always
+    bool started = false;         // startupProbe passed (or none)
+    bool ready = false;           // readinessProbe says ready (or none, once started)
 };
 
 // A hostPort the pod's forwarder listens on (in the supervisor: the socket dies with it).
@@ -89,7 +89,7 @@ struct PodState {
     std::string manifest_path;
     ProcessRecord supervisor;
     ProcessRecord pause;
-    std::string cgroup_parent;  // the pod cgroup is <cgroup_parent>/<name>
+    std::string cgroup_parent;   // the pod cgroup is <cgroup_parent>/<name>
     int64_t grace_seconds = 30;  // spec.terminationGracePeriodSeconds
     bool detached = false;
     std::string namespace_ = "default";

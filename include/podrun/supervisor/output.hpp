@@ -31,7 +31,7 @@ struct OutputOptions {
 // are what rotation kept. After a restart the previous instance's files are
 // "<path>.previous" and "<path>.previous.<n>" (what `podrun logs --previous` reads).
 class LogFile {
-public:
+  public:
     LogFile(std::string path, uint64_t max_bytes, int max_files);
     // Appends whole records; rotates first if they would take the file past max_bytes.
     // A write error (a full disk) is not the pod's failure: the record is lost, once said.
@@ -39,7 +39,7 @@ public:
     // A restart: this instance's files become the previous instance's; a new file starts.
     void new_instance();
 
-private:
+  private:
     void rotate();
     void open();
     std::string path_;
@@ -54,7 +54,7 @@ private:
 // of its own (O_NONBLOCK, sys::NonBlockingWriter) so the shell's stays as it was; a
 // regular file or /dev/null is written directly (neither waits for a reader).
 class TerminalWriter {
-public:
+  public:
     TerminalWriter(int fd, const OutputOptions& opts);
     // A queue for one container; returns its index.
     size_t add_source(const std::string& name);
@@ -69,7 +69,7 @@ public:
     void drain(int timeout_ms);
     uint64_t dropped(size_t source) const { return sources_[source].dropped_total; }
 
-private:
+  private:
     struct Entry {
         uint64_t seq = 0;
         std::string text;
@@ -96,7 +96,7 @@ private:
 // One stream (stdout or stderr) of one container: its pipe, its share of the log file and
 // of the terminal.
 class ContainerOutput {
-public:
+  public:
     ContainerOutput(std::string container, std::string stream, LogFile& log, TerminalWriter* terminal,
                     size_t terminal_source, int color_index, const OutputOptions& opts);
     // Takes the pipe's read end (made non-blocking here).
@@ -109,7 +109,7 @@ public:
     void drain();
     void flush_partial();
 
-private:
+  private:
     bool read_some_bytes(size_t budget);
     void emit(const std::string& line, bool partial, const std::string& time, std::string& records);
     std::string container_, stream_;

@@ -30,7 +30,7 @@ struct BadTransition : std::logic_error {
 };
 
 class RunState {
-public:
+  public:
     RunState(bool init, bool sidecar);
 
     Phase phase() const { return phase_; }
@@ -82,7 +82,7 @@ public:
     // true the first time it is asked while started.
     bool take_gate();
 
-private:
+  private:
     void require(bool ok, const char* what) const;
     void after_exit(bool restart);
     bool init_, sidecar_;

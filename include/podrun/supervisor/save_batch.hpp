@@ -9,7 +9,7 @@
 namespace podrun::supervisor {
 
 class SaveBatch {
-public:
+  public:
     explicit SaveBatch(int64_t batch_ms) : batch_ms_(batch_ms) {}
     // Something changed at now_ms; new_process: a process not yet in state.json.
     void changed(int64_t now_ms, bool new_process = false);
@@ -18,7 +18,7 @@ public:
     void saved();
     bool dirty() const { return dirty_; }
 
-private:
+  private:
     int64_t batch_ms_;
     // It starts dirty and due: pause is not in state.json yet.
     bool dirty_ = true;

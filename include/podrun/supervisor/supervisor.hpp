@@ -88,21 +88,27 @@ struct SupervisorOptions {
 };
 
 class Supervisor {
-public:
+  public:
     Supervisor(const launcher::LaunchContext& ctx, const SupervisorOptions& opts);
     // Runs the pod to its end; returns the exit code of `up` (see docs/cli.md).
     // Throws SysError if no container could start at all (the caller exits 125).
     int run();
 
-private:
+  private:
     enum Tag : uint64_t {
-        kSignal = 1, kExit, kStdout, kStderr, kBackoff, kGrace, kPause,
-        kProbeTimer,    // index = container * 3 + probe kind
-        kCheck,         // index = check id
-        kCheckDeadline, // index = check id
-        kKillTimer,     // index = container
-        kTerminal,      // our stdout takes more of the queued lines
-        kForward,       // the hostPort forwarder's epoll
+        kSignal = 1,
+        kExit,
+        kStdout,
+        kStderr,
+        kBackoff,
+        kGrace,
+        kPause,
+        kProbeTimer,     // index = container * 3 + probe kind
+        kCheck,          // index = check id
+        kCheckDeadline,  // index = check id
+        kKillTimer,      // index = container
+        kTerminal,       // our stdout takes more of the queued lines
+        kForward,        // the hostPort forwarder's epoll
     };
     static uint64_t tag(Tag t, size_t i) { return (static_cast<uint64_t>(t) << 32) | i; }
 
@@ -128,8 +134,8 @@ private:
     bool tracked_pid(pid_t pid) const;
     PodRuns pod() const { return PodRuns{states_, n_init_, apps_started_, stopping_}; }
     void changed(bool new_process = false);  // marks the state dirty; a new process is saved this turn
-    void flush();        // calls on_change if dirty
-    int save_wait_ms();  // saves if the batch is due; how long the loop may block (-1 = forever)
+    void flush();                            // calls on_change if dirty
+    int save_wait_ms();                      // saves if the batch is due; how long the loop may block (-1 = forever)
     std::vector<ContainerStatus> statuses() const;
     void dispatch(const sys::Epoll::Event& ev);
     // Watches our stdout for EPOLLOUT exactly while lines wait for it.
@@ -176,7 +182,7 @@ private:
     uint32_t next_check_ = 1;
     sys::UniqueFd home_netns_;
     std::unique_ptr<TerminalWriter> terminal_;  // the foreground's stdout; none detached
-    int terminal_watched_ = -1;  // the fd watched for EPOLLOUT, -1 none
+    int terminal_watched_ = -1;                 // the fd watched for EPOLLOUT, -1 none
 };
 
 }  // namespace podrun::supervisor

@@ -20,13 +20,13 @@ void set_xattr(int fd, const std::string& name, const std::string& value);
 
 // fchdir(2) into dir for the scope, back to the previous cwd at its end.
 class ScopedCwd {
-public:
+  public:
     explicit ScopedCwd(int dirfd);
     ~ScopedCwd();
     ScopedCwd(const ScopedCwd&) = delete;
     ScopedCwd& operator=(const ScopedCwd&) = delete;
 
-private:
+  private:
     UniqueFd old_;
 };
 

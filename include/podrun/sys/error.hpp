@@ -10,14 +10,16 @@
 namespace podrun::sys {
 
 class SysError : public std::system_error {
-public:
+  public:
     // `what` names the call and its argument: "mount(proc on /proc)".
     SysError(int err, const std::string& what) : std::system_error(err, std::generic_category(), what) {}
     int err() const { return code().value(); }
 };
 
 // Throws SysError with the current errno; call right after the failing syscall.
-[[noreturn]] inline void throw_errno(const std::string& what) { throw SysError(errno, what); }
+[[noreturn]] inline void throw_errno(const std::string& what) {
+    throw SysError(errno, what);
+}
 
 // Repeats a syscall while it fails with EINTR. The only EINTR loop in podrun.
 template <typename F>

@@ -12,7 +12,7 @@
 namespace podrun::sys {
 
 class Epoll {
-public:
+  public:
     Epoll();
     void add(int fd, uint64_t tag, uint32_t events = 0x001 /* EPOLLIN */);
     void modify(int fd, uint64_t tag, uint32_t events);
@@ -25,7 +25,7 @@ public:
     std::vector<Event> wait(int timeout_ms);
     int fd() const { return fd_.get(); }
 
-private:
+  private:
     UniqueFd fd_;
 };
 

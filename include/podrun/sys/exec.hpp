@@ -27,7 +27,7 @@ const char* child_step_name(int step);
 // argv/envp as C arrays plus the candidate paths of argv[0] (PATH search done up front,
 // because the child cannot allocate). Build it, then never modify it before exec.
 class ExecPlan {
-public:
+  public:
     ExecPlan(std::vector<std::string> argv, std::vector<std::string> env, const std::string& path_var);
     // Tries each candidate; returns the errno to report (ENOENT if none existed).
     int exec() const noexcept;
@@ -37,7 +37,7 @@ public:
     // process whose root holds no binaries (pause, in its empty root). The fd stays ours.
     void exec_fd(int fd) { exec_fd_ = fd; }
 
-private:
+  private:
     int exec_fd_ = -1;
     std::vector<std::string> argv_, env_, candidates_;
     std::vector<char*> cargv_, cenv_;

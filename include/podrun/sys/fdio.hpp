@@ -34,7 +34,7 @@ std::string read_to_eof(int fd);
 // socket gets O_NONBLOCK, given back on destruction; anything else (a regular file,
 // /dev/null) is written as it is - it never waits for a reader - and is not pollable.
 class NonBlockingWriter {
-public:
+  public:
     explicit NonBlockingWriter(int fd);
     ~NonBlockingWriter();
     NonBlockingWriter(const NonBlockingWriter&) = delete;
@@ -42,7 +42,7 @@ public:
     int fd() const { return own_ ? own_.get() : fd_; }
     bool pollable() const { return pollable_; }
 
-private:
+  private:
     int fd_;
     UniqueFd own_;
     int restore_flags_ = -1;

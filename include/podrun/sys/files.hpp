@@ -9,7 +9,7 @@
 
 namespace podrun::sys {
 
-std::string read_file(const std::string& path);                 // throws SysError
+std::string read_file(const std::string& path);  // throws SysError
 std::optional<std::string> try_read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& data);  // existing file, one write
 // tmp + fsync + rename, so a reader never sees a half-written file (DESIGN.md section 7).
@@ -26,7 +26,7 @@ void remove_tree(const std::string& path);  // rm -rf, staying on one filesystem
 // rmdir(2); returns errno (0 on success, ENOENT counts as success).
 int rmdir_errno(const std::string& path);
 std::vector<std::string> list_dir(const std::string& path);  // names, without . and ..
-UniqueFd open_dir(const std::string& path);                 // O_PATH|O_DIRECTORY|O_CLOEXEC
+UniqueFd open_dir(const std::string& path);                  // O_PATH|O_DIRECTORY|O_CLOEXEC
 UniqueFd open_file(const std::string& path, int flags, unsigned mode = 0644);
 void set_cloexec(int fd, bool on);
 

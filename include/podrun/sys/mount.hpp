@@ -20,9 +20,9 @@
 namespace podrun::sys {
 
 // RESOLVE_* (linux/openat2.h), repeated so that callers need not include kernel headers.
-inline constexpr uint64_t kResolveInRoot = 0x10;       // RESOLVE_IN_ROOT
-inline constexpr uint64_t kResolveBeneath = 0x08;      // RESOLVE_BENEATH
-inline constexpr uint64_t kResolveNoMagiclinks = 0x02; // RESOLVE_NO_MAGICLINKS
+inline constexpr uint64_t kResolveInRoot = 0x10;        // RESOLVE_IN_ROOT
+inline constexpr uint64_t kResolveBeneath = 0x08;       // RESOLVE_BENEATH
+inline constexpr uint64_t kResolveNoMagiclinks = 0x02;  // RESOLVE_NO_MAGICLINKS
 inline constexpr uint64_t kInRoot = kResolveInRoot | kResolveNoMagiclinks;
 inline constexpr uint64_t kBeneath = kResolveBeneath | kResolveNoMagiclinks;
 
@@ -36,7 +36,8 @@ std::string attr_names(uint64_t attr);
 // mount(2) and clone(2) flags the op lists use (only sys/ includes the kernel's headers).
 inline constexpr unsigned long kMsNosuid = 0x2, kMsNodev = 0x4, kMsNoexec = 0x8, kMsBind = 0x1000, kMsRec = 0x4000,
                                kMsPrivate = 1UL << 18;
-inline constexpr unsigned long kCloneNewns = 0x00020000, kCloneNewcgroup = 0x02000000;  // "RDONLY|NOSUID", for narration (parent side)
+inline constexpr unsigned long kCloneNewns = 0x00020000,
+                               kCloneNewcgroup = 0x02000000;  // "RDONLY|NOSUID", for narration (parent side)
 
 // openat2(base, rel, flags|O_CLOEXEC, resolve); base < 0: a plain open(rel). fd or -errno.
 int open_in(int base, const char* rel, int flags, uint64_t resolve) noexcept;

@@ -14,8 +14,8 @@
 namespace podrun::sys {
 
 struct CloneArgs {
-    uint64_t flags = 0;    // CLONE_NEW*, CLONE_PARENT, ... (CLONE_PIDFD is added when wanted)
-    int cgroup_fd = -1;    // >= 0: CLONE_INTO_CGROUP into this cgroup directory
+    uint64_t flags = 0;  // CLONE_NEW*, CLONE_PARENT, ... (CLONE_PIDFD is added when wanted)
+    int cgroup_fd = -1;  // >= 0: CLONE_INTO_CGROUP into this cgroup directory
     bool want_pidfd = true;
 };
 
@@ -43,7 +43,7 @@ long clone3_raw(uint64_t flags, int cgroup_fd, int* pidfd_out) noexcept;
 // on a host whose CPUs share none (the 2-vCPU build machine) is no other (bench/RESULTS.md).
 // Restores our mask when destroyed. Does nothing when we may run on one CPU only.
 class StartHere {
-public:
+  public:
     StartHere() noexcept;
     ~StartHere();
     StartHere(const StartHere&) = delete;
@@ -54,7 +54,7 @@ public:
     bool active() const { return pinned_; }
     int cpu() const { return cpu_; }
 
-private:
+  private:
     cpu_set_t saved_;
     int cpu_ = -1;
     bool pinned_ = false;
@@ -63,7 +63,7 @@ private:
 // A stack for a child that shares our memory: mmap'd, with a guard page below it that turns
 // an overflow into a fault instead of a write into our memory; unmapped on scope exit.
 class ChildStack {
-public:
+  public:
     explicit ChildStack(size_t bytes = 256 * 1024);
     ChildStack(const ChildStack&) = delete;
     ChildStack& operator=(const ChildStack&) = delete;
@@ -72,7 +72,7 @@ public:
     size_t size() const { return size_; }
     char* top() const { return base_ + size_; }  // stacks grow down (x86-64, arm64)
 
-private:
+  private:
     void* map_ = nullptr;
     size_t map_size_ = 0;
     char* base_ = nullptr;
@@ -114,7 +114,7 @@ struct ExitStatus {
 // A child process we own: pid + pidfd. Unless released or waited for, the destructor
 // SIGKILLs and reaps it, so a failed `up` never leaves a stray process behind.
 class ChildProcess {
-public:
+  public:
     ChildProcess() = default;
     ChildProcess(pid_t pid, UniqueFd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
     ChildProcess(ChildProcess&& o) noexcept;
@@ -136,7 +136,7 @@ public:
     // Stop owning it (state or another owner keeps it). Returns the pid.
     pid_t release();
 
-private:
+  private:
     pid_t pid_ = -1;
     UniqueFd pidfd_;
 };

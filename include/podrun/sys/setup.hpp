@@ -37,24 +37,32 @@ enum class OpKind {
     Chmod,        // chmod(a, mode): mkdir's mode passes through the umask
     // fd-based steps (sys/mount.hpp). A path of an op whose `in` is a slot is resolved in
     // the directory that slot holds: a root (RESOLVE_IN_ROOT) or a volume (RESOLVE_BENEATH).
-    Open,         // slot[out] = open(a, flags) (in a slot, or a plain path)
-    NewMount,     // fsopen(c) + options + fsmount(attr), attached on b
-    Bind,         // a copy of the tree at slot[src] (or path a; MS_REC in flags: recursive),
-                  // attr set on all of it before it is attached on b (made first if make_target)
-    SetAttr,      // mount_setattr(b, attr; MS_REC in flags: AT_RECURSIVE); b empty: slot[in] itself
-    Mask,         // b: a directory gets an empty read-only tmpfs, a file /dev/null; absent: fine
-    ReadOnlySelf, // b bound onto itself read-only (recursively); absent: fine
-    Mknod,        // mknod(a, mode, flags = dev)
-    SendFd,       // open(a, flags) and send it over the unix socket fd (SCM_RIGHTS)
-    ChrootTree,   // chroot into a detached copy of a (attr set on it): nothing above it
+    Open,          // slot[out] = open(a, flags) (in a slot, or a plain path)
+    NewMount,      // fsopen(c) + options + fsmount(attr), attached on b
+    Bind,          // a copy of the tree at slot[src] (or path a; MS_REC in flags: recursive),
+                   // attr set on all of it before it is attached on b (made first if make_target)
+    SetAttr,       // mount_setattr(b, attr; MS_REC in flags: AT_RECURSIVE); b empty: slot[in] itself
+    Mask,          // b: a directory gets an empty read-only tmpfs, a file /dev/null; absent: fine
+    ReadOnlySelf,  // b bound onto itself read-only (recursively); absent: fine
+    Mknod,         // mknod(a, mode, flags = dev)
+    SendFd,        // open(a, flags) and send it over the unix socket fd (SCM_RIGHTS)
+    ChrootTree,    // chroot into a detached copy of a (attr set on it): nothing above it
 };
 
 struct Op {
     // Positional, as the op lists are written: Op{kind, a, b, c, d, flags, mode, fd, optional, why}.
     Op(OpKind k = OpKind::Mkdir, std::string a_ = "", std::string b_ = "", std::string c_ = "", std::string d_ = "",
        unsigned long flags_ = 0, unsigned mode_ = 0755, int fd_ = -1, bool optional_ = false, std::string why_ = "")
-        : kind(k), a(std::move(a_)), b(std::move(b_)), c(std::move(c_)), d(std::move(d_)), flags(flags_), mode(mode_),
-          fd(fd_), optional(optional_), why(std::move(why_)) {}
+        : kind(k),
+          a(std::move(a_)),
+          b(std::move(b_)),
+          c(std::move(c_)),
+          d(std::move(d_)),
+          flags(flags_),
+          mode(mode_),
+          fd(fd_),
+          optional(optional_),
+          why(std::move(why_)) {}
     OpKind kind;
     std::string a, b, c, d;
     unsigned long flags = 0;
@@ -85,7 +93,7 @@ struct StepFailure {
 
 // Pointers into Op strings, prepared before fork so the child touches no std::string.
 class OpList {
-public:
+  public:
     void add(Op op) { ops_.push_back(std::move(op)); }
     const std::vector<Op>& ops() const { return ops_; }
     std::vector<Op>& ops() { return ops_; }
@@ -100,7 +108,7 @@ public:
     // The hint of a reported step that failed with err (an op's `hint`), or "".
     std::string hint(int tag, int err) const;
 
-private:
+  private:
     std::vector<Op> ops_;
 };
 

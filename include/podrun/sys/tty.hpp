@@ -39,13 +39,13 @@ void set_window_size(int fd, WinSize ws);
 // output side is raw (no OPOST: a pty's "\r\n" is not made "\r\r\n" again) and ^C still
 // signals us.
 class RawMode {
-public:
+  public:
     explicit RawMode(int fd, bool input = true);
     ~RawMode();
     RawMode(const RawMode&) = delete;
     RawMode& operator=(const RawMode&) = delete;
 
-private:
+  private:
     int fd_ = -1;
     termios saved_{};
 };

@@ -92,7 +92,8 @@ std::optional<std::string> base64_decode(const std::string& s) {
     return out;
 }
 
-std::optional<Credentials> credentials_in(const nlohmann::json& cfg, const std::string& domain, const std::string& path) {
+std::optional<Credentials> credentials_in(const nlohmann::json& cfg, const std::string& domain,
+                                          const std::string& path) {
     if (!cfg.is_object() || !cfg.contains("auths") || !cfg["auths"].is_object()) return std::nullopt;
     const auto& auths = cfg["auths"];
     std::vector<std::string> keys;
@@ -102,8 +103,9 @@ std::optional<Credentials> credentials_in(const nlohmann::json& cfg, const std::
         size_t slash = p.rfind('/');
         p = slash == std::string::npos ? "" : p.substr(0, slash);
     }
-    for (const std::string& d : {domain, std::string("https://") + domain, std::string("http://") + domain,
-                                 std::string("https://") + domain + "/v1/", std::string("https://") + domain + "/v2/"}) {
+    for (const std::string& d :
+         {domain, std::string("https://") + domain, std::string("http://") + domain,
+          std::string("https://") + domain + "/v1/", std::string("https://") + domain + "/v2/"}) {
         keys.push_back(d);
     }
     if (domain == "docker.io") {
@@ -128,7 +130,8 @@ std::optional<Credentials> credentials_in(const nlohmann::json& cfg, const std::
 std::vector<std::string> auth_files() {
     std::vector<std::string> out;
     if (const char* f = std::getenv("REGISTRY_AUTH_FILE"); f && *f) out.push_back(f);
-    if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x && *x) out.push_back(std::string(x) + "/containers/auth.json");
+    if (const char* x = std::getenv("XDG_RUNTIME_DIR"); x && *x)
+        out.push_back(std::string(x) + "/containers/auth.json");
     if (const char* h = std::getenv("HOME"); h && *h) out.push_back(std::string(h) + "/.docker/config.json");
     return out;
 }

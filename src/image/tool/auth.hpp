@@ -13,7 +13,7 @@
 namespace podrun::image {
 
 struct Challenge {
-    std::string scheme;  // lowercased: "bearer", "basic"
+    std::string scheme;                         // lowercased: "bearer", "basic"
     std::map<std::string, std::string> params;  // realm, service, scope (keys lowercased)
 };
 std::optional<Challenge> parse_challenge(const std::string& header);
@@ -24,7 +24,8 @@ struct Credentials {
 // The entry of one auth file for domain/path: the longest "host/path" prefix key
 // (containers-auth.json allows repository keys), then "host", "https://host", "http://host",
 // Docker Hub's legacy "https://index.docker.io/v1/". Identity tokens are not supported.
-std::optional<Credentials> credentials_in(const nlohmann::json& cfg, const std::string& domain, const std::string& path);
+std::optional<Credentials> credentials_in(const nlohmann::json& cfg, const std::string& domain,
+                                          const std::string& path);
 // The files podrun reads, in order: $REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json,
 // ~/.docker/config.json (as podman and skopeo do; the first that names the host wins).
 std::vector<std::string> auth_files();

@@ -4,12 +4,12 @@
 
 #include <unistd.h>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "errors.hpp"
 #include "podrun/state/state.hpp"
@@ -25,25 +25,31 @@ namespace {
 
 std::string human(int64_t b) {
     char buf[32];
-    if (b < 1000) std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(b));
-    else if (b < 1000 * 1000) std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(b) / 1e3);
-    else if (b < 1000LL * 1000 * 1000) std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(b) / 1e6);
-    else std::snprintf(buf, sizeof buf, "%.2f GB", static_cast<double>(b) / 1e9);
+    if (b < 1000)
+        std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(b));
+    else if (b < 1000 * 1000)
+        std::snprintf(buf, sizeof buf, "%.1f kB", static_cast<double>(b) / 1e3);
+    else if (b < 1000LL * 1000 * 1000)
+        std::snprintf(buf, sizeof buf, "%.1f MB", static_cast<double>(b) / 1e6);
+    else
+        std::snprintf(buf, sizeof buf, "%.2f GB", static_cast<double>(b) / 1e9);
     return buf;
 }
 
-std::string short_digest(const std::string& d) { return d.size() > 19 ? d.substr(7, 12) : d; }
+std::string short_digest(const std::string& d) {
+    return d.size() > 19 ? d.substr(7, 12) : d;
+}
 
 // Progress: on a terminal one line per layer, redrawn (bytes, rate, a bar); otherwise one
 // plain line per event that matters (a layer present, downloaded, unpacked).
 class ProgressView {
-public:
+  public:
     explicit ProgressView(bool quiet) : quiet_(quiet), tty_(::isatty(STDERR_FILENO) == 1) {}
     Progress callback() {
         return [this](const LayerEvent& e) { on(e); };
     }
 
-private:
+  private:
     struct Line {
         std::string digest, state = "waiting";
         int64_t bytes = 0, total = 0;
@@ -61,24 +67,30 @@ private:
         std::string st = names[e.kind];
         if (!tty_) {
             if (e.kind != LayerEvent::Downloading) {
-                std::fprintf(stderr, "layer %zu/%zu %s: %s (%s)\n", e.index + 1, e.count, short_digest(e.digest).c_str(),
-                             st.c_str(), human(e.total).c_str());
+                std::fprintf(stderr, "layer %zu/%zu %s: %s (%s)\n", e.index + 1, e.count,
+                             short_digest(e.digest).c_str(), st.c_str(), human(e.total).c_str());
             }
             return;
         }
         if (e.kind == LayerEvent::Downloading && l.state != "downloading") l.start = std::chrono::steady_clock::now();
         l.state = st;
         auto now = std::chrono::steady_clock::now();
-        if (e.kind == LayerEvent::Downloading && e.bytes != 0 && e.bytes != e.total && now - drawn_ < std::chrono::milliseconds(100)) return;
+        if (e.kind == LayerEvent::Downloading && e.bytes != 0 && e.bytes != e.total &&
+            now - drawn_ < std::chrono::milliseconds(100))
+            return;
         drawn_ = now;
         if (shown_) std::fprintf(stderr, "\x1b[%zuA", shown_);
         for (const auto& x : lines_) {
             double secs = std::chrono::duration<double>(now - x.start).count();
             int width = 20, fill = x.total > 0 ? static_cast<int>(width * x.bytes / x.total) : 0;
-            std::string bar = std::string(static_cast<size_t>(fill), '=') + std::string(static_cast<size_t>(width - fill), ' ');
-            std::string rate = x.state == "downloading" && secs > 0.2 ? human(static_cast<int64_t>(static_cast<double>(x.bytes) / secs)) + "/s" : "";
-            std::fprintf(stderr, "\x1b[2K%s [%s] %9s / %-9s %-15s %s\n", x.digest.empty() ? "            " : short_digest(x.digest).c_str(),
-                         bar.c_str(), human(x.bytes).c_str(), human(x.total).c_str(), x.state.c_str(), rate.c_str());
+            std::string bar =
+                std::string(static_cast<size_t>(fill), '=') + std::string(static_cast<size_t>(width - fill), ' ');
+            std::string rate = x.state == "downloading" && secs > 0.2
+                                   ? human(static_cast<int64_t>(static_cast<double>(x.bytes) / secs)) + "/s"
+                                   : "";
+            std::fprintf(stderr, "\x1b[2K%s [%s] %9s / %-9s %-15s %s\n",
+                         x.digest.empty() ? "            " : short_digest(x.digest).c_str(), bar.c_str(),
+                         human(x.bytes).c_str(), human(x.total).c_str(), x.state.c_str(), rate.c_str());
         }
         shown_ = lines_.size();
     }
@@ -89,7 +101,9 @@ private:
     std::chrono::steady_clock::time_point drawn_{};
 };
 
-void explain_to_stderr(const std::string& m) { std::fprintf(stderr, "explain | %-8s %s\n", "image", m.c_str()); }
+void explain_to_stderr(const std::string& m) {
+    std::fprintf(stderr, "explain | %-8s %s\n", "image", m.c_str());
+}
 
 // The running pods whose containers use the image (recorded as imageRef in state.json).
 std::vector<std::string> pods_using(const ImageRecord& img) {
@@ -141,7 +155,8 @@ int image_main(int argc, char** argv) {
     pullc->add_option("reference", ref, "nginx, nginx:1.25, localhost:5000/app@sha256:...")->required();
     pullc->add_flag("-q,--quiet", quiet, "Print only the digest");
     pullc->add_option("--platform", platform, "os/arch[/variant] to choose from an index (default: this host's)");
-    pullc->add_option("--insecure-registry", insecure, "A registry host spoken to without TLS verification, or plain HTTP");
+    pullc->add_option("--insecure-registry", insecure,
+                      "A registry host spoken to without TLS verification, or plain HTTP");
     pullc->add_flag("--explain", explain, "Narrate each request and each digest check");
     add_common(pullc);
     CLI::App* imagesc = app.add_subcommand("images", "List images: repository, tag, image ID, digest, size, created");
@@ -158,7 +173,8 @@ int image_main(int argc, char** argv) {
     inspectc->add_option("reference", ref, "Name or ID")->required();
     add_common(inspectc);
     std::string input;
-    CLI::App* loadc = app.add_subcommand("load", "Load images from a docker-archive, an oci-archive or an OCI layout directory");
+    CLI::App* loadc =
+        app.add_subcommand("load", "Load images from a docker-archive, an oci-archive or an OCI layout directory");
     loadc->add_option("-i,--input", input, "The tarball or directory")->required();
     loadc->add_flag("-q,--quiet", quiet, "Print only the loaded names");
     add_common(loadc);
@@ -201,24 +217,34 @@ int image_main(int argc, char** argv) {
             if (json) {
                 nlohmann::json arr = nlohmann::json::array();
                 for (const auto& i : imgs) {
-                    arr.push_back({{"id", i.id}, {"names", i.names}, {"repoDigests", i.repo_digests}, {"size", i.size},
-                                   {"created", i.created}, {"layers", i.layers.size()}});
+                    arr.push_back({{"id", i.id},
+                                   {"names", i.names},
+                                   {"repoDigests", i.repo_digests},
+                                   {"size", i.size},
+                                   {"created", i.created},
+                                   {"layers", i.layers.size()}});
                 }
                 std::printf("%s\n", arr.dump(2).c_str());
                 return 0;
             }
-            std::printf("%-44s %-16s %-14s %-20s %-10s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "DIGEST", "SIZE", "CREATED");
+            std::printf("%-44s %-16s %-14s %-20s %-10s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "DIGEST", "SIZE",
+                        "CREATED");
             for (const auto& i : imgs) {
-                std::string digest = i.repo_digests.empty() ? "<none>" : short_digest(i.repo_digests.front().substr(i.repo_digests.front().find('@') + 1));
+                std::string digest =
+                    i.repo_digests.empty()
+                        ? "<none>"
+                        : short_digest(i.repo_digests.front().substr(i.repo_digests.front().find('@') + 1));
                 std::vector<std::pair<std::string, std::string>> rows;
                 for (const auto& n : i.names) {
                     std::string repo = repo_of(n);
                     rows.emplace_back(repo, n.substr(repo.size() + 1));
                 }
-                if (rows.empty()) rows.emplace_back(i.repo_digests.empty() ? "<none>" : repo_of(i.repo_digests.front()), "<none>");
+                if (rows.empty())
+                    rows.emplace_back(i.repo_digests.empty() ? "<none>" : repo_of(i.repo_digests.front()), "<none>");
                 for (const auto& [repo, tag] : rows) {
-                    std::printf("%-44s %-16s %-14s %-20s %-10s %s\n", repo.c_str(), tag.c_str(), short_digest(i.id).c_str(),
-                                digest.c_str(), human(i.size).c_str(), i.created.substr(0, 19).c_str());
+                    std::printf("%-44s %-16s %-14s %-20s %-10s %s\n", repo.c_str(), tag.c_str(),
+                                short_digest(i.id).c_str(), digest.c_str(), human(i.size).c_str(),
+                                i.created.substr(0, 19).c_str());
                 }
             }
             return 0;
@@ -246,7 +272,8 @@ int image_main(int argc, char** argv) {
                 if (!users.empty()) {
                     std::string list;
                     for (const auto& u : users) list += (list.empty() ? "" : ", ") + u;
-                    std::fprintf(stderr, "podrun: rmi %s: image %s is used by running pod %s; stop it first (podrun down %s)\n",
+                    std::fprintf(stderr,
+                                 "podrun: rmi %s: image %s is used by running pod %s; stop it first (podrun down %s)\n",
                                  r.c_str(), short_digest(img->id).c_str(), list.c_str(), users.front().c_str());
                     rc = 1;
                     continue;
@@ -258,7 +285,8 @@ int image_main(int argc, char** argv) {
                 if (!reference_problem(r)) {
                     Reference rr = parse_reference(r);
                     full = rr.digest.empty() ? rr.name() : "";
-                    by_name = !full.empty() && std::find(img->names.begin(), img->names.end(), full) != img->names.end();
+                    by_name =
+                        !full.empty() && std::find(img->names.begin(), img->names.end(), full) != img->names.end();
                 }
                 bool gone = false;
                 update_images(store, [&](std::vector<ImageRecord>& imgs) {
@@ -286,7 +314,8 @@ int image_main(int argc, char** argv) {
             clean_tmp(store);
             auto pr = prune_unreferenced(store);
             for (const auto& l : pr.layers) std::printf("deleted layer %s\n", l.c_str());
-            std::printf("removed %zu blobs (%s) and %zu layers\n", pr.blobs.size(), human(pr.bytes).c_str(), pr.layers.size());
+            std::printf("removed %zu blobs (%s) and %zu layers\n", pr.blobs.size(), human(pr.bytes).c_str(),
+                        pr.layers.size());
             return 0;
         }
     } catch (const ReferenceError& e) {

@@ -6,7 +6,8 @@
 namespace podrun::image {
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
-    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1) throw std::runtime_error("EVP sha256 init failed");
+    if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("EVP sha256 init failed");
 }
 
 void Sha256::update(const void* data, size_t n) {

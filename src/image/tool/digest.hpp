@@ -10,14 +10,14 @@
 namespace podrun::image {
 
 class Sha256 {
-public:
+  public:
     Sha256();
     void update(const void* data, size_t n);
     void update(std::string_view s) { update(s.data(), s.size()); }
     // "sha256:<hex>"; the hasher is done afterwards.
     std::string digest();
 
-private:
+  private:
     std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx_;
 };
 

@@ -145,8 +145,9 @@ ImageRecord ingest(const Store& s, BlobSource& src, const IngestRequest& req, co
         }
         if (u.diff_id != l.diff_id) {
             sys::remove_tree(tmp);
-            throw DiffIdMismatch("layer " + std::to_string(i + 1) + " (" + l.blob + "): its uncompressed content has digest " +
-                                 u.diff_id + ", the config's rootfs.diff_ids[" + std::to_string(i) + "] says " + l.diff_id);
+            throw DiffIdMismatch("layer " + std::to_string(i + 1) + " (" + l.blob +
+                                 "): its uncompressed content has digest " + u.diff_id +
+                                 ", the config's rootfs.diff_ids[" + std::to_string(i) + "] says " + l.diff_id);
         }
         say("layer " + l.blob + ": DiffID " + u.diff_id + " verified; unpacked as ChainID " + l.chain_id);
         sys::rename_path(tmp, dir);

@@ -18,7 +18,7 @@ namespace podrun::image {
 // Where blobs come from. fetch() writes the blob to fd, checking its digest and size while
 // it streams (DigestError otherwise). Called from several threads at once.
 class BlobSource {
-public:
+  public:
     virtual ~BlobSource() = default;
     virtual void fetch(const Descriptor& d, int fd, const std::function<void(int64_t)>& progress) = 0;
 };

@@ -50,10 +50,12 @@ void extract(const std::string& tarball, const std::string& dest) {
         if (r < ARCHIVE_WARN) throw UnpackError(tarball + ": " + archive_error_string(in.get()));
         std::string path = clean_entry_path(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
         auto type = archive_entry_filetype(e);
-        if (path.empty() || (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) || archive_entry_hardlink(e)) continue;
+        if (path.empty() || (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) || archive_entry_hardlink(e))
+            continue;
         archive_entry_set_pathname(e, path.c_str());
         archive_entry_set_perm(e, type == AE_IFDIR ? 0700 : 0600);
-        if (archive_write_header(w.get(), e) < ARCHIVE_WARN) throw UnpackError(tarball + ": " + path + ": " + archive_error_string(w.get()));
+        if (archive_write_header(w.get(), e) < ARCHIVE_WARN)
+            throw UnpackError(tarball + ": " + path + ": " + archive_error_string(w.get()));
         const void* buf;
         size_t size;
         la_int64_t off;
@@ -69,7 +71,7 @@ void extract(const std::string& tarball, const std::string& dest) {
 
 // Reads a file of the tree, in the tree: symlinks resolve as if its top were "/".
 class TreeSource : public BlobSource {
-public:
+  public:
     explicit TreeSource(const std::string& dir) : root_(sys::open_dir(dir)) {}
     std::string read(const std::string& rel) {
         sys::UniqueFd fd = sys::open_in_root(root_.get(), rel, O_RDONLY);
@@ -122,7 +124,7 @@ public:
         }
     }
 
-private:
+  private:
     sys::UniqueFd root_;
     std::map<std::string, std::string> paths_;
 };
@@ -144,7 +146,8 @@ std::vector<ImageRecord> load_oci(const Store& s, TreeSource& t, const PullOptio
     std::vector<ImageRecord> out;
     for (const auto& d : top.manifests) {
         std::string body = t.read("blobs/sha256/" + digest_hex(d.digest));
-        if (sha256_digest(body) != d.digest) throw DigestError("index.json names " + d.digest + " but that blob's digest differs");
+        if (sha256_digest(body) != d.digest)
+            throw DigestError("index.json names " + d.digest + " but that blob's digest differs");
         std::string mt = d.media_type.empty() ? declared_media_type(body) : d.media_type;
         IngestRequest req;
         std::string mdigest = d.digest;
@@ -154,7 +157,8 @@ std::vector<ImageRecord> load_oci(const Store& s, TreeSource& t, const PullOptio
             if (!pick) throw ManifestError("index " + d.digest + ": no image for " + want.str());
             req.extra_blobs.emplace_back(d.digest, body);
             body = t.read("blobs/sha256/" + digest_hex(pick->digest));
-            if (sha256_digest(body) != pick->digest) throw DigestError("manifest " + pick->digest + ": its content's digest differs");
+            if (sha256_digest(body) != pick->digest)
+                throw DigestError("manifest " + pick->digest + ": its content's digest differs");
             mdigest = pick->digest;
             mt = pick->media_type.empty() ? declared_media_type(body) : pick->media_type;
         }
@@ -165,8 +169,11 @@ std::vector<ImageRecord> load_oci(const Store& s, TreeSource& t, const PullOptio
         auto rn = d.annotations.find("org.opencontainers.image.ref.name");
         if (rn != d.annotations.end()) {
             // A full reference names the image; a bare tag (no repository) cannot.
-            if (rn->second.find_first_of("/:") != std::string::npos) req.names = normalised_names({rn->second});
-            else spdlog::warn("load: ref.name \"{}\" is a tag without a repository; the image is known by its ID", rn->second);
+            if (rn->second.find_first_of("/:") != std::string::npos)
+                req.names = normalised_names({rn->second});
+            else
+                spdlog::warn("load: ref.name \"{}\" is a tag without a repository; the image is known by its ID",
+                             rn->second);
         }
         out.push_back(ingest(s, t, req, opts.progress, opts.explain));
     }
@@ -178,7 +185,8 @@ std::vector<ImageRecord> load_docker(const Store& s, TreeSource& t, const PullOp
     if (!m.is_array()) throw ManifestError("manifest.json of the docker-archive is not an array");
     std::vector<ImageRecord> out;
     for (const auto& e : m) {
-        if (!e.is_object() || !e.contains("Config") || !e["Config"].is_string() || !e.contains("Layers") || !e["Layers"].is_array()) {
+        if (!e.is_object() || !e.contains("Config") || !e["Config"].is_string() || !e.contains("Layers") ||
+            !e["Layers"].is_array()) {
             throw ManifestError("manifest.json: an entry without Config and Layers");
         }
         auto [cfg, chead] = t.describe(e["Config"].get<std::string>());
@@ -188,12 +196,15 @@ std::vector<ImageRecord> load_docker(const Store& s, TreeSource& t, const PullOp
             if (!l.is_string()) throw ManifestError("manifest.json: Layers holds a non-string");
             auto [d, head] = t.describe(l.get<std::string>());
             std::string mt = media::kOciLayerTar;
-            if (head.size() >= 2 && uint8_t(head[0]) == 0x1f && uint8_t(head[1]) == 0x8b) mt += "+gzip";
-            else if (head.size() >= 4 && head == std::string("\x28\xb5\x2f\xfd", 4)) mt += "+zstd";
+            if (head.size() >= 2 && uint8_t(head[0]) == 0x1f && uint8_t(head[1]) == 0x8b)
+                mt += "+gzip";
+            else if (head.size() >= 4 && head == std::string("\x28\xb5\x2f\xfd", 4))
+                mt += "+zstd";
             layers.push_back({{"mediaType", mt}, {"digest", d.digest}, {"size", d.size}});
         }
         // A docker-archive has no manifest: podrun writes the OCI manifest it stands for.
-        Json mf = {{"schemaVersion", 2}, {"mediaType", media::kOciManifest},
+        Json mf = {{"schemaVersion", 2},
+                   {"mediaType", media::kOciManifest},
                    {"config", {{"mediaType", cfg.media_type}, {"digest", cfg.digest}, {"size", cfg.size}}},
                    {"layers", layers}};
         IngestRequest req;
@@ -202,7 +213,8 @@ std::vector<ImageRecord> load_docker(const Store& s, TreeSource& t, const PullOp
         req.manifest_media_type = media::kOciManifest;
         std::vector<std::string> tags;
         if (e.contains("RepoTags") && e["RepoTags"].is_array()) {
-            for (const auto& r : e["RepoTags"]) if (r.is_string()) tags.push_back(r.get<std::string>());
+            for (const auto& r : e["RepoTags"])
+                if (r.is_string()) tags.push_back(r.get<std::string>());
         }
         req.names = normalised_names(tags);
         out.push_back(ingest(s, t, req, opts.progress, opts.explain));
@@ -230,7 +242,9 @@ std::vector<ImageRecord> load(const Store& s, const std::string& path, const Pul
     TreeSource t(dir);
     if (t.has("index.json") && t.has("oci-layout")) return load_oci(s, t, opts);
     if (t.has("manifest.json")) return load_docker(s, t, opts);
-    throw ManifestError("load: " + path + " is neither an OCI image layout (oci-layout, index.json) nor a docker-archive (manifest.json)");
+    throw ManifestError(
+        "load: " + path +
+        " is neither an OCI image layout (oci-layout, index.json) nor a docker-archive (manifest.json)");
 }
 
 }  // namespace podrun::image

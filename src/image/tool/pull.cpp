@@ -9,11 +9,13 @@ namespace podrun::image {
 namespace {
 
 class RegistrySource : public BlobSource {
-public:
+  public:
     explicit RegistrySource(Registry& r) : r_(r) {}
-    void fetch(const Descriptor& d, int fd, const std::function<void(int64_t)>& progress) override { r_.blob(d, fd, progress); }
+    void fetch(const Descriptor& d, int fd, const std::function<void(int64_t)>& progress) override {
+        r_.blob(d, fd, progress);
+    }
 
-private:
+  private:
     Registry& r_;
 };
 

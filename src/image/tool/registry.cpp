@@ -59,7 +59,8 @@ std::string registry_errors(const std::string& body) {
     if (j.is_object() && j.contains("errors") && j["errors"].is_array()) {
         for (const auto& e : j["errors"]) {
             if (!e.is_object()) continue;
-            out += (out.empty() ? "" : "; ") + e.value("code", std::string("?")) + ": " + e.value("message", std::string());
+            out += (out.empty() ? "" : "; ") + e.value("code", std::string("?")) + ": " +
+                   e.value("message", std::string());
         }
     }
     return out;
@@ -70,9 +71,9 @@ std::string registry_errors(const std::string& body) {
 struct Registry::Response {
     int status = 0;
     CURLcode code = CURLE_OK;
-    std::string error;  // curl's message for a transport error
+    std::string error;                           // curl's message for a transport error
     std::map<std::string, std::string> headers;  // lowercased names, of the last response
-    std::string error_body;  // body of a non-2xx response (capped)
+    std::string error_body;                      // body of a non-2xx response (capped)
     std::string url;
 };
 
@@ -108,7 +109,8 @@ Registry::Response Registry::request(const std::string& url_in, const std::vecto
         std::string auth;
         {
             std::lock_guard<std::mutex> g(mu_);
-            if (!auth_header_.empty() && token_expiry_ms_ && sys::monotonic_ms() > token_expiry_ms_) auth_header_.clear();
+            if (!auth_header_.empty() && token_expiry_ms_ && sys::monotonic_ms() > token_expiry_ms_)
+                auth_header_.clear();
             auth = auth_header_;
         }
         if (!auth.empty()) hl = curl_slist_append(hl, auth.c_str());
@@ -197,7 +199,8 @@ Registry::Response Registry::request(const std::string& url_in, const std::vecto
             int s = std::atoi(ra->second.c_str());
             if (s > 0 && s <= 30) delay_ms = s * 1000;
         }
-        if (opts_.explain) opts_.explain("retry in " + std::to_string(delay_ms) + " ms (attempt " + std::to_string(attempt + 1) + ")");
+        if (opts_.explain)
+            opts_.explain("retry in " + std::to_string(delay_ms) + " ms (attempt " + std::to_string(attempt + 1) + ")");
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     }
 }
@@ -227,8 +230,8 @@ std::string Registry::fetch_token(const Challenge& c) {
     std::string q;
     if (auto s = c.params.find("service"); s != c.params.end()) q += "service=" + url_escape(s->second);
     auto scope = c.params.find("scope");
-    q += std::string(q.empty() ? "" : "&") + "scope=" +
-         url_escape(scope != c.params.end() ? scope->second : "repository:" + path_ + ":pull");
+    q += std::string(q.empty() ? "" : "&") +
+         "scope=" + url_escape(scope != c.params.end() ? scope->second : "repository:" + path_ + ":pull");
     url += (url.find('?') == std::string::npos ? "?" : "&") + q;
     std::string body;
     std::vector<std::string> hdr;
@@ -258,23 +261,28 @@ std::string Registry::fetch_token(const Challenge& c) {
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
     curl_slist_free_all(hl);
     curl_easy_cleanup(h);
-    if (opts_.explain) opts_.explain("GET " + url + " (token) -> " + (code == CURLE_OK ? std::to_string(st) : curl_easy_strerror(code)));
+    if (opts_.explain)
+        opts_.explain("GET " + url + " (token) -> " +
+                      (code == CURLE_OK ? std::to_string(st) : curl_easy_strerror(code)));
     if (code != CURLE_OK) throw RegistryError("token from " + realm->second + ": " + curl_easy_strerror(code), 0);
     if (st != 200) {
         throw RegistryError("token from " + realm->second + ": HTTP " + std::to_string(st) +
-                                (creds_ ? " (with the credentials of the auth files)" : " (anonymous; no credentials in the auth files)"),
+                                (creds_ ? " (with the credentials of the auth files)"
+                                        : " (anonymous; no credentials in the auth files)"),
                             static_cast<int>(st));
     }
     auto j = nlohmann::json::parse(body, nullptr, false);
     std::string tok;
     if (j.is_object()) {
         if (j.contains("token") && j["token"].is_string()) tok = j["token"].get<std::string>();
-        if (tok.empty() && j.contains("access_token") && j["access_token"].is_string()) tok = j["access_token"].get<std::string>();
+        if (tok.empty() && j.contains("access_token") && j["access_token"].is_string())
+            tok = j["access_token"].get<std::string>();
     }
     if (tok.empty()) throw RegistryError("token from " + realm->second + ": no token or access_token in the answer", 0);
     // expires_in defaults to 60 s (distribution token spec); refresh 5 s early.
     int64_t expires = 60;
-    if (j.contains("expires_in") && j["expires_in"].is_number_integer()) expires = std::max<int64_t>(j["expires_in"].get<int64_t>(), 10);
+    if (j.contains("expires_in") && j["expires_in"].is_number_integer())
+        expires = std::max<int64_t>(j["expires_in"].get<int64_t>(), 10);
     std::lock_guard<std::mutex> g(mu_);
     token_expiry_ms_ = sys::monotonic_ms() + (expires - 5) * 1000;
     return tok;
@@ -282,18 +290,22 @@ std::string Registry::fetch_token(const Challenge& c) {
 
 Registry::Fetched Registry::manifest(const std::string& reference) {
     std::string body;
-    auto r = request(base_ + "/v2/" + path_ + "/manifests/" + reference, {kAccept},
-                     [&](const char* b, size_t n) {
-                         if (body.size() + n > kMaxManifest) return false;
-                         body.append(b, n);
-                         return true;
-                     },
-                     [&] { body.clear(); });
+    auto r = request(
+        base_ + "/v2/" + path_ + "/manifests/" + reference, {kAccept},
+        [&](const char* b, size_t n) {
+            if (body.size() + n > kMaxManifest) return false;
+            body.append(b, n);
+            return true;
+        },
+        [&] { body.clear(); });
     std::string what = domain_ + "/" + path_ + (reference.rfind("sha256:", 0) == 0 ? "@" : ":") + reference;
     if (r.code == CURLE_WRITE_ERROR) throw RegistryError("manifest of " + what + " is larger than 4 MiB", 0);
     if (r.code != CURLE_OK) throw RegistryError(what + ": " + r.url + ": " + r.error, 0);
     if (r.status == 404) {
-        throw RegistryError(what + ": not found in the registry (" + (registry_errors(r.error_body).empty() ? "HTTP 404" : registry_errors(r.error_body)) + ")", 404);
+        throw RegistryError(what + ": not found in the registry (" +
+                                (registry_errors(r.error_body).empty() ? "HTTP 404" : registry_errors(r.error_body)) +
+                                ")",
+                            404);
     }
     if (r.status == 401 || r.status == 403) {
         throw RegistryError(what + ": access denied (HTTP " + std::to_string(r.status) + ")" +
@@ -321,28 +333,29 @@ void Registry::blob(const Descriptor& d, int fd, const std::function<void(int64_
     Sha256 hash;
     int64_t got = 0;
     std::string werr;
-    auto r = request(base_ + "/v2/" + path_ + "/blobs/" + d.digest, {},
-                     [&](const char* b, size_t n) {
-                         if (got + static_cast<int64_t>(n) > d.size) {
-                             werr = "more bytes than its declared size " + std::to_string(d.size);
-                             return false;
-                         }
-                         hash.update(b, n);
-                         try {
-                             sys::write_all(fd, std::string(b, n));
-                         } catch (const std::exception& e) {
-                             werr = e.what();
-                             return false;
-                         }
-                         got += static_cast<int64_t>(n);
-                         if (progress) progress(got);
-                         return true;
-                     },
-                     [&] {
-                         hash = Sha256();
-                         got = 0;
-                         if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0) werr = "truncate the partial download";
-                     });
+    auto r = request(
+        base_ + "/v2/" + path_ + "/blobs/" + d.digest, {},
+        [&](const char* b, size_t n) {
+            if (got + static_cast<int64_t>(n) > d.size) {
+                werr = "more bytes than its declared size " + std::to_string(d.size);
+                return false;
+            }
+            hash.update(b, n);
+            try {
+                sys::write_all(fd, std::string(b, n));
+            } catch (const std::exception& e) {
+                werr = e.what();
+                return false;
+            }
+            got += static_cast<int64_t>(n);
+            if (progress) progress(got);
+            return true;
+        },
+        [&] {
+            hash = Sha256();
+            got = 0;
+            if (::ftruncate(fd, 0) != 0 || ::lseek(fd, 0, SEEK_SET) != 0) werr = "truncate the partial download";
+        });
     std::string what = "blob " + d.digest + " of " + domain_ + "/" + path_;
     if (r.code == CURLE_WRITE_ERROR) {
         if (werr.find("declared size") != std::string::npos) throw DigestError(what + ": the registry sent " + werr);
@@ -354,8 +367,10 @@ void Registry::blob(const Descriptor& d, int fd, const std::function<void(int64_
         throw RegistryError(what + ": HTTP " + std::to_string(r.status) + (e.empty() ? "" : " (" + e + ")"), r.status);
     }
     std::string actual = hash.digest();
-    if (actual != d.digest) throw DigestError(what + ": the registry sent content whose digest is " + actual + "; nothing stored");
-    if (got != d.size) throw DigestError(what + ": " + std::to_string(got) + " bytes, the manifest says " + std::to_string(d.size));
+    if (actual != d.digest)
+        throw DigestError(what + ": the registry sent content whose digest is " + actual + "; nothing stored");
+    if (got != d.size)
+        throw DigestError(what + ": " + std::to_string(got) + " bytes, the manifest says " + std::to_string(d.size));
     if (opts_.explain) opts_.explain(what + ": " + std::to_string(got) + " bytes, digest verified");
 }
 

@@ -25,12 +25,12 @@ struct RegistryError : std::runtime_error {
 };
 
 struct RegistryOptions {
-    std::vector<std::string> insecure;  // hosts (host[:port]) spoken to over http, or https unverified
+    std::vector<std::string> insecure;                // hosts (host[:port]) spoken to over http, or https unverified
     std::function<void(const std::string&)> explain;  // each request, each check
 };
 
 class Registry {
-public:
+  public:
     Registry(std::string domain, std::string path, RegistryOptions opts);
 
     struct Fetched {
@@ -45,7 +45,7 @@ public:
     // "http://host" or "https://host": where the API lives.
     const std::string& base() const { return base_; }
 
-private:
+  private:
     struct Response;
     Response request(const std::string& url, const std::vector<std::string>& headers,
                      const std::function<bool(const char*, size_t)>& sink, const std::function<void()>& restart);

@@ -11,8 +11,8 @@
 #include "podrun/sys/beneath.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/files.hpp"
-#include "podrun/sys/uuid.hpp"
 #include "podrun/sys/process.hpp"
+#include "podrun/sys/uuid.hpp"
 
 namespace podrun::image {
 
@@ -91,8 +91,10 @@ void register_image(const Store& s, const ImageRecord& img) {
         for (auto it = imgs.begin(); it != imgs.end();) {
             if (it->id == img.id) {
                 // Same image again: keep the names it had, add the new ones.
-                for (const auto& n : it->names) if (!names.count(n)) merged.names.push_back(n), names.insert(n);
-                for (const auto& r : it->repo_digests) if (!rds.count(r)) merged.repo_digests.push_back(r), rds.insert(r);
+                for (const auto& n : it->names)
+                    if (!names.count(n)) merged.names.push_back(n), names.insert(n);
+                for (const auto& r : it->repo_digests)
+                    if (!rds.count(r)) merged.repo_digests.push_back(r), rds.insert(r);
                 it = imgs.erase(it);
                 continue;
             }

@@ -67,7 +67,9 @@ void check_parent(int root, const std::string& path, const std::string& entry) {
     sys::UniqueFd fd = sys::open_beneath(root, parent, O_PATH | O_DIRECTORY, &err);
     if (fd || err == ENOENT) return;
     throw UnpackError("layer entry \"" + entry + "\": its parent " + parent +
-                      (err == ELOOP ? " is reached through a symlink" : err == ENOTDIR ? " is not a directory" : " escapes the layer") +
+                      (err == ELOOP     ? " is reached through a symlink"
+                       : err == ENOTDIR ? " is not a directory"
+                                        : " escapes the layer") +
                       "; refused");
 }
 
@@ -178,7 +180,8 @@ Unpacked unpack_layer(const std::string& blob, const std::string& dest) {
         if (base.rfind(kWhiteout, 0) == 0) {
             // .wh.NAME: NAME is deleted - overlay's whiteout is a 0:0 character device.
             std::string victim = base.substr(kWhiteout.size());
-            if (victim.empty() || victim == "." || victim == "..") throw UnpackError("layer entry \"" + entry + "\": a bad whiteout");
+            if (victim.empty() || victim == "." || victim == "..")
+                throw UnpackError("layer entry \"" + entry + "\": a bad whiteout");
             std::string parent = parent_of(path);
             std::string target = parent.empty() ? victim : parent + "/" + victim;
             EntryPtr wh(archive_entry_new(), archive_entry_free);
@@ -219,11 +222,11 @@ Unpacked unpack_layer(const std::string& blob, const std::string& dest) {
         }
     }
     // Directories' modes and times are fixed up at close, still relative to the cwd.
-    if (archive_write_close(w.get()) < ARCHIVE_WARN) throw UnpackError("layer " + blob + ": " + archive_error_string(w.get()));
+    if (archive_write_close(w.get()) < ARCHIVE_WARN)
+        throw UnpackError("layer " + blob + ": " + archive_error_string(w.get()));
     // The tar reader stops at its end marker; the DiffID covers the stream to its last byte.
     const void* dummy;
-    while (feed_read(tar.get(), feed.get(), &dummy) > 0) {
-    }
+    while (feed_read(tar.get(), feed.get(), &dummy) > 0) {}
     out.diff_id = feed->hash.digest();
     return out;
 }

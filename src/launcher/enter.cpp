@@ -8,7 +8,6 @@
 #include "podrun/launcher/enter.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include "podrun/explain.hpp"
 #include "podrun/launcher/launcher.hpp"
 #include "podrun/namespaces/namespaces.hpp"
+#include "podrun/sys/clone_flags.hpp"
 #include "podrun/sys/exec.hpp"
 #include "podrun/sys/files.hpp"
 #include "podrun/sys/setup.hpp"

@@ -10,7 +10,6 @@
 #include "podrun/launcher/launcher.hpp"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 
 #include "podrun/explain.hpp"
 #include "podrun/namespaces/namespaces.hpp"
+#include "podrun/sys/clone_flags.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/fdio.hpp"
 #include "podrun/sys/files.hpp"

@@ -15,10 +15,10 @@
 #include "podrun/explain.hpp"
 #include "podrun/launcher/launcher.hpp"
 #include "podrun/namespaces/namespaces.hpp"
+#include "podrun/sys/child_steps.hpp"
 #include "podrun/sys/clone_flags.hpp"
-#include "podrun/sys/exec.hpp"
 #include "podrun/sys/files.hpp"
-#include "podrun/sys/setup.hpp"
+#include "podrun/sys/op_list.hpp"
 
 namespace podrun::launcher {
 

@@ -94,7 +94,7 @@ int joiner_main(void* arg) noexcept {
 
 Launched launch(const LaunchContext& ctx, const spec::Container& c) {
     // Everything the children need is prepared here: they only make raw syscalls.
-    sys::OpList ops = root_ops(ctx, c);
+    sys::OpList ops = container_fs_ops(ctx, c);
     spec::EnvList env = environment(ctx, c);
     std::vector<std::string> env_strings;
     std::string path_var = kDefaultPath;

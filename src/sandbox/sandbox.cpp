@@ -9,13 +9,13 @@
 #include <optional>
 
 #include "podrun/explain.hpp"
+#include "podrun/sys/child_steps.hpp"
 #include "podrun/sys/confine.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/exec.hpp"
 #include "podrun/sys/files.hpp"
 #include "podrun/sys/mount.hpp"
 #include "podrun/sys/mounts.hpp"
-#include "podrun/sys/setup.hpp"
+#include "podrun/sys/op_list.hpp"
 #include "podrun/volumes/data_volume.hpp"
 
 namespace podrun::sandbox {

@@ -94,7 +94,7 @@ struct PlanFixture : ::testing::Test {
 
     sys::OpList plan(const spec::Container& c) {
         launcher::LaunchContext ctx{pod, paths, sb, cg, {}, true};
-        return launcher::root_ops(ctx, c);
+        return launcher::container_fs_ops(ctx, c);
     }
     static const sys::Op* find(const sys::OpList& ops, sys::OpKind k, const std::string& b) {
         for (const auto& op : ops.ops()) {

@@ -14,9 +14,9 @@
 #include "podrun/spec/env.hpp"
 #include "podrun/spec/pod.hpp"
 #include "podrun/state/state.hpp"
-#include "podrun/sys/exec.hpp"
+#include "podrun/sys/child_steps.hpp"
+#include "podrun/sys/op_list.hpp"
 #include "podrun/sys/process.hpp"
-#include "podrun/sys/setup.hpp"
 
 namespace podrun::launcher {
 
@@ -44,7 +44,7 @@ std::string volume_source(const LaunchContext& ctx, const spec::Volume& v);
 
 // The ops that build the container's root, from unshare to pivot_root and workdir.
 // Pure: exposed for unit tests and --explain.
-sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c);
+sys::OpList container_fs_ops(const LaunchContext& ctx, const spec::Container& c);
 
 // The container's environment (PATH and HOSTNAME defaults, then the manifest's env).
 spec::EnvList environment(const LaunchContext& ctx, const spec::Container& c);

@@ -13,7 +13,7 @@ struct sock_fprog;
 
 namespace podrun::sys {
 
-// Step codes of a child's report (next to exec.hpp's ChildStep, in a range of their own).
+// Step codes of a child's report (next to child_steps.hpp's ChildStep, in a range of their own).
 enum ConfineStep : int {
     kStepSeccompEarly = -20,
     kStepBounding = -21,

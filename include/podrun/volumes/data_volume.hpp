@@ -3,7 +3,7 @@
 
 #include "podrun/spec/pod.hpp"
 #include "podrun/state/state.hpp"
-#include "podrun/sys/setup.hpp"
+#include "podrun/sys/op_list.hpp"
 
 namespace podrun::volumes {
 
@@ -13,7 +13,7 @@ namespace podrun::volumes {
 //   ..data -> ..2026_12_01_22_30_00.<pid> the current version (one rename flips an update)
 //   <key> -> ..data/<key>                  each top-level name, through ..data
 // Everything lives on the pod's memory tmpfs (secrets never touch the disk) and is mounted
-// read-only into the containers (launcher/root_ops.cpp).
+// read-only into the containers (launcher/container_fs.cpp).
 void add_data_volume_ops(sys::OpList& ops, const spec::Pod& pod, const state::PodPaths& paths);
 
 }  // namespace podrun::volumes

@@ -1,6 +1,6 @@
-// The child-side executor of setup ops (see setup.hpp). Everything in OpList::run runs
+// The child-side executor of an OpList (see op_list.hpp). Everything in OpList::run runs
 // between fork and exec: raw syscalls, no allocation, no exceptions, no logging.
-#include "podrun/sys/setup.hpp"
+#include "podrun/sys/op_list.hpp"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -19,9 +19,9 @@
 #include <cstring>
 #include <utility>
 
+#include "podrun/sys/child_steps.hpp"
 #include "podrun/sys/confine.hpp"
 #include "podrun/sys/error.hpp"
-#include "podrun/sys/exec.hpp"
 #include "podrun/sys/mount.hpp"
 #include "podrun/sys/process.hpp"
 

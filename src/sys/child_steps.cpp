@@ -1,5 +1,5 @@
-// Child-side exec helpers (see exec.hpp).
-#include "podrun/sys/exec.hpp"
+// The last steps of a child before exec (see child_steps.hpp).
+#include "podrun/sys/child_steps.hpp"
 #include "podrun/sys/confine.hpp"
 
 #include <fcntl.h>

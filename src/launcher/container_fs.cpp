@@ -265,7 +265,7 @@ std::string volume_source(const LaunchContext& ctx, const spec::Volume& v) {
     return std::get<spec::HostPathVolume>(v.source).path;
 }
 
-sys::OpList root_ops(const LaunchContext& ctx, const spec::Container& c) {
+sys::OpList container_fs_ops(const LaunchContext& ctx, const spec::Container& c) {
     const spec::SecurityContext& sec = c.security;
     sys::OpList ops;
     const std::string holder = ctx.paths.scratch() + "/roots/" + c.name;

@@ -1,15 +1,19 @@
 // Handlers as epoll-driven state machines (see handler.hpp).
 #include "podrun/probe/handler.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 
 #include <cstring>
 
+#include "podrun/image/helper.hpp"
 #include "podrun/launcher/enter.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/events.hpp"
+#include "podrun/sys/fdio.hpp"
 #include "podrun/sys/net.hpp"
+#include "podrun/sys/spawn.hpp"
 
 namespace podrun::probe {
 
@@ -202,6 +206,89 @@ class ExecCheck : public HandlerRun {
     sys::ChildProcess proc_;
 };
 
+// HTTPS and gRPC: podrun-image (libcurl, dynamic) runs the check in the pod's network
+// namespace; its exit code is the result, its one line of output the reason.
+class HelperCheck : public HandlerRun {
+  public:
+    HelperCheck(std::string what, const std::vector<std::string>& args, const Target& t) {
+        what_ = std::move(what);
+        const std::string helper = image::find_helper();
+        if (helper.empty())
+            throw sys::SysError(ENOENT,
+                                "podrun-image, which runs " + what_ + " (set PODRUN_IMAGE, or install podrun whole)");
+        std::vector<std::string> argv{"podrun-image"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        sys::Pipe p = sys::make_pipe(O_NONBLOCK);
+        proc_ = sys::spawn_in_netns(helper, argv, t.pod_net_pidfd, p.write_end.get());
+        out_ = std::move(p.read_end);
+        watch_fd_ = proc_.pidfd();
+    }
+    pid_t pid() const override { return proc_.pid(); }
+    Result on_ready() override {
+        auto st = proc_.try_wait();
+        if (!st) return Result::Pending;
+        std::string said;
+        char buf[512];
+        for (ssize_t n; (n = sys::read_some(out_.get(), buf, sizeof buf)) > 0 && said.size() < 4096;)
+            said.append(buf, static_cast<size_t>(n));
+        if (auto nl = said.find('\n'); nl != std::string::npos) said.resize(nl);
+        if (!st->signaled && st->code == 0) return Result::Success;
+        if (!st->signaled && st->code == 1 && !said.empty()) {
+            message_ = said;
+        } else {
+            message_ = "podrun-image " +
+                       (st->signaled ? "killed by signal " + std::to_string(st->code)
+                                     : "exit code " + std::to_string(st->code)) +
+                       (said.empty() ? "" : ": " + said);
+        }
+        return Result::Failure;
+    }
+    void on_timeout() override { proc_.signal(SIGKILL); }
+    // As ExecCheck: killed, not waited for; the supervisor's reaper collects it.
+    ~HelperCheck() override {
+        if (!proc_.alive()) return;
+        proc_.signal(SIGKILL);
+        proc_.release();
+    }
+
+  private:
+    sys::ChildProcess proc_;
+    sys::UniqueFd out_;
+};
+
+// The helper's own timeout is the probe's (the deadline timer kills it if it lags); hooks
+// have none (the grace period bounds them): a day stands for "no limit".
+std::string helper_timeout(int64_t timeout_ms) {
+    return std::to_string(timeout_ms > 0 ? timeout_ms : 86400000);
+}
+
+// An httpGet handler: HTTP is podrun's own non-blocking client; HTTPS runs podrun-image.
+std::unique_ptr<HandlerRun> http_check(const spec::HttpGetAction& a, const Target& t, int64_t timeout_ms) {
+    if (!a.https) return std::make_unique<HttpCheck>(a, t);
+    const std::string ip = connect_ip(a.host);
+    const std::string url = "https://" + host_port(ip, a.port) + a.path;
+    std::vector<std::string> args{"probe", "https", url, helper_timeout(timeout_ms)};
+    // The same headers as an HTTP probe's request (the kubelet's, the manifest's over them).
+    std::string req = http_request(a, ip);
+    for (size_t at = req.find("\r\n") + 2; at < req.size();) {
+        size_t end = req.find("\r\n", at);
+        if (end == std::string::npos || end == at) break;
+        std::string line = req.substr(at, end - at);
+        if (line.rfind("Connection:", 0) != 0) args.push_back(line);
+        at = end + 2;
+    }
+    return std::make_unique<HelperCheck>("httpGet " + url, args, t);
+}
+
+std::unique_ptr<HandlerRun> grpc_check(const spec::GrpcAction& a, const Target& t, int64_t timeout_ms) {
+    const std::string ip = connect_ip("");
+    std::string what = "grpc " + host_port(ip, a.port) + (a.service.empty() ? "" : " service " + a.service);
+    return std::make_unique<HelperCheck>(
+        what,
+        std::vector<std::string>{"probe", "grpc", ip, std::to_string(a.port), a.service, helper_timeout(timeout_ms)},
+        t);
+}
+
 }  // namespace
 
 std::unique_ptr<HandlerRun> start(const spec::ProbeHandler& h, const Target& t, int64_t timeout_ms) {
@@ -209,7 +296,9 @@ std::unique_ptr<HandlerRun> start(const spec::ProbeHandler& h, const Target& t, 
     if (auto* e = std::get_if<spec::ExecAction>(&h))
         c = std::make_unique<ExecCheck>(*e, t);
     else if (auto* g = std::get_if<spec::HttpGetAction>(&h))
-        c = std::make_unique<HttpCheck>(*g, t);
+        c = http_check(*g, t, timeout_ms);
+    else if (auto* r = std::get_if<spec::GrpcAction>(&h))
+        c = grpc_check(*r, t, timeout_ms);
     else
         c = std::make_unique<TcpCheck>(std::get<spec::TcpSocketAction>(h), t);
     c->arm_deadline(timeout_ms);
@@ -221,7 +310,7 @@ std::unique_ptr<HandlerRun> start(const spec::LifecycleHandler& h, const Target&
     if (auto* e = std::get_if<spec::ExecAction>(&h))
         c = std::make_unique<ExecCheck>(*e, t);
     else if (auto* g = std::get_if<spec::HttpGetAction>(&h))
-        c = std::make_unique<HttpCheck>(*g, t);
+        c = http_check(*g, t, timeout_ms);
     else
         c = std::make_unique<SleepCheck>(std::get<spec::SleepAction>(h));
     c->arm_deadline(timeout_ms);

@@ -189,10 +189,11 @@ constexpr Field probe[] = {
     {"successThreshold", S},
     {"failureThreshold", S},
     {"terminationGracePeriodSeconds", S},
-    {"grpc", N},
+    {"grpc", S},
 };
 
 constexpr Field exec_action[] = {{"command", S}};
+constexpr Field grpc_action[] = {{"port", S}, {"service", S}};
 
 constexpr Field http_get_action[] = {
     {"host", S}, {"port", S}, {"path", S}, {"scheme", S}, {"httpHeaders", S},
@@ -343,6 +344,8 @@ std::string_view kind_name(Kind k) {
             return "HTTPHeader";
         case Kind::TcpSocketAction:
             return "TCPSocketAction";
+        case Kind::GrpcAction:
+            return "GRPCAction";
         case Kind::Lifecycle:
             return "Lifecycle";
         case Kind::LifecycleHandler:
@@ -435,6 +438,8 @@ std::span<const Field> fields_of(Kind k) {
             return http_header;
         case Kind::TcpSocketAction:
             return tcp_socket_action;
+        case Kind::GrpcAction:
+            return grpc_action;
         case Kind::Lifecycle:
             return lifecycle;
         case Kind::LifecycleHandler:

@@ -39,6 +39,7 @@ enum class Kind {
     HttpGetAction,
     HttpHeader,
     TcpSocketAction,
+    GrpcAction,
     Lifecycle,
     LifecycleHandler,
     SleepAction,

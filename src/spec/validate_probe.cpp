@@ -132,7 +132,7 @@ HttpGetAction http_get_action(Checker& ck, const Json& v, const std::string& pat
     if (auto scheme = ck.string(v, "scheme", path); scheme && !scheme->empty()) {
         const std::string p = join(path, "scheme");
         if (*scheme == "HTTPS")
-            ck.error(p, "\"HTTPS\" is not supported by podrun yet; use \"HTTP\" (the default)");
+            a.https = true;
         else if (*scheme != "HTTP")
             ck.error(p, quote(*scheme) + " must be \"HTTP\" (the default) or \"HTTPS\"");
     }
@@ -170,6 +170,25 @@ TcpSocketAction tcp_socket_action(Checker& ck, const Json& v, const std::string&
     if (ck.object(&v, path, Kind::TcpSocketAction) == nullptr) return a;
     a.host = action_host(ck, v, path);
     a.port = action_port(ck, v, path, c);
+    return a;
+}
+
+// Kubernetes' GRPCAction: a port number (names are not allowed there) and an optional service.
+GrpcAction grpc_action(Checker& ck, const Json& v, const std::string& path) {
+    GrpcAction a;
+    if (ck.object(&v, path, Kind::GrpcAction) == nullptr) return a;
+    const std::string p = join(path, "port");
+    const Json* port = member(v, "port");
+    if (port == nullptr) {
+        ck.error(p, "required: the port number of the gRPC server");
+    } else if (!port->is_number_integer()) {
+        ck.error(p, "must be a port number (gRPC probes take no port names)");
+    } else if (int64_t n = port->get<int64_t>(); n < 1 || n > 65535) {
+        ck.error(p, std::to_string(n) + " must be between 1 and 65535");
+    } else {
+        a.port = static_cast<int>(n);
+    }
+    if (auto s = ck.string(v, "service", path)) a.service = *s;
     return a;
 }
 
@@ -239,11 +258,11 @@ std::optional<Probe> probe(Checker& ck, const Json& container, std::string_view 
     const Json* v = ck.object(member(container, key), path, Kind::Probe);
     if (v == nullptr) return std::nullopt;
     Probe pr;
-    // grpc counts as given (its own error says it is not supported yet).
-    exactly_one(ck, path, present(*v, {"exec", "httpGet", "tcpSocket", "grpc"}), "exec, httpGet, tcpSocket");
+    exactly_one(ck, path, present(*v, {"exec", "httpGet", "tcpSocket", "grpc"}), "exec, httpGet, tcpSocket, grpc");
     if (const Json* e = member(*v, "exec")) pr.handler = exec_action(ck, *e, join(path, "exec"));
     if (const Json* h = member(*v, "httpGet")) pr.handler = http_get_action(ck, *h, join(path, "httpGet"), c);
     if (const Json* t = member(*v, "tcpSocket")) pr.handler = tcp_socket_action(ck, *t, join(path, "tcpSocket"), c);
+    if (const Json* g = member(*v, "grpc")) pr.handler = grpc_action(ck, *g, join(path, "grpc"));
 
     probe_number(ck, *v, path, "initialDelaySeconds", pr.initial_delay_seconds);
     probe_number(ck, *v, path, "periodSeconds", pr.period_seconds);

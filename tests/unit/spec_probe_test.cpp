@@ -273,15 +273,14 @@ spec:
         << e;
     EXPECT_NE(error_at(r, "spec.containers[1].livenessProbe.tcpSocket.port").find("no named ports"), std::string::npos)
         << e;
-    EXPECT_NE(error_at(r, c + "livenessProbe.httpGet.scheme").find("not supported by podrun yet"), std::string::npos)
-        << e;
+    EXPECT_EQ(error_at(r, c + "livenessProbe.httpGet.scheme"), "") << e;  // HTTPS is supported
     EXPECT_NE(error_at(r, c + "livenessProbe.httpGet.host").find("podrun resolves no host names"), std::string::npos)
         << e;
     EXPECT_EQ(error_at(r, c + "livenessProbe.periodSecond"), "unknown field; did you mean \"periodSeconds\"?") << e;
-    EXPECT_NE(error_at(r, c + "readinessProbe.grpc").find("not supported by podrun yet"), std::string::npos) << e;
-    EXPECT_EQ(error_at(r, c + "readinessProbe"), "") << e;  // grpc counts as the one handler
+    EXPECT_EQ(error_at(r, c + "readinessProbe.grpc"), "") << e;  // supported
+    EXPECT_EQ(error_at(r, c + "readinessProbe"), "") << e;
     EXPECT_EQ(error_at(r, c + "startupProbe"),
-              "must specify exactly one of exec, httpGet, tcpSocket; got exec and tcpSocket")
+              "must specify exactly one of exec, httpGet, tcpSocket, grpc; got exec and tcpSocket")
         << e;
     EXPECT_NE(
         error_at(r, c + "lifecycle.postStart.tcpSocket").find("only for backward compatibility and does not run it"),
@@ -290,6 +289,40 @@ spec:
     EXPECT_EQ(error_at(r, c + "lifecycle.preStop"), "must specify exactly one of exec, httpGet, sleep") << e;
     EXPECT_NE(error_at(r, "spec.initContainers[0].readinessProbe").find("restartPolicy: Always"), std::string::npos)
         << e;
+}
+
+// scheme: HTTPS and grpc map to the model: the port (grpc takes numbers only) and the service.
+TEST(SpecProbe, HttpsAndGrpcHandlersMapToThePod) {
+    auto r = load_pod_text(R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: tls}
+spec:
+  containers:
+  - name: c
+    command: [server]
+    ports: [{name: https, containerPort: 8443}]
+    livenessProbe:
+      httpGet: {port: https, scheme: HTTPS, path: /healthz}
+    readinessProbe:
+      grpc: {port: 50051, service: my.Service}
+    startupProbe:
+      grpc: {port: 50051}
+    lifecycle:
+      preStop: {httpGet: {port: 8443, scheme: HTTPS}}
+)",
+                           "test");
+    ASSERT_TRUE(r.ok()) << all_errors(r);
+    const Container& c = r.pod->containers[0];
+    const auto& live = std::get<HttpGetAction>(c.liveness_probe->handler);
+    EXPECT_TRUE(live.https);
+    EXPECT_EQ(live.port, 8443);
+    EXPECT_EQ(live.path, "/healthz");
+    const auto& ready = std::get<GrpcAction>(c.readiness_probe->handler);
+    EXPECT_EQ(ready.port, 50051);
+    EXPECT_EQ(ready.service, "my.Service");
+    EXPECT_EQ(std::get<GrpcAction>(c.startup_probe->handler).service, "");
+    EXPECT_TRUE(std::get<HttpGetAction>(*c.lifecycle.pre_stop).https);
 }
 
 }  // namespace

@@ -86,6 +86,7 @@ struct HttpGetAction {
     int port = 0;
     std::string path = "/";
     std::vector<HttpHeader> headers;
+    bool https = false;  // scheme: HTTPS (TLS, the certificate not verified, as the kubelet)
 };
 
 struct TcpSocketAction {
@@ -93,11 +94,17 @@ struct TcpSocketAction {
     int port = 0;
 };
 
+// The gRPC health checking protocol (grpc.health.v1.Health/Check) over HTTP/2 cleartext.
+struct GrpcAction {
+    int port = 0;
+    std::string service;  // "" = the server's overall health
+};
+
 struct SleepAction {
     int64_t seconds = 0;
 };
 
-using ProbeHandler = std::variant<ExecAction, HttpGetAction, TcpSocketAction>;
+using ProbeHandler = std::variant<ExecAction, HttpGetAction, TcpSocketAction, GrpcAction>;
 using LifecycleHandler = std::variant<ExecAction, HttpGetAction, SleepAction>;
 
 // A probe with Kubernetes' defaults.

@@ -34,7 +34,8 @@ std::string env_or(const char* name, const char* fallback) {
 // A conflist, or a single plugin's config turned into a list of one (as libcni does).
 json as_list(const json& j) {
     if (j.contains("plugins")) return j;
-    json l{{"cniVersion", j.value("cniVersion", "0.4.0")}, {"name", j.value("name", "")}, {"plugins", json::array({j})}};
+    json l{
+        {"cniVersion", j.value("cniVersion", "0.4.0")}, {"name", j.value("name", "")}, {"plugins", json::array({j})}};
     return l;
 }
 
@@ -67,11 +68,8 @@ struct PluginRun {
 PluginRun run_plugin(const std::string& command, const CniCall& call, const std::string& type,
                      const std::string& config) {
     const std::string bin = cni_plugin_dir() + "/" + type;
-    std::vector<std::string> env{"CNI_COMMAND=" + command,
-                                 "CNI_CONTAINERID=" + call.container_id,
-                                 "CNI_NETNS=" + call.netns,
-                                 "CNI_IFNAME=" + call.ifname,
-                                 "CNI_PATH=" + cni_plugin_dir(),
+    std::vector<std::string> env{"CNI_COMMAND=" + command, "CNI_CONTAINERID=" + call.container_id,
+                                 "CNI_NETNS=" + call.netns, "CNI_IFNAME=" + call.ifname, "CNI_PATH=" + cni_plugin_dir(),
                                  // The bridge plugin runs iptables for ipMasq.
                                  "PATH=" + env_or("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")};
     explain("net", "CNI " + command + ": CNI_COMMAND=" + command + " CNI_CONTAINERID=" + call.container_id +
@@ -165,7 +163,8 @@ std::vector<std::string> cni_problems(const std::string& conflist) {
         bool iptables = false;
         for (const char* d : {"/usr/sbin/iptables", "/sbin/iptables", "/usr/bin/iptables"})
             iptables = iptables || sys::executable(d);
-        if (!iptables) out.push_back("ipMasq needs the iptables binary, which is not installed (apt-get install iptables)");
+        if (!iptables)
+            out.push_back("ipMasq needs the iptables binary, which is not installed (apt-get install iptables)");
         const std::string fwd = sys::try_read_file("/proc/sys/net/ipv4/ip_forward").value_or("0");
         if (fwd.rfind('1', 0) != 0) {
             out.push_back(

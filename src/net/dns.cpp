@@ -63,8 +63,7 @@ ResolvConf resolv_conf(const spec::Pod& pod, const std::string& host_resolv) {
         out.warnings.push_back("/etc/resolv.conf: " + std::to_string(servers.size()) +
                                " nameservers; the resolver uses the first 3");
     }
-    std::string t = "# podrun: dnsPolicy " +
-                    std::string(none ? "None" : "Default (the host's resolvers)") +
+    std::string t = "# podrun: dnsPolicy " + std::string(none ? "None" : "Default (the host's resolvers)") +
                     (pod.dns_config ? " + dnsConfig" : "") + "\n";
     for (const auto& s : servers) t += "nameserver " + s + "\n";
     if (!searches.empty()) {

@@ -51,8 +51,8 @@ std::optional<PastaAddresses> pasta_addresses() {
 
 std::vector<std::string> pasta_argv(const std::string& pasta, const std::string& netns_file,
                                     const std::string& pid_file) {
-    return {pasta, "-f",          "-q",   "--config-net", "--runas", "0",    "--netns", netns_file, "-t",
-            "none", "-u",         "none", "-T",           "none",    "-U",   "none",    "-P",       pid_file};
+    return {pasta,  "-f", "-q",   "--config-net", "--runas", "0",  "--netns", netns_file, "-t",
+            "none", "-u", "none", "-T",           "none",    "-U", "none",    "-P",       pid_file};
 }
 
 std::string pasta_errors(const std::string& log) {

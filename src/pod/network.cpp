@@ -61,11 +61,12 @@ std::string unbind_netns(const std::string& file) {
 NetworkPlan plan_network(const spec::Pod& pod, const std::optional<spec::NetworkChoice>& flag) {
     NetworkPlan plan;
     spec::NetworkChoice c = flag ? *flag : pod.network;
-    const std::string asked = flag ? "--network=" + spec::to_string(c)
-                                   : "metadata.annotations[podrun.io/network] " + spec::to_string(c);
+    const std::string asked =
+        flag ? "--network=" + spec::to_string(c) : "metadata.annotations[podrun.io/network] " + spec::to_string(c);
     if (pod.host_network) {
         if (c.mode == spec::NetworkMode::Pasta || c.mode == spec::NetworkMode::Bridge) {
-            throw NetworkUnavailable(asked + ": the pod has hostNetwork: true, so it uses the host's network; "
+            throw NetworkUnavailable(asked +
+                                     ": the pod has hostNetwork: true, so it uses the host's network; "
                                      "remove one of them");
         }
         plan.host = true;
@@ -109,8 +110,8 @@ NetworkPlan plan_network(const spec::Pod& pod, const std::optional<spec::Network
             throw NetworkUnavailable(asked + ": " + e.what());
         }
         plan.cni_network = c.bridge_network.empty() ? "podrun0" : c.bridge_network;
-        explain("net", "network: bridge, CNI network \"" + plan.cni_network + "\" (plugins in " +
-                           net::cni_plugin_dir() + ")");
+        explain("net",
+                "network: bridge, CNI network \"" + plan.cni_network + "\" (plugins in " + net::cni_plugin_dir() + ")");
     } else {
         explain("net", "network: none (loopback only)");
     }
@@ -162,8 +163,8 @@ void PodNetwork::start_pasta(bool die_with_supervisor) {
     sys::Pipe ready = sys::make_pipe(0);
     sys::UniqueFd log = sys::open_file(paths_.pasta_log(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
     sys::ExecPlan exec(net::pasta_argv(plan_.pasta, paths_.netns_file(), "/proc/self/fd/1"), {}, "");
-    explain("net", join_words(exec.argv()) + "  (stdout: a pipe for its pid, the readiness signal; stderr: " +
-                       paths_.pasta_log() + ")");
+    explain("net", join_words(exec.argv()) +
+                       "  (stdout: a pipe for its pid, the readiness signal; stderr: " + paths_.pasta_log() + ")");
     sys::SpawnOptions so;
     so.out = ready.write_end.get();
     so.err = log.get();
@@ -199,15 +200,25 @@ void PodNetwork::start_pasta(bool die_with_supervisor) {
                        ", default route via " + plan_.gateway);
 }
 
+void PodNetwork::begin_stop() {
+    if (!pasta_.alive()) return;
+    explain("net", "kill(pasta " + std::to_string(pasta_.pid()) + ", SIGKILL)  (reaped after pause)");
+    pasta_.signal(SIGKILL);
+    pasta_killed_ = true;
+}
+
 std::vector<std::string> PodNetwork::stop() {
     std::vector<std::string> problems;
     if (pasta_.alive()) {
-        explain("net", "kill(pasta " + std::to_string(pasta_.pid()) + ", SIGTERM)");
-        pasta_.signal(SIGTERM);
+        if (!pasta_killed_) {
+            explain("net", "kill(pasta " + std::to_string(pasta_.pid()) + ", SIGTERM)");
+            pasta_.signal(SIGTERM);
+        }
         try {
             pasta_.wait();
-        } catch (const std::exception& e) {
-            // Reaped already by the supervisor's orphan reaper (it died before us).
+        } catch (const std::exception&) {
+            // Reaped already: by the supervisor's orphan reaper, or while we waited for pause
+            // (which reaps every child that ends).
             pasta_.release();
         }
     }
@@ -232,7 +243,8 @@ std::vector<std::string> PodNetwork::stop() {
     return problems;
 }
 
-void teardown_network(const state::PodPaths& paths, const state::NetworkRecord& rec, std::vector<std::string>& problems) {
+void teardown_network(const state::PodPaths& paths, const state::NetworkRecord& rec,
+                      std::vector<std::string>& problems) {
     (void)paths;
     if (rec.pasta.pid > 0 && sys::signal_if_same(rec.pasta.pid, rec.pasta.start_time, SIGKILL))
         explain("net", "kill(pasta " + std::to_string(rec.pasta.pid) + ", SIGKILL)  (recorded in state.json)");

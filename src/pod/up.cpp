@@ -374,7 +374,7 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
 
     // Step 6: the network's helpers (pasta) while the pod's namespace still exists, then
     // pause; the kernel then kills whatever is left in the pod's pid namespace.
-    for (const auto& p : network.stop()) spdlog::warn("network: {}", p);
+    network.begin_stop();
     explain("sandbox", "kill(pause, SIGTERM)  (pause exits 0; its pid namespace dies with it)");
     sb.pause.signal(SIGTERM);
     // While pause dies (its mount namespace's teardown waits for an RCU grace period), the
@@ -387,6 +387,7 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
         spdlog::warn("removing {}: {}", paths.logs_dir(), e.what());  // teardown tries again
     }
     reap_until_exited(sb.pause);
+    for (const auto& p : network.stop()) spdlog::warn("network: {}", p);
     spdlog::info("pod {} ended with exit code {}", name, code);
     return code;  // Rollback removes cgroups, volumes and state.
 }

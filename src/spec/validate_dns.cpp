@@ -58,8 +58,8 @@ void check_dns_config(Checker& ck, const Json& spec, Pod& pod) {
     DnsConfig cfg;
     cfg.nameservers = ck.strings(*v, "nameservers", p);
     if (cfg.nameservers.size() > kMaxNameservers)
-        ck.error(join(p, "nameservers"), "has " + std::to_string(cfg.nameservers.size()) +
-                                             " entries; at most 3 (the resolver reads no more)");
+        ck.error(join(p, "nameservers"),
+                 "has " + std::to_string(cfg.nameservers.size()) + " entries; at most 3 (the resolver reads no more)");
     for (size_t i = 0; i < cfg.nameservers.size(); i++) {
         if (!is_ip_address(cfg.nameservers[i]))
             ck.error(index(join(p, "nameservers"), i), quote(cfg.nameservers[i]) + " must be an IPv4 or IPv6 address");
@@ -124,7 +124,8 @@ void validate_dns(Checker& ck, const Json& spec, Pod& pod) {
         else if (*policy == "None")
             pod.dns_policy = DnsPolicy::None;
         else
-            ck.error("spec.dnsPolicy", quote(*policy) + " must be ClusterFirst, ClusterFirstWithHostNet, Default or None");
+            ck.error("spec.dnsPolicy",
+                     quote(*policy) + " must be ClusterFirst, ClusterFirstWithHostNet, Default or None");
     }
     check_dns_config(ck, spec, pod);
     if (pod.dns_policy == DnsPolicy::None && (!pod.dns_config || pod.dns_config->nameservers.empty()))

@@ -30,12 +30,12 @@ bool pasta_usable() {
     return ::access("/dev/net/tun", F_OK) == 0 && ::access("/usr/bin/pasta", X_OK) == 0;
 }
 
-#define REQUIRE_PASTA()                                                                      \
-    do {                                                                                     \
-        if (!pasta_usable()) {                                                               \
+#define REQUIRE_PASTA()                                                                       \
+    do {                                                                                      \
+        if (!pasta_usable()) {                                                                \
             if (::podrun::test::must_run()) FAIL() << "needs pasta (passt) and /dev/net/tun"; \
-            GTEST_SKIP() << "needs pasta (passt) and /dev/net/tun";                          \
-        }                                                                                    \
+            GTEST_SKIP() << "needs pasta (passt) and /dev/net/tun";                           \
+        }                                                                                     \
     } while (0)
 
 // Live pasta processes serving this pod (their --netns is the pod's file). A zombie has no
@@ -77,7 +77,8 @@ class HostServer {
                 if (c < 0) return;
                 char buf[4096];
                 (void)::recv(c, buf, sizeof buf, 0);
-                std::string r = "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body_.size()) + "\r\n\r\n" + body_;
+                std::string r =
+                    "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body_.size()) + "\r\n\r\n" + body_;
                 (void)::send(c, r.data(), r.size(), MSG_NOSIGNAL);
                 ::close(c);
                 hits_++;
@@ -165,8 +166,8 @@ std::string web_pod(const std::string& name, int port) {
 }
 
 std::string http_get(int port) {
-    RunResult w = run({"/bin/busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:" + std::to_string(port) + "/"},
-                      "", 15);
+    RunResult w =
+        run({"/bin/busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:" + std::to_string(port) + "/"}, "", 15);
     return w.out;
 }
 
@@ -178,8 +179,8 @@ TEST_F(NetPasta, HostPortWorksInPastaModeAndCtrlCLeavesNoPasta) {
     ASSERT_TRUE(up.wait_for_out("web | serving", 30)) << up.out() << up.err();
     EXPECT_EQ(pasta_of("it-pasta-port").size(), 1u);
     std::string page;
-    EXPECT_TRUE(eventually([&] { return (page = http_get(28491)).find("hello from it-pasta-port") != std::string::npos; },
-                           10))
+    EXPECT_TRUE(
+        eventually([&] { return (page = http_get(28491)).find("hello from it-pasta-port") != std::string::npos; }, 10))
         << page;
     EXPECT_EQ(state_of("it-pasta-port")["network"]["mode"], "pasta");
     up.signal(SIGINT);
@@ -284,7 +285,8 @@ spec:
     const std::string host_resolv = read_file("/etc/resolv.conf");
     const std::string def =
         "apiVersion: v1\nkind: Pod\nmetadata: {name: it-net-dns}\nspec:\n  restartPolicy: Never\n"
-        "  dnsPolicy: ClusterFirst\n  containers:\n  - name: c\n    command: [sh, -c, 'grep ^nameserver /etc/resolv.conf "
+        "  dnsPolicy: ClusterFirst\n  containers:\n  - name: c\n    command: [sh, -c, 'grep ^nameserver "
+        "/etc/resolv.conf "
         "| head -1 | sed \"s/^/first=/\"']\n";
     r = podrun({"up", "--network=none", dir.file("def.yaml", def)}, "", 60);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

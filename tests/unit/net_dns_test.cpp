@@ -41,11 +41,11 @@ TEST(NetDns, ClusterFirstWrittenOutFallsBackToTheHostsWithAWarning) {
 }
 
 TEST(NetDns, DnsConfigIsMergedOverDefaultAndAloneWithNone) {
-    auto merged = net::resolv_conf(load("  dnsPolicy: Default\n  dnsConfig:\n    nameservers: [10.0.0.53, 192.0.2.1]\n"
-                                        "    searches: [a.test]\n    options: [{name: ndots, value: '5'}, {name: edns0}]\n"),
-                                   kHost);
-    EXPECT_NE(merged.text.find("nameserver 10.0.0.53\nnameserver 10.0.0.54\nnameserver 192.0.2.1\n"),
-              std::string::npos)
+    auto merged =
+        net::resolv_conf(load("  dnsPolicy: Default\n  dnsConfig:\n    nameservers: [10.0.0.53, 192.0.2.1]\n"
+                              "    searches: [a.test]\n    options: [{name: ndots, value: '5'}, {name: edns0}]\n"),
+                         kHost);
+    EXPECT_NE(merged.text.find("nameserver 10.0.0.53\nnameserver 10.0.0.54\nnameserver 192.0.2.1\n"), std::string::npos)
         << merged.text;
     EXPECT_NE(merged.text.find("search corp.example a.test\n"), std::string::npos) << merged.text;
     EXPECT_NE(merged.text.find("options timeout:2 ndots:5 edns0\n"), std::string::npos) << merged.text;
@@ -56,7 +56,8 @@ TEST(NetDns, DnsConfigIsMergedOverDefaultAndAloneWithNone) {
 }
 
 TEST(NetDns, HostsFileHasThePodIpTheHostsNameAndTheAliases) {
-    auto pod = load("  hostAliases:\n  - {ip: 10.1.2.3, hostnames: [foo.test, bar.test]}\n  - {ip: '::1', hostnames: [six]}\n");
+    auto pod = load(
+        "  hostAliases:\n  - {ip: 10.1.2.3, hostnames: [foo.test, bar.test]}\n  - {ip: '::1', hostnames: [six]}\n");
     std::string h = sandbox::hosts_file(pod, "192.0.2.2", "192.0.2.1");
     EXPECT_NE(h.find("192.0.2.2\tweb\n"), std::string::npos) << h;
     EXPECT_NE(h.find("192.0.2.1\thost.podrun.internal\n"), std::string::npos) << h;

@@ -5,8 +5,8 @@
 
 #include <functional>
 #include <memory>
-#include <stdexcept>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -51,6 +51,9 @@ class PodNetwork {
     void start(pid_t pause_pid, bool die_with_supervisor);
     // status.podIP once started ("" when the pod has only loopback).
     const std::string& pod_ip() const { return pod_ip_; }
+    // SIGKILLs pasta without waiting (it keeps nothing to flush), so that its exit - the
+    // kernel tearing its tap device down - overlaps pause's; stop() then reaps it.
+    void begin_stop();
     // pasta stopped, CNI DEL, the netns file unbound and removed. Returns problems.
     std::vector<std::string> stop();
 
@@ -62,6 +65,7 @@ class PodNetwork {
     state::PodState& st_;
     std::function<void()> save_;
     sys::ChildProcess pasta_;
+    bool pasta_killed_ = false;
     bool netns_bound_ = false;
     bool cni_added_ = false;
     std::string pod_ip_;
@@ -69,6 +73,7 @@ class PodNetwork {
 
 // down and gc: undoes what a pod's record says its network still holds (pasta by pid and
 // start time, CNI DEL, the netns file). Appends problems.
-void teardown_network(const state::PodPaths& paths, const state::NetworkRecord& rec, std::vector<std::string>& problems);
+void teardown_network(const state::PodPaths& paths, const state::NetworkRecord& rec,
+                      std::vector<std::string>& problems);
 
 }  // namespace podrun::pod

@@ -3,7 +3,12 @@
 // exec`, leaves the mount namespace alone: a fresh /sys would hide the cgroup2 mount; the real
 // host's network is never touched): two pods get different pod IPs on podrun0, pod B fetches pod A's page by IP,
 // inspect shows the IPs, and once both end no veth, no IPAM lease and no bridge is left.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <filesystem>
 #include <string>
@@ -58,7 +63,24 @@ std::vector<std::string> leases() {
     return out;
 }
 
-using NetBridge = PodrunTest;
+// A subreaper, as NetPasta: a killed supervisor's pod comes back to the test, reaped here.
+class NetBridge : public PodrunTest {
+  protected:
+    void SetUp() override {
+        PodrunTest::SetUp();
+        ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+    void TearDown() override {
+        eventually(
+            [] {
+                while (::waitpid(-1, nullptr, WNOHANG) > 0) {}
+                return ::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD;
+            },
+            10);
+        ::prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+        PodrunTest::TearDown();
+    }
+};
 
 TEST_F(NetBridge, TwoPodsGetTheirOwnIpsReachEachOtherAndLeaveNothing) {
     PODRUN_REQUIRE_ROOT();
@@ -104,6 +126,34 @@ TEST_F(NetBridge, TwoPodsGetTheirOwnIpsReachEachOtherAndLeaveNothing) {
     EXPECT_EQ(links.out.find("podrun0"), std::string::npos) << links.out;
     RunResult nat = host.in({"/usr/sbin/iptables", "-t", "nat", "-S", "POSTROUTING"});
     EXPECT_EQ(nat.out.find("CNI-"), std::string::npos) << nat.out;
+}
+
+TEST_F(NetBridge, KillMinusNineOfTheSupervisorThenGcRunsDel) {
+    PODRUN_REQUIRE_ROOT();
+    if (!bridge_usable()) {
+        if (must_run()) FAIL() << "needs containernetworking-plugins, iproute2 and iptables";
+        GTEST_SKIP() << "needs containernetworking-plugins, iproute2 and iptables";
+    }
+    ASSERT_TRUE(leases().empty()) << "another podrun0 pod runs on this machine";
+    FakeHost host;
+    TempDir dir;
+    const std::string pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-br-kill}\nspec:\n  containers:\n"
+        "  - name: c\n    command: [sleep, '300']\n";
+    RunResult up = host.podrun({"up", "-d", "--network=bridge", dir.file("k.yaml", pod)});
+    ASSERT_EQ(up.exit_code, 0) << up.err;
+    EXPECT_EQ(leases().size(), 1u);
+    auto st = nlohmann::json::parse(read_file("/run/podrun/it-br-kill/state.json"));
+    const pid_t sup = st["supervisor"]["pid"].get<pid_t>();
+    ASSERT_EQ(::kill(sup, SIGKILL), 0);
+    EXPECT_TRUE(eventually([&] { return proc_state(sup) == 0 || proc_state(sup) == 'Z'; }, 10));
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {}
+    RunResult gc = host.podrun({"gc"});
+    EXPECT_EQ(gc.exit_code, 0) << gc.err;
+    EXPECT_TRUE(leases().empty());
+    RunResult links = host.in({"/usr/sbin/ip", "-o", "link"});
+    EXPECT_EQ(links.out.find("veth"), std::string::npos) << links.out;
+    EXPECT_EQ(links.out.find("podrun0"), std::string::npos) << links.out;
 }
 
 TEST_F(NetBridge, MissingNetworkOrForwardingIsRefusedWithTheFix) {

@@ -128,6 +128,17 @@ CLI::App* define_up(CLI::App& app, UpArgs& a) {
           },
           "shares -> cpu.weight: quadratic (crun>=1.23, runc>=1.3.2) or linear")
         ->check(CLI::IsMember({"quadratic", "linear"}));
+    up->add_option_function<std::string>(
+          "--network",
+          [&o](const std::string& v) {
+              std::string why;
+              auto c = spec::parse_network(v, &why);
+              if (!c) throw CLI::ValidationError("--network", why);
+              o.network = *c;
+          },
+          "none (loopback only), pasta (outbound through pasta; the default where it can run), bridge or "
+          "bridge:NAME (a CNI bridge); overrides the podrun.io/network annotation")
+        ->type_name("MODE");
     up->callback([&a] { a.options.manifest = a.file; });
     return up;
 }

@@ -114,9 +114,10 @@ bool add_host_dirs(sys::OpList& ops, const LaunchContext& ctx, const std::string
         }
         if (!sys::is_dir(host)) continue;
         ops.add(mkdir_in(d));
-        if (host == "/etc" && (!sys::exists("/etc/hostname") || !sys::exists("/etc/hosts"))) {
+        if (host == "/etc" &&
+            (!sys::exists("/etc/hostname") || !sys::exists("/etc/hosts") || !sys::exists("/etc/resolv.conf"))) {
             // A bare root (a fresh debootstrap) lacks /etc/hosts: no file to mount the pod's
-            // over. The host's /etc below a throw-away upper layer gives the mount points;
+            // (or /etc/resolv.conf) over. The host's /etc below a throw-away upper layer gives the mount points;
             // it is made read-only once they are bound.
             etc_upper = true;
             ops.add(plain(OpKind::MkdirP, holder + "/.etc-upper"));
@@ -124,7 +125,8 @@ bool add_host_dirs(sys::OpList& ops, const LaunchContext& ctx, const std::string
             ops.add(new_mount(
                 "overlay", d, sys::kAttrNodev,
                 {{"lowerdir", "/etc"}, {"upperdir", holder + "/.etc-upper"}, {"workdir", holder + "/.etc-work"}},
-                "host /etc below a throw-away upper layer (the host lacks /etc/hosts or /etc/hostname)"));
+                "host /etc below a throw-away upper layer (the host lacks /etc/hosts, /etc/hostname or "
+                "/etc/resolv.conf)"));
         } else if (overlay) {
             ops.add(new_mount("overlay", d, sys::kAttrRdonly | sys::kAttrNodev, {{"lowerdir", host + ":" + empty}},
                               "host " + host +
@@ -322,9 +324,10 @@ sys::OpList container_fs_ops(const LaunchContext& ctx, const spec::Container& c)
         ops.add(mkdir_in("tmp"));
         ops.add(in_root(OpKind::Chmod, "tmp", 01777, "/tmp: sticky, world-writable"));
     }
-    // The pod's /etc/hostname and /etc/hosts, as the kubelet bind-mounts them.
+    // The pod's /etc/hostname, /etc/hosts and /etc/resolv.conf, as the kubelet bind-mounts
+    // them (docs/network.md).
     ops.add(mkdir_in("etc"));
-    for (const std::string f : {"hostname", "hosts"}) {
+    for (const std::string f : {"hostname", "hosts", "resolv.conf"}) {
         ops.add(bind_in(ctx.paths.etc_dir() + "/" + f, "etc/" + f, false, 0, "the pod's /etc/" + f));
     }
     if (etc_upper) {

@@ -9,6 +9,7 @@
 
 #include "podrun/cgroup/cgroup.hpp"
 #include "podrun/cgroup/controllers.hpp"
+#include "podrun/net/pasta.hpp"
 #include "podrun/sys/clone_flags.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/files.hpp"
@@ -106,8 +107,10 @@ DoctorReport doctor() {
     // bridge modes would find.
     const bool tun = sys::exists("/dev/net/tun");
     check("/dev/net/tun", tun, tun ? "present" : "missing: pasta cannot give pods outbound connectivity");
-    const bool pasta = sys::exists("/usr/bin/pasta");
-    check("pasta (Debian's passt)", pasta, pasta ? "/usr/bin/pasta" : "not installed (apt-get install passt)");
+    const std::string pasta_path = net::find_pasta();
+    const bool pasta = !pasta_path.empty() && sys::executable(pasta_path);
+    check("pasta (Debian's passt)", pasta, pasta ? pasta_path : "not installed (apt-get install passt)");
+    const std::string pasta_why = net::pasta_problem();
     std::string cni_missing;
     for (const char* plugin : {"bridge", "host-local", "loopback"}) {
         if (!sys::exists(std::string("/usr/lib/cni/") + plugin))
@@ -138,6 +141,16 @@ DoctorReport doctor() {
     }
     verdict("images (rootfs directories)", pods && overlay, pods && overlay ? "will run" : "will not run");
     verdict("hostPort", pods, pods ? "served by podrun's forwarder" : "will not run");
+    verdict("--network=pasta (the default)", pods && pasta_why.empty(),
+            !pods               ? "will not run"
+            : pasta_why.empty() ? "will run: outbound through pasta, host.podrun.internal"
+                                : "not here (" + pasta_why + "); pods default to none");
+    const bool bridge = pods && cni_missing.empty();
+    verdict("--network=bridge", bridge,
+            !bridge                              ? "will not run (the CNI plugins are missing)"
+            : fwd.rfind('1', 0) == 0 && iptables ? "will run, with outbound NAT"
+                                                 : "pods get IPs and reach each other; no outbound NAT "
+                                                   "(ip_forward or iptables missing)");
     return rep;
 }
 

@@ -3,6 +3,7 @@
 // to pause, PID 1 inside.
 #include "podrun/pod/tree.hpp"
 
+#include <map>
 #include <sstream>
 #include <vector>
 
@@ -38,7 +39,10 @@ std::vector<pid_t> children_of(pid_t pid) {
     return out;
 }
 
-void walk(pid_t pid, const std::string& prefix, bool last, bool root, std::string& out) {
+// Processes the pod's cgroup leaves do not name: pasta, a helper of the supervisor.
+using Labels = std::map<pid_t, std::string>;
+
+void walk(pid_t pid, const std::string& prefix, bool last, bool root, const Labels& labels, std::string& out) {
     std::string base = "/proc/" + std::to_string(pid);
     std::string status = sys::try_read_file(base + "/status").value_or("");
     if (status.empty()) return;
@@ -55,11 +59,12 @@ void walk(pid_t pid, const std::string& prefix, bool last, bool root, std::strin
     }
     out += prefix + (root ? "" : (last ? "`- " : "|- ")) + name + "  host pid " + std::to_string(pid);
     if (inner != std::to_string(pid)) out += ", pod pid " + inner;
+    if (auto l = labels.find(pid); l != labels.end()) leaf = l->second;
     if (!root && !leaf.empty()) out += "  [" + leaf + "]";
     out += "\n";
     auto kids = children_of(pid);
     for (size_t i = 0; i < kids.size(); i++) {
-        walk(kids[i], prefix + (root ? "" : (last ? "   " : "|  ")), i + 1 == kids.size(), false, out);
+        walk(kids[i], prefix + (root ? "" : (last ? "   " : "|  ")), i + 1 == kids.size(), false, labels, out);
     }
 }
 
@@ -70,14 +75,16 @@ std::string tree(const std::string& name) {
     auto st = state::load(paths);
     if (!st) throw InvalidInput({"pod \"" + name + "\" not found (podrun ps lists pods)"});
     std::string out;
+    Labels labels;
+    if (st->network.pasta.matches()) labels[st->network.pasta.pid] = "network: pasta";
     if (st->supervisor.matches()) {
         out += "pod " + name + ", supervisor:\n";
-        walk(st->supervisor.pid, "", true, true, out);
+        walk(st->supervisor.pid, "", true, true, labels, out);
     } else {
         out += "pod " + name + ": supervisor gone; pause and containers:\n";
-        if (st->pause.matches()) walk(st->pause.pid, "", true, true, out);
+        if (st->pause.matches()) walk(st->pause.pid, "", true, true, labels, out);
         for (const auto& c : st->containers) {
-            if (c.process.matches()) walk(c.process.pid, "", true, true, out);
+            if (c.process.matches()) walk(c.process.pid, "", true, true, labels, out);
         }
     }
     return out;

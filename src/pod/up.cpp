@@ -12,9 +12,11 @@
 #include "podrun/confine/confine.hpp"
 #include "podrun/explain.hpp"
 #include "podrun/launcher/launcher.hpp"
+#include "podrun/net/dns.hpp"
 #include "podrun/net/forwarder.hpp"
 #include "podrun/net/ports.hpp"
 #include "podrun/pod/images.hpp"
+#include "podrun/pod/network.hpp"
 #include "podrun/pod/pod.hpp"
 #include "podrun/sandbox/sandbox.hpp"
 #include "podrun/supervisor/supervisor.hpp"
@@ -117,7 +119,10 @@ std::set<std::string> check_controllers(const spec::Pod& pod, const std::string&
 
 std::vector<std::string> teardown(const state::PodPaths& paths, const std::string& cgroup_parent) {
     std::vector<std::string> problems;
-    // Processes first: everything of the pod lives in its cgroup, so cgroup.kill reaches
+    // The network's helpers and files first (pasta lives outside the pod's cgroup, and the
+    // netns file is a mount in the host's namespace under the pod's directory).
+    if (auto old = state::load(paths)) teardown_network(paths, old->network, problems);
+    // Processes next: everything of the pod lives in its cgroup, so cgroup.kill reaches
     // pause, containers and their children alike, even after a supervisor crash.
     if (!cgroup_parent.empty()) {
         cgroup::PodTree tree(cgroup_parent, paths.pod);
@@ -164,6 +169,15 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     std::string cg_parent = opts.cgroup_parent.empty() ? cgroup::default_parent(*mount) : opts.cgroup_parent;
     std::optional<int64_t> pids_max = opts.pids_max ? opts.pids_max : pod.pids_max;
     std::set<std::string> controllers = check_controllers(pod, *mount, pids_max, opts.no_limits);
+    NetworkPlan net_plan = [&] {
+        try {
+            return plan_network(pod, opts.network);
+        } catch (const NetworkUnavailable& e) {
+            throw std::runtime_error(std::string("network: ") + e.what());
+        }
+    }();
+    const net::ResolvConf resolv = net::resolv_conf(pod, sys::try_read_file("/etc/resolv.conf").value_or(""));
+    for (const auto& w : resolv.warnings) spdlog::warn("{}", w);
 
     // Step 1: the pod's directory and lock, decided under a short lock on /run/podrun so
     // that two `up`s (or an `up` and a `down`) of one name cannot interleave. The pod's own
@@ -269,6 +283,9 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     sandbox::SandboxOptions sopts;
     sopts.pause_path = sandbox::find_pause_binary();
     sopts.die_with_supervisor = !opts.detached;
+    if (!net_plan.pod_ip.empty()) sopts.pod_ip = net_plan.pod_ip;
+    sopts.host_internal_ip = net_plan.gateway;
+    sopts.resolv_conf = resolv.text;
     sandbox::Sandbox sb = sandbox::start(pod, paths, cg, sopts);
     // If `up` fails from here on, pause is ended (before sb goes) without a deadlock.
     struct EndPause {
@@ -290,9 +307,21 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     st.phase = "Pending";
     spdlog::info("pod {} started: pause pid {}", name, sb.pause.pid());
     if (forwarder) forwarder->set_target(sb.pause.pidfd());
+    // Step 4b: the pod's network (docs/network.md), before any container: pasta or the CNI
+    // plugins, each recorded before it runs. Declared after end_pause: stopped before pause.
+    PodNetwork network(net_plan, paths, st, [&] { state::save(paths, st); });
+    network.start(sb.pause.pid(), !opts.detached);
+    if (!network.pod_ip().empty() && network.pod_ip() != sopts.pod_ip) {
+        // The address came from the network (CNI ADD): /etc/hosts names the pod by it, as the
+        // kubelet's does, before any container reads it.
+        sys::rewrite_file_at(sb.etc_dir.get(), "hosts", sandbox::hosts_file(pod, network.pod_ip(), net_plan.gateway),
+                             "the pod's /etc/hosts");
+        explain("net", "the pod's /etc/hosts: " + network.pod_ip() + " " + pod.effective_hostname());
+    }
 
     // Step 5: supervise until every container has ended for good, or a signal stops us.
-    spec::PodRuntimeInfo info{st.uid, "127.0.0.1", "127.0.0.1"};
+    spec::PodRuntimeInfo info{st.uid, network.pod_ip().empty() && !pod.host_network ? "127.0.0.1" : network.pod_ip(),
+                              "127.0.0.1"};
     launcher::LaunchContext ctx{pod, paths, sb, cg, info, !opts.detached};
     ctx.confine = &confinement;
     supervisor::SupervisorOptions sup_opts;
@@ -343,7 +372,9 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
         spdlog::error("pod {}: pause (PID 1 of the pod) died while the pod ran; its containers were killed with it",
                       name);
 
-    // Step 6: stop pause; the kernel then kills whatever is left in the pod's pid namespace.
+    // Step 6: the network's helpers (pasta) while the pod's namespace still exists, then
+    // pause; the kernel then kills whatever is left in the pod's pid namespace.
+    network.begin_stop();
     explain("sandbox", "kill(pause, SIGTERM)  (pause exits 0; its pid namespace dies with it)");
     sb.pause.signal(SIGTERM);
     // While pause dies (its mount namespace's teardown waits for an RCU grace period), the
@@ -356,6 +387,7 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
         spdlog::warn("removing {}: {}", paths.logs_dir(), e.what());  // teardown tries again
     }
     reap_until_exited(sb.pause);
+    for (const auto& p : network.stop()) spdlog::warn("network: {}", p);
     spdlog::info("pod {} ended with exit code {}", name, code);
     return code;  // Rollback removes cgroups, volumes and state.
 }

@@ -216,10 +216,15 @@ class HelperCheck : public HandlerRun {
         if (helper.empty())
             throw sys::SysError(ENOENT,
                                 "podrun-image, which runs " + what_ + " (set PODRUN_IMAGE, or install podrun whole)");
-        std::vector<std::string> argv{"podrun-image"};
+        std::vector<std::string> argv{helper};
         argv.insert(argv.end(), args.begin(), args.end());
         sys::Pipe p = sys::make_pipe(O_NONBLOCK);
-        proc_ = sys::spawn_in_netns(helper, argv, t.pod_net_pidfd, p.write_end.get());
+        sys::SpawnOptions opts;
+        opts.out = opts.err = p.write_end.get();
+        opts.die_with_parent = true;
+        opts.net_pidfd = t.pod_net_pidfd;  // -1 with hostNetwork: ours
+        opts.as_nobody = true;             // it parses what the container answers
+        proc_ = sys::spawn(sys::ExecPlan(argv, {}, ""), opts).child;
         out_ = std::move(p.read_end);
         watch_fd_ = proc_.pidfd();
     }

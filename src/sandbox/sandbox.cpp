@@ -31,9 +31,25 @@ std::string find_pause_binary() {
     throw sys::SysError(ENOENT, "find podrun-pause (looked next to the podrun binary; set PODRUN_PAUSE)");
 }
 
-std::string hosts_file(const spec::Pod& pod) {
-    // The kubelet's managed hosts file; the pod's only address is loopback, so its
-    // hostname maps there (docs/manifest.md, status.podIP).
+namespace {
+
+// The kubelet's hostAliases block of /etc/hosts ("" when there are none).
+std::string host_aliases_block(const spec::Pod& pod) {
+    if (pod.host_aliases.empty()) return "";
+    std::string h = "\n# Entries added by HostAliases.\n";
+    for (const auto& a : pod.host_aliases) {
+        h += a.ip;
+        for (const auto& n : a.hostnames) h += "\t" + n;
+        h += "\n";
+    }
+    return h;
+}
+
+}  // namespace
+
+std::string hosts_file(const spec::Pod& pod, const std::string& pod_ip, const std::string& host_internal_ip) {
+    // The kubelet's managed hosts file: the pod's own address (loopback when it has no
+    // other, docs/manifest.md status.podIP) names its hostname; then hostAliases.
     std::string h =
         "# Kubernetes-managed hosts file (podrun).\n"
         "127.0.0.1\tlocalhost\n"
@@ -42,15 +58,19 @@ std::string hosts_file(const spec::Pod& pod) {
         "fe00::0\tip6-mcastprefix\n"
         "fe00::1\tip6-allnodes\n"
         "fe00::2\tip6-allrouters\n";
-    if (!pod.host_network) h += "127.0.0.1\t" + pod.effective_hostname() + "\n";
-    return h;
+    if (!pod.host_network) h += pod_ip + "\t" + pod.effective_hostname() + "\n";
+    if (!host_internal_ip.empty()) {
+        h += "\n# podrun: the host's own loopback, through pasta's gateway (docs/network.md).\n" + host_internal_ip +
+             "\thost.podrun.internal\n";
+    }
+    return h + host_aliases_block(pod);
 }
 
 namespace {
 
 // The pod's /etc/hostname and /etc/hosts, as the kubelet writes them: in the pod's scratch
 // tmpfs, so they cost no disk writes and vanish with the pod's mount namespace.
-void add_etc_files(sys::OpList& ops, const spec::Pod& pod, const state::PodPaths& paths) {
+void add_etc_files(sys::OpList& ops, const spec::Pod& pod, const state::PodPaths& paths, const SandboxOptions& opts) {
     using sys::Op;
     using sys::OpKind;
     std::string hostname = pod.effective_hostname();
@@ -59,12 +79,18 @@ void add_etc_files(sys::OpList& ops, const spec::Pod& pod, const state::PodPaths
         ::gethostname(buf, sizeof buf - 1);
         hostname = buf;
     }
-    std::string hosts = pod.host_network ? sys::try_read_file("/etc/hosts").value_or("") : hosts_file(pod);
+    std::string hosts = hosts_file(pod, opts.pod_ip, opts.host_internal_ip);
+    if (pod.host_network) {
+        // The host's own file, with the hostAliases added as the kubelet adds them.
+        hosts = sys::try_read_file("/etc/hosts").value_or("") + host_aliases_block(pod);
+    }
     ops.add(Op{OpKind::Mkdir, paths.etc_dir(), "", "", "", 0, 0755, -1, false, ""});
     ops.add(Op{OpKind::CreateFile, paths.etc_dir() + "/hostname", "", "", hostname + "\n", 0, 0644, -1, false,
                "the pod's /etc/hostname, bound into each container"});
     ops.add(Op{OpKind::CreateFile, paths.etc_dir() + "/hosts", "", "", hosts, 0, 0644, -1, false,
                "the pod's /etc/hosts (the kubelet's), bound into each container"});
+    ops.add(Op{OpKind::CreateFile, paths.etc_dir() + "/resolv.conf", "", "", opts.resolv_conf, 0, 0644, -1, false,
+               "the pod's /etc/resolv.conf (dnsPolicy, dnsConfig), bound into each container"});
 }
 
 // /proc/sys/<name with dots as slashes>, as the kubelet's runtime writes a sysctl.
@@ -98,7 +124,7 @@ void check_sysctls(const spec::Pod& pod, const namespaces::PodNamespaces& ns) {
 // The pod-wide steps pause's child takes before exec, in order. sock: the supervisor's end
 // of the socket that receives the pod's mount namespace (and, chrooted, our root).
 sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, const namespaces::PodNamespaces& ns,
-                          bool no_pivot, int sock) {
+                          bool no_pivot, int sock, const SandboxOptions& opts) {
     using sys::Op;
     using sys::OpKind;
     sys::OpList ops;
@@ -122,7 +148,7 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
                false, "the pod's scratch tmpfs: container roots and memory emptyDirs, gone with the pod"});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/roots", "", "", "", 0, 0700, -1, false, ""});
     ops.add(Op{OpKind::Mkdir, paths.scratch() + "/volumes", "", "", "", 0, 0755, -1, false, ""});
-    add_etc_files(ops, pod, paths);
+    add_etc_files(ops, pod, paths, opts);
     if (ns.ipc) {
         // One /dev/shm for the pod, as containerd and CRI-O give the containers of a pod
         // that share its IPC namespace: POSIX shared memory works between them as SysV does.
@@ -162,6 +188,9 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
     // pause then leaves it for a namespace of its own.
     ops.add(Op{OpKind::SendFd, "/proc/thread-self/ns/mnt", "", "", "", O_RDONLY, 0, sock, false,
                "the pod's mount namespace, held by the supervisor: containers join it, pause does not"});
+    ops.add(Op{OpKind::SendFd, paths.etc_dir(), "", "", "", O_PATH | O_DIRECTORY, 0, sock, false,
+               "the pod's /etc files' directory, held by the supervisor: /etc/hosts gets the pod's IP once the "
+               "network has given it one (bridge)"});
     if (ns.chrooted) {
         ops.add(Op{OpKind::SendFd, "/", "", "", "", O_PATH | O_DIRECTORY, 0, sock, false,
                    "our root (a chroot) in that namespace, where containers go back after setns"});
@@ -254,7 +283,7 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
                                "--no-pivot)");
     }
     sys::SocketPair chan = sys::make_socketpair();
-    sys::OpList ops = pod_setup_ops(pod, paths, sb.ns, sb.no_pivot, chan.b.get());
+    sys::OpList ops = pod_setup_ops(pod, paths, sb.ns, sb.no_pivot, chan.b.get(), opts);
     sys::UniqueFd leaf = cg.make_leaf(kPauseLeaf);
     // pause's root holds no binaries: it is exec'd through an fd opened here.
     sys::UniqueFd pause_bin = sys::open_file(opts.pause_path, O_PATH);
@@ -307,6 +336,7 @@ Sandbox start(const spec::Pod& pod, const state::PodPaths& paths, const cgroup::
     }
     chan.b.reset();
     sb.mnt_ns = sys::receive_fd(chan.a.get(), "the pod's mount namespace from pause");
+    sb.etc_dir = sys::receive_fd(chan.a.get(), "the pod's /etc files' directory from pause");
     if (sb.ns.chrooted) sb.root = sys::receive_fd(chan.a.get(), "podrun's root from pause");
     if (sb.ns.chrooted && sys::is_mount_point_listed(paths.scratch())) {
         // The invisible mount above "/" is shared with the host: the pod's scratch tmpfs

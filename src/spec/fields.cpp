@@ -53,8 +53,6 @@ constexpr Field pod_spec[] = {
     {"priorityClassName", I},
     {"priority", I},
     {"schedulerName", I},
-    {"dnsPolicy", I},
-    {"dnsConfig", I},
     {"serviceAccountName", I},
     {"serviceAccount", I},
     {"automountServiceAccountToken", I},
@@ -68,7 +66,10 @@ constexpr Field pod_spec[] = {
     {"schedulingGates", I},
     {"securityContext", S},
     {"activeDeadlineSeconds", N},
-    {"hostAliases", N},
+    // The pod's /etc/resolv.conf and /etc/hosts (validate_dns.cpp, docs/network.md).
+    {"dnsPolicy", S},
+    {"dnsConfig", S},
+    {"hostAliases", S},
     // Only os.name: linux means anything here (windows: refused in validate_pod.cpp).
     {"os", N},
     {"hostUsers", S},  // true only, for now (validate_pod.cpp)
@@ -116,6 +117,10 @@ constexpr Field env_var_source[] = {
     {"secretKeyRef", S}, {"fileKeyRef", N},  // Kubernetes 1.34 (EnvFiles): in the v1 schema, not
                                              // implemented yet
 };
+
+constexpr Field pod_dns_config[] = {{"nameservers", S}, {"searches", S}, {"options", S}};
+constexpr Field pod_dns_config_option[] = {{"name", S}, {"value", S}};
+constexpr Field host_alias[] = {{"ip", S}, {"hostnames", S}};
 
 constexpr Field key_selector[] = {{"name", S}, {"key", S}, {"optional", S}};
 constexpr Field env_from_source[] = {{"configMapRef", S}, {"secretRef", S}, {"prefix", S}};
@@ -396,6 +401,12 @@ std::string_view kind_name(Kind k) {
             return "SecretVolumeSource";
         case Kind::KeyToPath:
             return "KeyToPath";
+        case Kind::PodDnsConfig:
+            return "PodDNSConfig";
+        case Kind::PodDnsConfigOption:
+            return "PodDNSConfigOption";
+        case Kind::HostAlias:
+            return "HostAlias";
     }
     return "?";
 }
@@ -490,6 +501,12 @@ std::span<const Field> fields_of(Kind k) {
             return secret_volume;
         case Kind::KeyToPath:
             return key_to_path;
+        case Kind::PodDnsConfig:
+            return pod_dns_config;
+        case Kind::PodDnsConfigOption:
+            return pod_dns_config_option;
+        case Kind::HostAlias:
+            return host_alias;
     }
     return {};
 }

@@ -66,6 +66,9 @@ enum class Kind {
     ConfigMapVolume,
     SecretVolume,
     KeyToPath,
+    PodDnsConfig,
+    PodDnsConfigOption,
+    HostAlias,
 };
 
 std::string_view kind_name(Kind k);

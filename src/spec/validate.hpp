@@ -61,4 +61,9 @@ void validate_env_from(Checker& ck, const Json& v, const std::string& path, Cont
 // volumes[i].configMap (at `path`, the source's own path) or volumes[i].secret.
 ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::string& path, ObjectKind kind);
 
+// spec.dnsPolicy, spec.dnsConfig and spec.hostAliases into `pod` (validate_dns.cpp).
+void validate_dns(Checker& ck, const Json& spec, Pod& pod);
+// metadata.annotations["podrun.io/network"] into pod.network.
+void validate_network_annotation(Checker& ck, Pod& pod);
+
 }  // namespace podrun::spec::detail

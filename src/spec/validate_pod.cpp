@@ -219,6 +219,8 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
     pod.share_process_namespace = share.value_or(!pod.host_pid);
     if (const Json* r = member(*spec, "resources")) pod.pod_resources = validate_resources(ck, *r, "spec.resources");
     check_host_ports(ck, pod);
+    validate_dns(ck, *spec, pod);
+    validate_network_annotation(ck, pod);
     // Ignored fields whose values env fieldRefs can still read.
     pod.node_name = ck.string(*spec, "nodeName", "spec").value_or("");
     auto sa = ck.string(*spec, "serviceAccountName", "spec");

@@ -84,7 +84,15 @@ json PodState::to_json() const {
                 {"annotations", annotations},
                 {"hostname", hostname},
                 {"containers", cs},
-                {"ports", ps}};
+                {"ports", ps},
+                {"network", json{{"mode", network.mode},
+                                 {"netnsFile", network.netns_file},
+                                 {"pasta", proc_json(network.pasta)},
+                                 {"podIP", network.pod_ip},
+                                 {"cniConflist", network.cni_conflist},
+                                 {"cniContainerID", network.cni_container_id},
+                                 {"cniIfname", network.cni_ifname},
+                                 {"cniResult", network.cni_result}}}};
 }
 
 PodState PodState::from_json(const json& j) {
@@ -108,6 +116,15 @@ PodState PodState::from_json(const json& j) {
         s.ports.push_back(PortRecord{p.value("hostIP", ""), p.value("hostPort", 0), p.value("containerPort", 0),
                                      p.value("protocol", "TCP")});
     }
+    const json n = j.value("network", json::object());
+    s.network.mode = n.value("mode", "none");
+    s.network.netns_file = n.value("netnsFile", "");
+    s.network.pasta = proc_from(n.value("pasta", json{}));
+    s.network.pod_ip = n.value("podIP", "");
+    s.network.cni_conflist = n.value("cniConflist", "");
+    s.network.cni_container_id = n.value("cniContainerID", "");
+    s.network.cni_ifname = n.value("cniIfname", "");
+    s.network.cni_result = n.value("cniResult", "");
     for (const auto& c : j.value("containers", json::array())) {
         ContainerRecord r;
         r.name = c.value("name", "");

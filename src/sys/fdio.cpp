@@ -89,6 +89,11 @@ bool wait_writable(int fd, int timeout_ms) {
     return retry_eintr([&] { return ::poll(&p, 1, timeout_ms); }) > 0 && (p.revents & POLLOUT);
 }
 
+bool wait_readable(int fd, int timeout_ms) {
+    pollfd p{fd, POLLIN, 0};
+    return retry_eintr([&] { return ::poll(&p, 1, timeout_ms); }) > 0;
+}
+
 static FileId to_id(const struct stat& st) {
     return FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
                   static_cast<uint64_t>(st.st_size)};

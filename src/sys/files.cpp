@@ -51,6 +51,18 @@ void write_file(const std::string& path, const std::string& data) {
     if (n < 0) throw_errno("write(" + path + ", \"" + data + "\")");
 }
 
+void rewrite_file_at(int dir_fd, const std::string& name, const std::string& data, const std::string& what) {
+    int fd = ::openat(dir_fd, name.c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) throw_errno("open(" + what + ")");
+    UniqueFd owner(fd);
+    size_t off = 0;
+    while (off < data.size()) {
+        ssize_t n = retry_eintr([&] { return ::write(fd, data.data() + off, data.size() - off); });
+        if (n < 0) throw_errno("write(" + what + ")");
+        off += static_cast<size_t>(n);
+    }
+}
+
 void write_file_atomic(const std::string& path, const std::string& data, unsigned mode) {
     std::string tmp = path + ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -192,6 +204,10 @@ int create_file(const std::string& path, unsigned mode) {
     if (fd < 0) return errno;
     ::close(fd);
     return 0;
+}
+
+bool executable(const std::string& path) {
+    return ::access(path.c_str(), X_OK) == 0;
 }
 
 }  // namespace podrun::sys

@@ -57,6 +57,11 @@ bool is_mount_point_listed(const std::string& path) {
     return false;
 }
 
+void bind_mount_file(const std::string& src, const std::string& dst) {
+    if (::mount(src.c_str(), dst.c_str(), nullptr, MS_BIND, nullptr) < 0)
+        throw_errno("mount(" + src + " on " + dst + ", MS_BIND)");
+}
+
 int detach_mount(const std::string& path) {
     return ::umount2(path.c_str(), MNT_DETACH) < 0 ? errno : 0;
 }

@@ -3,6 +3,10 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -12,8 +16,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 
 #include "podrun/sys/error.hpp"
+#include "podrun/sys/files.hpp"
 
 namespace podrun::sys {
 
@@ -147,6 +153,62 @@ ssize_t recv_from(int fd, char* buf, size_t n, PeerAddr& from) {
 ssize_t send_to(int fd, const char* buf, size_t n, const PeerAddr& to) {
     ssize_t r = ::sendto(fd, buf, n, MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(to.bytes), to.len);
     return r < 0 ? -errno : r;
+}
+
+std::optional<DefaultRoute> ipv4_default_route() {
+    // Columns: Iface Destination Gateway Flags ...; addresses in hex, in network byte order
+    // as the kernel stores them (so read into an in_addr as they are).
+    std::istringstream in(try_read_file("/proc/net/route").value_or(""));
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        std::istringstream f(line);
+        std::string ifname, dest, gw, flags;
+        if (!(f >> ifname >> dest >> gw >> flags) || dest != "00000000") continue;
+        in_addr g{};
+        g.s_addr = static_cast<uint32_t>(std::stoul(gw, nullptr, 16));
+        char buf[INET_ADDRSTRLEN] = {};
+        ::inet_ntop(AF_INET, &g, buf, sizeof buf);
+        DefaultRoute r{ifname, buf, ""};
+        ifaddrs* list = nullptr;
+        if (::getifaddrs(&list) == 0) {
+            for (ifaddrs* a = list; a; a = a->ifa_next) {
+                if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || ifname != a->ifa_name) continue;
+                ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, buf, sizeof buf);
+                r.address = buf;
+                break;
+            }
+            ::freeifaddrs(list);
+        }
+        return r;
+    }
+    return std::nullopt;
+}
+
+int delete_link(const std::string& name) {
+    const unsigned index = ::if_nametoindex(name.c_str());
+    if (index == 0) return errno;
+    UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+    if (!fd) return errno;
+    struct {
+        nlmsghdr h;
+        ifinfomsg i;
+    } req{};
+    req.h.nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
+    req.h.nlmsg_type = RTM_DELLINK;
+    req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    req.h.nlmsg_seq = 1;
+    req.i.ifi_family = AF_UNSPEC;
+    req.i.ifi_index = static_cast<int>(index);
+    if (::send(fd.get(), &req, req.h.nlmsg_len, 0) < 0) return errno;
+    // The kernel's answer: an NLMSG_ERROR whose error is 0 (the ack) or -errno.
+    char buf[4096];
+    ssize_t n = retry_eintr([&] { return ::recv(fd.get(), buf, sizeof buf, 0); });
+    if (n < 0) return errno;
+    auto* h = reinterpret_cast<nlmsghdr*>(buf);
+    if (n >= static_cast<ssize_t>(NLMSG_LENGTH(sizeof(nlmsgerr))) && h->nlmsg_type == NLMSG_ERROR)
+        return -reinterpret_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
+    return EPROTO;
 }
 
 bool have_ipv6() {

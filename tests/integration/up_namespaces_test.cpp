@@ -305,7 +305,8 @@ std::string hostname_pod(const std::string& name, const std::string& spec_extra)
 TEST_F(UpNamespaces, HostnameIsMetadataName) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    RunResult r = podrun({"up", dir.file("pod.yaml", hostname_pod("it-hostname", ""))}, "", 30);
+    // --network=none: the pod's only address is loopback, which /etc/hosts gives its name.
+    RunResult r = podrun({"up", "--network=none", dir.file("pod.yaml", hostname_pod("it-hostname", ""))}, "", 30);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(container_value(r.out, "c", "uname"), "it-hostname") << r.out;
     EXPECT_EQ(container_value(r.out, "c", "etc"), "it-hostname");
@@ -316,8 +317,9 @@ TEST_F(UpNamespaces, HostnameIsMetadataName) {
 TEST_F(UpNamespaces, HostnameIsSpecHostnameWhenGiven) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
-    RunResult r =
-        podrun({"up", dir.file("pod.yaml", hostname_pod("it-hostname2", "  hostname: custom-host\n"))}, "", 30);
+    RunResult r = podrun(
+        {"up", "--network=none", dir.file("pod.yaml", hostname_pod("it-hostname2", "  hostname: custom-host\n"))}, "",
+        30);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_EQ(container_value(r.out, "c", "uname"), "custom-host") << r.out;
     EXPECT_EQ(container_value(r.out, "c", "etc"), "custom-host");

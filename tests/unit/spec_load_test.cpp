@@ -242,7 +242,7 @@ status:
     const std::string& w = r.warnings[0];
     for (const char* f :
          {"metadata.uid", "metadata.creationTimestamp", "spec.nodeName", "spec.nodeSelector", "spec.tolerations",
-          "spec.affinity", "spec.priorityClassName", "spec.schedulerName", "spec.dnsPolicy", "spec.serviceAccountName",
+          "spec.affinity", "spec.priorityClassName", "spec.schedulerName", "spec.serviceAccountName",
           "spec.imagePullSecrets", "spec.enableServiceLinks", "spec.containers[0].terminationMessagePolicy", "status"})
         EXPECT_NE(w.find(f), std::string::npos) << f << " missing from: " << w;
     // fieldRefs can still read the values of ignored fields.

@@ -26,6 +26,8 @@ struct UpOptions {
     // Run a pod that asks for limits on a host without the controllers, unenforced.
     bool no_limits = false;
     std::optional<int64_t> pids_max;  // --pids-max; else the podrun.io/pids-max annotation
+    // --network; else the podrun.io/network annotation; else pasta where it can run.
+    std::optional<spec::NetworkChoice> network;
     cgroup::WeightFormula weight_formula = cgroup::WeightFormula::Quadratic;
     // Detached (`up -d`): no log echo, and pause and the containers do not die with the
     // supervisor (a killed detached supervisor leaves the pod Unknown, for `down`).

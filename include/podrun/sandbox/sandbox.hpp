@@ -18,6 +18,12 @@ struct SandboxOptions {
     // Foreground `up`: pause dies with the supervisor (PR_SET_PDEATHSIG), and with it, by
     // the pid-namespace rule, every process of the pod.
     bool die_with_supervisor = true;
+    // The pod's /etc/hosts and /etc/resolv.conf (docs/network.md): its address (loopback
+    // when it has no other yet), host.podrun.internal's address ("" = no such line), and
+    // the resolv.conf text.
+    std::string pod_ip = "127.0.0.1";
+    std::string host_internal_ip;
+    std::string resolv_conf;
 };
 
 struct Sandbox {
@@ -30,6 +36,9 @@ struct Sandbox {
     // podrun's own root in that namespace (only when podrun runs in a chroot: setns into
     // a mount namespace leaves us at its real root, and containers come back here).
     sys::UniqueFd root;
+    // The directory of the pod's /etc files in its scratch (O_PATH), for rewriting
+    // /etc/hosts once the network has given the pod its address.
+    sys::UniqueFd etc_dir;
     // "/" cannot be pivoted away from (a chroot, or the initial rootfs of an initramfs):
     // roots are entered with MS_MOVE + chroot, as runc's --no-pivot.
     bool no_pivot = false;
@@ -38,9 +47,11 @@ struct Sandbox {
 // Where podrun-pause is: $PODRUN_PAUSE, next to /proc/self/exe, or the libexec dir.
 std::string find_pause_binary();
 
-// The pod's /etc/hosts, as the kubelet writes it (start() puts it, and /etc/hostname, in the
-// pod's scratch tmpfs).
-std::string hosts_file(const spec::Pod& pod);
+// The pod's /etc/hosts, as the kubelet writes it (start() puts it, /etc/hostname and
+// /etc/resolv.conf in the pod's scratch tmpfs), with host.podrun.internal when
+// host_internal_ip is given and the hostAliases.
+std::string hosts_file(const spec::Pod& pod, const std::string& pod_ip = "127.0.0.1",
+                       const std::string& host_internal_ip = "");
 
 // pause's own root inside the pod's scratch: empty and read-only.
 inline constexpr const char* kPauseRoot = "/pause-root";

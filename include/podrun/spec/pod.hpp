@@ -204,6 +204,36 @@ struct Metadata {
     std::map<std::string, std::string> annotations;
 };
 
+// spec.dnsPolicy: where the pod's /etc/resolv.conf comes from (docs/network.md).
+enum class DnsPolicy { ClusterFirst, ClusterFirstWithHostNet, Default, None };
+
+// spec.dnsConfig, merged over what dnsPolicy gives (Kubernetes' rules).
+struct DnsOption {
+    std::string name;
+    std::optional<std::string> value;
+};
+struct DnsConfig {
+    std::vector<std::string> nameservers;
+    std::vector<std::string> searches;
+    std::vector<DnsOption> options;
+};
+
+// spec.hostAliases[i]: lines added to the pod's /etc/hosts.
+struct HostAlias {
+    std::string ip;
+    std::vector<std::string> hostnames;
+};
+
+// How the pod is networked: the --network flag or the podrun.io/network annotation.
+enum class NetworkMode { Default, None, Pasta, Bridge };
+struct NetworkChoice {
+    NetworkMode mode = NetworkMode::Default;  // Default: pasta where usable, else none
+    std::string bridge_network;               // bridge:NAME (empty = podrun's own podrun0)
+};
+// "none", "pasta", "bridge", "bridge:NAME"; nullopt (and *why) when it is none of them.
+std::optional<NetworkChoice> parse_network(const std::string& text, std::string* why);
+std::string to_string(const NetworkChoice& c);
+
 struct Pod {
     Metadata metadata;
     std::vector<Container> init_containers;
@@ -226,6 +256,13 @@ struct Pod {
     Resources pod_resources;  // spec.resources (pod-level); applied by the cgroup room
     // metadata.annotations["podrun.io/pids-max"]: the pod cgroup's pids.max.
     std::optional<int64_t> pids_max;
+    // spec.dnsPolicy as written (nullopt: not written, Kubernetes' ClusterFirst, which on one
+    // node means the host's resolvers without a warning).
+    std::optional<DnsPolicy> dns_policy;
+    std::optional<DnsConfig> dns_config;
+    std::vector<HostAlias> host_aliases;
+    // metadata.annotations["podrun.io/network"]; `up --network` wins over it.
+    NetworkChoice network;
 
     std::string effective_hostname() const { return hostname.empty() ? metadata.name : hostname; }
 };

@@ -42,6 +42,10 @@ struct PodPaths {
     std::string etc_dir() const { return scratch() + "/etc"; }
     // The pod's /dev/shm, one tmpfs bound into every container (pod mount namespace only).
     std::string shm_dir() const { return scratch() + "/shm"; }
+    // pause's network namespace bound to a file (pasta --netns, CNI_NETNS). On the host
+    // side of the pod's directory: the pod's mount namespace has its scratch over it.
+    std::string netns_file() const { return dir() + "/netns"; }
+    std::string pasta_log() const { return dir() + "/pasta.log"; }
     std::string lib_dir() const { return lib_root + "/" + pod; }
     std::string disk_volume(const std::string& v) const { return lib_dir() + "/volumes/" + v; }
     std::string memory_volume(const std::string& v) const { return scratch() + "/volumes/" + v; }
@@ -81,6 +85,18 @@ struct PortRecord {
     std::string protocol = "TCP";
 };
 
+// The pod's network (docs/network.md): its mode and what was made for it, each recorded
+// before it is made so that down and gc undo it after a killed supervisor.
+struct NetworkRecord {
+    std::string mode = "none";  // none | pasta | bridge[:NAME] | host
+    std::string netns_file;     // pause's netns bound here (host mount namespace); "" = none
+    ProcessRecord pasta;        // pasta, recorded before it execs
+    std::string pod_ip;         // status.podIP ("" = loopback only)
+    // bridge: the conflist as given to ADD (DEL gets the same), the container ID and
+    // interface, and ADD's result once known (DEL's prevResult).
+    std::string cni_conflist, cni_container_id, cni_ifname, cni_result;
+};
+
 struct PodState {
     std::string name;
     std::string uid;
@@ -98,6 +114,7 @@ struct PodState {
     std::vector<std::string> dirs;  // directories podrun created (removed on cleanup)
     std::vector<ContainerRecord> containers;
     std::vector<PortRecord> ports;  // published hostPorts (`ps`, and who holds a port)
+    NetworkRecord network;
 
     nlohmann::json to_json() const;
     static PodState from_json(const nlohmann::json& j);

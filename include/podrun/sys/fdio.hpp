@@ -50,6 +50,8 @@ class NonBlockingWriter {
 };
 // poll(2) for POLLOUT: whether fd is writable within timeout_ms.
 bool wait_writable(int fd, int timeout_ms);
+// Waits up to timeout_ms for fd to be readable (or at its end); false on timeout.
+bool wait_readable(int fd, int timeout_ms);
 // The identity and size of an open file or a path (fstat/stat): a follower tells a rotated
 // log (another inode at the path) from a grown one.
 struct FileId {

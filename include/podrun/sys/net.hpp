@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "podrun/sys/fd.hpp"
@@ -54,6 +55,17 @@ struct PeerAddr {
 ssize_t recv_from(int fd, char* buf, size_t n, PeerAddr& from);
 // sendto(2): bytes or -errno.
 ssize_t send_to(int fd, const char* buf, size_t n, const PeerAddr& to);
+
+// This network namespace's IPv4 default route (/proc/net/route): the interface, its gateway
+// and the interface's first IPv4 address (getifaddrs). nullopt when there is none.
+struct DefaultRoute {
+    std::string ifname, gateway, address;
+};
+std::optional<DefaultRoute> ipv4_default_route();
+
+// Deletes the network interface `name` of this network namespace (netlink RTM_DELLINK), as
+// `ip link delete NAME` does. 0, or errno (ENODEV: there is none).
+int delete_link(const std::string& name);
 
 // Whether this network namespace can bind IPv6 ([::] is worth a listener).
 bool have_ipv6();

@@ -1,21 +1,46 @@
-// A helper program of podrun's own (not a container's) started in a pod's network namespace:
-// the supervisor runs podrun-image there for HTTPS and gRPC probes, which need TLS and
-// HTTP/2 that the static podrun does not carry. The helper joins only the network namespace:
-// it keeps the host's filesystem and pid namespace, as the supervisor's own probe sockets do.
+// A helper program (pasta, a CNI plugin, podrun-image for HTTPS and gRPC probes) started
+// from the supervisor: forked, held before exec until its pid is recorded, with the signal
+// mask and dispositions a program expects.
 #pragma once
 
 #include <string>
-#include <vector>
 
+#include "podrun/sys/child_steps.hpp"
+#include "podrun/sys/fd.hpp"
 #include "podrun/sys/process.hpp"
 
 namespace podrun::sys {
 
-// Starts `path` with argv (argv[0] included) in the network namespace of the process behind
-// net_pidfd (-1: ours), stdout and stderr on out_fd, stdin on /dev/null, no other fd, every
-// signal unblocked, SIGKILL when we die, and as nobody (uid and gid 65534, no groups, no
-// capabilities, no_new_privs): it talks to a container, whose answers are untrusted. Throws SysError if it cannot be
-// started; a failed setns or exec in the child ends it with exit code 126 or 127.
-ChildProcess spawn_in_netns(const std::string& path, const std::vector<std::string>& argv, int net_pidfd, int out_fd);
+struct SpawnOptions {
+    int in = -1, out = -1, err = -1;  // stdio of the program (-1: /dev/null)
+    // The program dies with us (PR_SET_PDEATHSIG SIGKILL): a killed foreground supervisor
+    // leaves no helper behind.
+    bool die_with_parent = false;
+    // Wait before exec until release() (the caller records the pid first).
+    bool hold = false;
+    // >= 0: join the network namespace of the process behind this pidfd (and no other): a
+    // probe helper reaches the pod's 127.0.0.1 as the supervisor's own probe sockets do.
+    int net_pidfd = -1;
+    // Run as nobody (uid and gid 65534, no groups), with no capabilities and no_new_privs:
+    // for a helper that parses what a container answers (untrusted bytes).
+    bool as_nobody = false;
+};
+
+// A started helper. The child is in a session of its own (a terminal's Ctrl-C reaches only
+// podrun, which stops its helpers in order), with every signal unblocked and at its
+// default disposition: the supervisor blocks signals for its signalfd and ignores SIGPIPE,
+// and a program inheriting that cannot install its handlers (pasta: "Couldn't install
+// signal handlers").
+class Spawned {
+  public:
+    ChildProcess child;
+    // Lets a held child go on to exec. A held child whose Spawned goes without release()
+    // sees EOF and exits 125 without running the program (and is killed and reaped).
+    void release();
+    UniqueFd go;  // write end of the hold pipe
+};
+
+// Forks and (once released, when held) execs plan. A failed exec exits 127.
+Spawned spawn(const ExecPlan& plan, const SpawnOptions& opts);
 
 }  // namespace podrun::sys

@@ -215,12 +215,14 @@ spec:
     int p[2];
     ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
     podrun::sys::UniqueFd rd(p[0]), wr(p[1]);
-    auto child =
-        podrun::sys::spawn_in_netns("/bin/sh",
-                                    {"sh", "-c",
-                                     "grep -E '^(Uid|Gid|Groups|CapEff|CapPrm|NoNewPrivs):' /proc/self/status; "
-                                     "readlink /proc/self/ns/net /proc/self/ns/mnt; ls /proc/self/fd | wc -l"},
-                                    pidfd.get(), wr.get());
+    podrun::sys::SpawnOptions opts;
+    opts.out = opts.err = wr.get();
+    opts.net_pidfd = pidfd.get();
+    opts.as_nobody = true;
+    const std::string script =
+        "grep -E '^(Uid|Gid|Groups|CapEff|CapPrm|NoNewPrivs):' /proc/self/status; "
+        "readlink /proc/self/ns/net /proc/self/ns/mnt; ls /proc/self/fd | wc -l";
+    auto child = podrun::sys::spawn(podrun::sys::ExecPlan({"/bin/sh", "-c", script}, {}, ""), opts).child;
     wr.reset();
     std::string out;
     char buf[4096];

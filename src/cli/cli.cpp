@@ -128,6 +128,8 @@ CLI::App* define_up(CLI::App& app, UpArgs& a) {
           },
           "shares -> cpu.weight: quadratic (crun>=1.23, runc>=1.3.2) or linear")
         ->check(CLI::IsMember({"quadratic", "linear"}));
+    up->add_option("--insecure-registry", o.insecure_registries,
+                   "A registry host the pull speaks to without TLS verification, or plain HTTP (repeatable)");
     up->callback([&a] { a.options.manifest = a.file; });
     return up;
 }
@@ -135,6 +137,7 @@ CLI::App* define_up(CLI::App& app, UpArgs& a) {
 int print_detached(const std::string& name, const pod::DetachedOutcome& r) {
     if (r.code == 0) {
         std::printf("%s\n", name.c_str());
+        if (!r.message.empty()) std::fprintf(stderr, "podrun: warning: %s\n", r.message.c_str());
         return 0;
     }
     std::fprintf(stderr, "podrun: %s\n", r.message.c_str());
@@ -213,12 +216,13 @@ int ps(bool json_out) {
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
-    std::printf("%-24s %-10s %-6s %-9s %-6s %s\n", "NAME", "PHASE", "READY", "RESTARTS", "AGE", "PORTS");
+    std::printf("%-24s %-10s %-17s %-6s %-9s %-6s %s\n", "NAME", "PHASE", "STATUS", "READY", "RESTARTS", "AGE",
+                "PORTS");
     for (const auto& p : pods) {
         char line[512];
-        std::snprintf(line, sizeof line, "%-24s %-10s %-6s %-9d %-6s %s", p.name.c_str(), p.phase.c_str(),
-                      (std::to_string(p.ready) + "/" + std::to_string(p.total)).c_str(), p.restarts, p.age.c_str(),
-                      p.ports.c_str());
+        std::snprintf(line, sizeof line, "%-24s %-10s %-17s %-6s %-9d %-6s %s", p.name.c_str(), p.phase.c_str(),
+                      p.status.c_str(), (std::to_string(p.ready) + "/" + std::to_string(p.total)).c_str(), p.restarts,
+                      p.age.c_str(), p.ports.c_str());
         std::string l = line;
         l.erase(l.find_last_not_of(' ') + 1);  // no trailing blanks where a pod publishes no port
         std::printf("%s\n", l.c_str());

@@ -51,8 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (const auto& d : idx.manifests) check_descriptor(d);
         if (auto d = choose_platform(idx, host_platform())) check_descriptor(*d);
         (void)choose_platform(idx, Platform{"linux", "arm64", "v8"});
-    } catch (const ManifestError&) {
-    }
+    } catch (const ManifestError&) {}
     try {
         Manifest mf = parse_manifest(body);
         check_descriptor(mf.config);
@@ -60,21 +59,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             check_descriptor(l);
             try {
                 (void)layer_compression(l.media_type);
-            } catch (const ManifestError&) {
-            }
+            } catch (const ManifestError&) {}
         }
-    } catch (const ManifestError&) {
-    }
+    } catch (const ManifestError&) {}
     try {
         ImageConfig c = parse_config(body);
         for (const auto& d : c.diff_ids)
             if (!is_sha256_digest(d)) __builtin_trap();
-    } catch (const ManifestError&) {
-    }
+    } catch (const ManifestError&) {}
     try {
         (void)parse_platform(body);
-    } catch (const ManifestError&) {
-    }
+    } catch (const ManifestError&) {}
     // Tar entry names: one a line (a name from libarchive holds no NUL).
     size_t start = 0;
     while (start <= body.size()) {

@@ -45,18 +45,19 @@ TEST_F(ImageLayers, SixtyLayersOneByOneAndAsShortLinks) {
         const std::string n = std::to_string(i);
         const std::string tar = copy_ / ("l" + n + ".tar");
         write_tar(tar, {{"layers/", ""}, {"layers/" + n, n + "\n"}, {"top", n + "\n"}});
-        RunResult a = run({"/usr/bin/umoci", "raw", "add-layer", "--image", copy_ / ("oci:" + tag), "--tag", "many", tar},
-                          "", 60);
+        RunResult a = run(
+            {"/usr/bin/umoci", "raw", "add-layer", "--image", copy_ / ("oci:" + tag), "--tag", "many", tar}, "", 60);
         ASSERT_EQ(a.exit_code, 0) << a.err;
         tag = "many";
     }
     RunResult push = reg.push("oci:" + copy_ / "oci:many", "test/many:v1");
     ASSERT_EQ(push.exit_code, 0) << push.err;
-    const std::string pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: it-image-layers}\nspec:\n"
-                            "  restartPolicy: Never\n  containers:\n  - {name: c, image: \"" +
-                            reg.host() +
-                            "/test/many:v1\", command: [/bin/sh, -c, \"echo top=`cat /top`; echo count=`ls /layers "
-                            "| /bin/busybox wc -l`; echo base=`cat /etc/greeting`\"]}\n";
+    const std::string pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-image-layers}\nspec:\n"
+        "  restartPolicy: Never\n  containers:\n  - {name: c, image: \"" +
+        reg.host() +
+        "/test/many:v1\", command: [/bin/sh, -c, \"echo top=`cat /top`; echo count=`ls /layers "
+        "| /bin/busybox wc -l`; echo base=`cat /etc/greeting`\"]}\n";
     const std::string file = dir_.file("many.yaml", pod);
     for (bool links : {false, true}) {
         SCOPED_TRACE(links ? "short links" : "lowerdir+");

@@ -36,15 +36,15 @@ TEST_F(ImageRegistryConf, InsecureByConfigFileAndFlag) {
         images.layout + ":app docker://" + host +
         "/test/app:v1 || exit 92\n"
         "export PODRUN_STORAGE=" +
-        dir / "s1" + "\n" + "CONTAINERS_REGISTRIES_CONF=" + dir / "other.conf" + " " + pull +
-        " 2>" + dir / "plain.err" +
+        dir / "s1" + "\n" + "CONTAINERS_REGISTRIES_CONF=" + dir / "other.conf" + " " + pull + " 2>" +
+        dir / "plain.err" +
         " && echo plain=ok || echo plain=failed\n"
         "CONTAINERS_REGISTRIES_CONF=" +
         dir / "registries.conf" + " " + pull + " 2>" + dir / "conf.err" +
         " && echo conf=ok || echo conf=failed\n"
         "export PODRUN_STORAGE=" +
-        dir / "s2" + "\n" + "CONTAINERS_REGISTRIES_CONF=" + dir / "other.conf" + " " + pull +
-        " --insecure-registry " + host + " 2>" + dir / "flag.err" +
+        dir / "s2" + "\n" + "CONTAINERS_REGISTRIES_CONF=" + dir / "other.conf" + " " + pull + " --insecure-registry " +
+        host + " 2>" + dir / "flag.err" +
         " && echo flag=ok || echo flag=failed\n"
         "kill $reg; wait $reg 2>/dev/null; exit 0\n";
     RunResult r = run({"/usr/bin/unshare", "--net", "/bin/sh", "-c", script}, "", 180);

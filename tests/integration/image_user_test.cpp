@@ -37,18 +37,20 @@ class ImageUser : public PodrunTest {
 
 TEST_F(ImageUser, SupplementaryGroupsAndHomeFromTheImage) {
     PODRUN_REQUIRE_ROOT();
-    const std::string show = "[/bin/sh, -c, \"echo home=$HOME; echo ids=`/bin/busybox grep -E '^(Uid|Gid|Groups)' "
-                             "/proc/self/status | /bin/busybox tr -s '\\\\t ' ' ' | /bin/busybox tr '\\\\n' ';'`\"]";
-    const std::string pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: it-image-user}\nspec:\n"
-                            "  restartPolicy: Never\n  containers:\n"
-                            "  - {name: image, image: \"" +
-                            ref_ + "\", command: " + show +
-                            "}\n"
-                            "  - {name: root, image: \"" +
-                            ref_ + "\", command: " + show +
-                            ", securityContext: {runAsUser: 0}}\n"
-                            "  - {name: own, image: \"" +
-                            ref_ + "\", command: " + show + ", env: [{name: HOME, value: /own}]}\n";
+    const std::string show =
+        "[/bin/sh, -c, \"echo home=$HOME; echo ids=`/bin/busybox grep -E '^(Uid|Gid|Groups)' "
+        "/proc/self/status | /bin/busybox tr -s '\\\\t ' ' ' | /bin/busybox tr '\\\\n' ';'`\"]";
+    const std::string pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-image-user}\nspec:\n"
+        "  restartPolicy: Never\n  containers:\n"
+        "  - {name: image, image: \"" +
+        ref_ + "\", command: " + show +
+        "}\n"
+        "  - {name: root, image: \"" +
+        ref_ + "\", command: " + show +
+        ", securityContext: {runAsUser: 0}}\n"
+        "  - {name: own, image: \"" +
+        ref_ + "\", command: " + show + ", env: [{name: HOME, value: /own}]}\n";
     RunResult r = podrun({"up", dir_.file("user.yaml", pod)}, "", 120);
     ASSERT_FALSE(r.timed_out);
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
@@ -78,14 +80,16 @@ TEST_F(ImageUser, DanglingSymlinksAreFollowedInsideTheRoot) {
     ASSERT_EQ(add.exit_code, 0) << add.err;
     ASSERT_EQ(reg_->push("oci:" + copy / "oci:links", "test/app:links").exit_code, 0);
     ASSERT_FALSE(std::filesystem::exists("/podrun-it-nowhere"));
-    const std::string pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: it-image-links}\nspec:\n"
-                            "  restartPolicy: Never\n  volumes: [{name: v, emptyDir: {}}]\n  containers:\n"
-                            "  - name: c\n    image: \"" +
-                            reg_->host() +
-                            "/test/app:links\"\n    workingDir: /work\n    securityContext: {runAsUser: 0}\n"
-                            "    volumeMounts: [{name: v, mountPath: /data}]\n"
-                            "    command: [/bin/sh, -c, \"echo cwd=`pwd -P`; echo hosts=`/bin/busybox grep -c it-image-links /podrun-it-nowhere/hosts`; "
-                            "echo x > /data/f && echo data=`cat /podrun-it-nowhere/data/f`\"]\n";
+    const std::string pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-image-links}\nspec:\n"
+        "  restartPolicy: Never\n  volumes: [{name: v, emptyDir: {}}]\n  containers:\n"
+        "  - name: c\n    image: \"" +
+        reg_->host() +
+        "/test/app:links\"\n    workingDir: /work\n    securityContext: {runAsUser: 0}\n"
+        "    volumeMounts: [{name: v, mountPath: /data}]\n"
+        "    command: [/bin/sh, -c, \"echo cwd=`pwd -P`; echo hosts=`/bin/busybox grep -c it-image-links "
+        "/podrun-it-nowhere/hosts`; "
+        "echo x > /data/f && echo data=`cat /podrun-it-nowhere/data/f`\"]\n";
     RunResult r = podrun({"up", dir_.file("links.yaml", pod)}, "", 120);
     ASSERT_FALSE(r.timed_out);
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;

@@ -55,8 +55,8 @@ registries = [
         return e && e->insecure;
     };
     EXPECT_TRUE(insecure("reg.lan:5000", "team/app"));
-    EXPECT_FALSE(insecure("reg.lan:5000", "secure/app"));   // the longer prefix wins
-    EXPECT_TRUE(insecure("reg.lan:5000", "secureapp"));     // a prefix ends at a boundary
+    EXPECT_FALSE(insecure("reg.lan:5000", "secure/app"));  // the longer prefix wins
+    EXPECT_TRUE(insecure("reg.lan:5000", "secureapp"));    // a prefix ends at a boundary
     EXPECT_FALSE(insecure("reg.lan:50000", "app"));
     EXPECT_FALSE(insecure("reg.lan", "app"));
     EXPECT_TRUE(insecure("a.corp.example", "x"));

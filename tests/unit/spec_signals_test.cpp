@@ -34,8 +34,9 @@ TEST(SpecSignals, ImageStopSignalAsContainerd) {
 
 TEST(SpecSignals, StopSignalNeedsOsName) {
     const std::string head = "apiVersion: v1\nkind: Pod\nmetadata: {name: s}\nspec:\n";
-    const std::string body = "  containers:\n  - name: c\n    command: [sleep, \"1\"]\n"
-                             "    lifecycle: {stopSignal: SIGRTMIN+3}\n";
+    const std::string body =
+        "  containers:\n  - name: c\n    command: [sleep, \"1\"]\n"
+        "    lifecycle: {stopSignal: SIGRTMIN+3}\n";
     auto ok = load_pod_text(head + "  os: {name: linux}\n" + body, "test");
     ASSERT_TRUE(ok.ok());
     EXPECT_EQ(ok.pod->containers[0].lifecycle.stop_signal, "SIGRTMIN+3");

@@ -23,8 +23,10 @@ std::string strip_comment(const std::string& line) {
     for (size_t i = 0; i < line.size(); ++i) {
         char c = line[i];
         if (quote) {
-            if (c == '\\' && quote == '"') ++i;
-            else if (c == quote) quote = 0;
+            if (c == '\\' && quote == '"')
+                ++i;
+            else if (c == quote)
+                quote = 0;
         } else if (c == '"' || c == '\'') {
             quote = c;
         } else if (c == '#') {
@@ -136,10 +138,12 @@ RegistriesConf parse_registries_conf(const std::string& text, const std::string&
                 cur_location.clear();
                 cur_prefix.clear();
             } else if (table == "registry.mirror") {
-                conf.warnings.push_back(source + ":" + std::to_string(first_line) +
-                                        ": [[registry.mirror]] is not supported by podrun (the registry itself is used)");
+                conf.warnings.push_back(
+                    source + ":" + std::to_string(first_line) +
+                    ": [[registry.mirror]] is not supported by podrun (the registry itself is used)");
             } else {
-                conf.warnings.push_back(source + ":" + std::to_string(first_line) + ": [[" + table + "]] is not read by podrun");
+                conf.warnings.push_back(source + ":" + std::to_string(first_line) + ": [[" + table +
+                                        "]] is not read by podrun");
             }
             continue;
         }

@@ -18,7 +18,7 @@ _podrun_containers() {
 # The flags of subcommand $1 (-h/--help everywhere).
 _podrun_flags() {
     case "$1" in
-        up) echo "--configmap --secret -d --detach --explain --cgroup-parent --no-limits --pids-max --cpu-weight-formula --network" ;;
+        up) echo "--configmap --secret -d --detach --explain --cgroup-parent --no-limits --pids-max --cpu-weight-formula --network --insecure-registry" ;;
         down) echo "--all --timeout" ;;
         ps | version) echo "--json" ;;
         logs) echo "-c --container -f --follow --tail --timestamps -p --previous" ;;
@@ -36,7 +36,7 @@ _podrun_flags() {
 # Options of subcommand $1 that take a value (the next word).
 _podrun_takes_value() {
     case "$1:$2" in
-        *:--log-level | up:--configmap | up:--secret | up:--cgroup-parent | up:--pids-max | up:--cpu-weight-formula | up:--network) return 0 ;;
+        *:--log-level | up:--configmap | up:--secret | up:--cgroup-parent | up:--pids-max | up:--cpu-weight-formula | up:--network | up:--insecure-registry) return 0 ;;
         validate:-f | validate:--filename) return 0 ;;
         down:--timeout | logs:--tail | logs:-c | logs:--container | exec:-c | exec:--container) return 0 ;;
         pull:--platform | pull:--insecure-registry | load:-i | load:--input) return 0 ;;

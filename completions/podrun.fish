@@ -105,6 +105,7 @@ complete -c podrun -n "__fish_seen_subcommand_from up" -l no-limits -d "Run even
 complete -c podrun -n "__fish_seen_subcommand_from up" -l pids-max -x -d "pids.max of the pod cgroup"
 complete -c podrun -n "__fish_seen_subcommand_from up" -l cpu-weight-formula -x -a "quadratic linear" -d "shares to cpu.weight"
 complete -c podrun -n "__fish_seen_subcommand_from up" -l network -x -a "none pasta bridge" -d "The pod network"
+complete -c podrun -n "__fish_seen_subcommand_from up" -l insecure-registry -x -d "Registry spoken to without TLS verification"
 
 complete -c podrun -n "__fish_seen_subcommand_from down" -l all -d "Every pod"
 complete -c podrun -n "__fish_seen_subcommand_from down" -l timeout -x -d "Grace period in seconds"

@@ -139,6 +139,8 @@ CLI::App* define_up(CLI::App& app, UpArgs& a) {
           "none (loopback only), pasta (outbound through pasta; the default where it can run), bridge or "
           "bridge:NAME (a CNI bridge); overrides the podrun.io/network annotation")
         ->type_name("MODE");
+    up->add_option("--insecure-registry", o.insecure_registries,
+                   "A registry host the pull speaks to without TLS verification, or plain HTTP (repeatable)");
     up->callback([&a] { a.options.manifest = a.file; });
     return up;
 }
@@ -146,6 +148,7 @@ CLI::App* define_up(CLI::App& app, UpArgs& a) {
 int print_detached(const std::string& name, const pod::DetachedOutcome& r) {
     if (r.code == 0) {
         std::printf("%s\n", name.c_str());
+        if (!r.message.empty()) std::fprintf(stderr, "podrun: warning: %s\n", r.message.c_str());
         return 0;
     }
     std::fprintf(stderr, "podrun: %s\n", r.message.c_str());
@@ -224,12 +227,13 @@ int ps(bool json_out) {
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
-    std::printf("%-24s %-10s %-6s %-9s %-6s %s\n", "NAME", "PHASE", "READY", "RESTARTS", "AGE", "PORTS");
+    std::printf("%-24s %-10s %-17s %-6s %-9s %-6s %s\n", "NAME", "PHASE", "STATUS", "READY", "RESTARTS", "AGE",
+                "PORTS");
     for (const auto& p : pods) {
         char line[512];
-        std::snprintf(line, sizeof line, "%-24s %-10s %-6s %-9d %-6s %s", p.name.c_str(), p.phase.c_str(),
-                      (std::to_string(p.ready) + "/" + std::to_string(p.total)).c_str(), p.restarts, p.age.c_str(),
-                      p.ports.c_str());
+        std::snprintf(line, sizeof line, "%-24s %-10s %-17s %-6s %-9d %-6s %s", p.name.c_str(), p.phase.c_str(),
+                      p.status.c_str(), (std::to_string(p.ready) + "/" + std::to_string(p.total)).c_str(), p.restarts,
+                      p.age.c_str(), p.ports.c_str());
         std::string l = line;
         l.erase(l.find_last_not_of(' ') + 1);  // no trailing blanks where a pod publishes no port
         std::printf("%s\n", l.c_str());

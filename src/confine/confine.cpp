@@ -164,8 +164,13 @@ PodConfinement PodConfinement::prepare(const spec::Pod& pod) {
                 problems.push_back(field + ".capabilities: \"" + u + "\" is not a capability this kernel has (" +
                                    "cap_last_cap " + std::to_string(last_cap) + ")");
             }
-            const std::string etc = c.image ? *c.image + "/etc" : "/etc";
-            plan.id = resolve_identity(sc, sys::try_read_file(etc + "/passwd"), sys::try_read_file(etc + "/group"));
+            if (!c.image_layers.empty()) {
+                // An image of the store: its files as its overlay shows them (pod/images.cpp).
+                plan.id = resolve_identity(sc, c.image_passwd, c.image_group);
+            } else {
+                const std::string etc = c.image ? *c.image + "/etc" : "/etc";
+                plan.id = resolve_identity(sc, sys::try_read_file(etc + "/passwd"), sys::try_read_file(etc + "/group"));
+            }
             if (sc.run_as_non_root.value_or(false) && plan.id.uid == 0) {
                 problems.push_back(field + ".runAsNonRoot: container \"" + c.name + "\" would run as uid 0 (" +
                                    (sc.run_as_user ? "runAsUser: 0"

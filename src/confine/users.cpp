@@ -41,6 +41,7 @@ Identity resolve_identity(const spec::SecurityContext& sc, const std::optional<s
             uint32_t uid = 0, gid = 0;
             if (f.size() < 4 || !parse_id(f[2], &uid) || uid != id.uid || !parse_id(f[3], &gid)) continue;
             id.user_name = f[0];
+            if (f.size() >= 6) id.home = f[5];
             passwd_gid = gid;
             break;
         }

@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <string_view>
 
 #include "podrun/launcher/launcher.hpp"
 #include "podrun/sys/files.hpp"
@@ -80,6 +82,56 @@ bool overlay_available() {
     static const bool yes =
         sys::try_read_file("/proc/filesystems").value_or("").find("\toverlay\n") != std::string::npos;
     return yes;
+}
+
+// The image's overlay on holder/merged: its layer directories (or a rootfs directory) read-only
+// below, top first; the upper and work dirs on the container's own tmpfs, so writes vanish
+// with this container instance. A "lowerdir=a:b:c" string must fit one page of mount data
+// (about 38 of the store's paths), so the layers go to the kernel one by one where it takes
+// them so (fsconfig "lowerdir+", Linux 6.8), else as short links made on the tmpfs
+// (holder/l/N -> the layer) and named relative to holder, as containers/storage does.
+// PODRUN_TEST_OVERLAY_LINKS=1 forces the links, for tests (docs/images.md).
+// A rootfs directory (`image: /abs/path`) is one lower layer: a plain lowerdir string.
+void add_image_root(sys::OpList& ops, const spec::Container& c, const std::string& holder) {
+    const std::string merged = holder + "/merged";
+    ops.add(plain(OpKind::MkdirP, holder + "/upper"));
+    ops.add(plain(OpKind::MkdirP, holder + "/work"));
+    ops.add(plain(OpKind::MkdirP, merged));
+    if (c.image_layers.empty()) {
+        ops.add(Op{OpKind::Mount, "overlay", merged, "overlay",
+                   "lowerdir=" + *c.image + ",upperdir=" + holder + "/upper,workdir=" + holder + "/work", kMsNodev, 0,
+                   -1, false, "overlay (nodev): image " + *c.image + " read-only below, a tmpfs upper above"});
+        return;
+    }
+    const std::vector<std::string>& lowers = c.image_layers;
+    const std::string what = "overlay (nodev): image " + *c.image + " (" + std::to_string(lowers.size()) +
+                             (lowers.size() == 1 ? " layer" : " layers") + ") read-only below, a tmpfs upper above";
+    const char* force = std::getenv("PODRUN_TEST_OVERLAY_LINKS");
+    const bool links = force != nullptr && std::string_view(force) == "1";
+    if (!links && sys::overlay_takes_lowerdir_plus()) {
+        std::vector<std::pair<std::string, std::string>> opts;
+        for (const auto& l : lowers) opts.emplace_back("lowerdir+", l);
+        opts.emplace_back("upperdir", holder + "/upper");
+        opts.emplace_back("workdir", holder + "/work");
+        Op op = plain(OpKind::NewMount, "", what + "; each layer its own fsconfig \"lowerdir+\"");
+        op.c = "overlay";
+        op.b = merged;
+        op.attr = sys::kAttrNodev;
+        op.options = std::move(opts);
+        ops.add(op);
+        return;
+    }
+    ops.add(plain(OpKind::MkdirP, holder + "/l"));
+    std::string lowerdir;
+    for (size_t i = 0; i < lowers.size(); ++i) {
+        const std::string name = "l/" + std::to_string(i);
+        ops.add(Op{OpKind::Symlink, holder + "/" + name, lowers[i], "", "", 0, 0, -1, false,
+                   "a short link to layer " + std::to_string(i) + " (top first), keeping lowerdir under a page"});
+        lowerdir += (i ? ":" : "") + name;
+    }
+    ops.add(plain(OpKind::Chdir, holder, "lowerdir names the links relative to the container's tmpfs"));
+    ops.add(Op{OpKind::Mount, "overlay", merged, "overlay", "lowerdir=" + lowerdir + ",upperdir=upper,workdir=work",
+               kMsNodev, 0, -1, false, what});
 }
 
 // The host's secrets an image-less container would otherwise read through /etc.
@@ -299,15 +351,8 @@ sys::OpList container_fs_ops(const LaunchContext& ctx, const spec::Container& c)
                "the container's root tmpfs (nodev); its writes vanish with the container"});
     std::string root = holder;
     if (c.image) {
-        // A rootfs directory is the read-only lower layer; the upper layer lives on the
-        // container's own tmpfs, so writes vanish with this container instance.
-        ops.add(plain(OpKind::MkdirP, holder + "/upper"));
-        ops.add(plain(OpKind::MkdirP, holder + "/work"));
-        ops.add(plain(OpKind::MkdirP, holder + "/merged"));
         root = holder + "/merged";
-        ops.add(Op{OpKind::Mount, "overlay", root, "overlay",
-                   "lowerdir=" + *c.image + ",upperdir=" + holder + "/upper,workdir=" + holder + "/work", kMsNodev, 0,
-                   -1, false, "overlay (nodev): image " + *c.image + " read-only below, a tmpfs upper above"});
+        add_image_root(ops, c, holder);
     }
     Op open_root = plain(OpKind::Open, root,
                          "the root, opened once: every path below is resolved in it (openat2 RESOLVE_IN_ROOT|"

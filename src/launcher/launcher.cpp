@@ -37,6 +37,14 @@ spec::EnvList environment(const LaunchContext& ctx, const spec::Container& c) {
         }
         if (!replaced) env.emplace_back(k, v);
     }
+    // HOME when neither the image nor the container set it: the user's home in the root's
+    // /etc/passwd, else "/", as runc does (and so containerd and CRI-O).
+    bool home = false;
+    for (const auto& e : env) home = home || e.first == "HOME";
+    if (!home) {
+        const confine::ContainerPlan* plan = ctx.confine ? ctx.confine->for_container(c.name) : nullptr;
+        env.emplace_back("HOME", plan && !plan->id.home.empty() ? plan->id.home : "/");
+    }
     return env;
 }
 

@@ -8,10 +8,14 @@
 #include "podrun/explain.hpp"
 #include "podrun/image/helper.hpp"
 #include "podrun/image/runtime.hpp"
+#include "podrun/spec/signals.hpp"
 
 namespace podrun::pod {
 
 namespace {
+
+// overlayfs' OVL_MAX_STACK: the most lower layers one overlay takes.
+constexpr size_t kOverlayMaxLayers = 500;
 
 std::string join(const std::vector<std::string>& v, const std::string& sep) {
     std::string out;
@@ -42,31 +46,42 @@ void apply(spec::Container& c, const image::ImageRuntime& rt, const std::string&
     env.insert(env.end(), c.env.begin(), c.env.end());
     c.env = std::move(env);
     if (c.working_dir.empty()) c.working_dir = cfg.working_dir;
+    // The container's lifecycle.stopSignal wins; else the image's, read as containerd does.
+    if (c.lifecycle.stop_signal.empty() && !cfg.stop_signal.empty()) {
+        auto sig = spec::image_stop_signal(cfg.stop_signal);
+        if (!sig)
+            throw ImageProblem("CreateContainerConfigError", path + ": image " + rt.image + " has StopSignal \"" +
+                                                                 cfg.stop_signal + "\", which is no Linux signal");
+        c.lifecycle.stop_signal = *sig;
+    }
+    // Read in the image's layers, never the host's files: the image's User below, and the
+    // confinement's supplementary groups and HOME from them (confine/confine.cpp).
+    c.image_passwd = image::read_image_file(rt.lowerdirs, "/etc/passwd");
+    c.image_group = image::read_image_file(rt.lowerdirs, "/etc/group");
     if (!c.security.run_as_user && !cfg.user.empty()) {
-        // Resolved against the image's own files, read in its layers, never the host's.
-        std::string passwd = image::read_image_file(rt.lowerdirs, "/etc/passwd").value_or("");
-        std::string group = image::read_image_file(rt.lowerdirs, "/etc/group").value_or("");
         try {
-            image::UserIds ids = image::resolve_user(cfg.user, passwd, group);
+            image::UserIds ids = image::resolve_user(cfg.user, c.image_passwd.value_or(""), c.image_group.value_or(""));
             c.security.run_as_user = ids.uid;
             if (!c.security.run_as_group) c.security.run_as_group = ids.gid;
         } catch (const image::UserError& e) {
             throw ImageProblem("CreateContainerConfigError", path + ": " + e.what());
         }
     }
-    // The layers, top first, as overlay's lowerdir list. Each is <root>/layers/<64 hex>
-    // (about 100 bytes): the one-page mount data limit holds about 40 layers.
-    c.image = join(rt.lowerdirs, ":");
-    if (c.image->size() > 3800) {
-        throw ImageProblem("CreateContainerConfigError", path + ": image " + rt.image + " has " +
-                                                             std::to_string(rt.lowerdirs.size()) +
-                                                             " layers, more than one overlay mount takes here");
+    // The layers, top first, for the overlay (launcher/container_fs.cpp: one by one, or
+    // short links, so the one-page limit of a lowerdir string does not apply).
+    if (rt.lowerdirs.size() > kOverlayMaxLayers) {
+        throw ImageProblem("CreateContainerConfigError",
+                           path + ": image " + rt.image + " has " + std::to_string(rt.lowerdirs.size()) +
+                               " layers, more than overlayfs stacks (" + std::to_string(kOverlayMaxLayers) + ")");
     }
+    c.image = rt.image;
+    c.image_layers = rt.lowerdirs;
 }
 
 }  // namespace
 
-std::map<std::string, ImageUse> prepare_images(spec::Pod& pod, bool explain_on) {
+std::map<std::string, ImageUse> prepare_images(spec::Pod& pod, bool explain_on,
+                                               const std::vector<std::string>& insecure) {
     std::map<std::string, ImageUse> uses;
     image::Store store(image::Store::default_root());
     std::map<std::string, image::ImageRuntime> done;  // by reference: one pull per pod
@@ -95,13 +110,14 @@ std::map<std::string, ImageUse> prepare_images(spec::Pod& pod, bool explain_on) 
                                 (pol == image::PullPolicy::Always ? " (imagePullPolicy Always)" : " (not present)"));
                     std::vector<std::string> args = {"pull", "--root", store.root(), ref.str()};
                     if (explain_on) args.insert(args.begin() + 1, "--explain");
+                    for (const auto& h : insecure) args.insert(args.begin() + 1, {"--insecure-registry", h});
                     std::string why;
                     int rc = image::run_helper(args, &why);
-                    if (rc != 0) throw ImageProblem("ErrImagePull", path + ": pull " + ref.str() + ": " + why);
+                    if (rc != 0) throw ImageProblem("ErrImagePull", path + ": pull " + ref.str() + ": " + why, c.name);
                     img = store.find(ref.str());
                     if (!img)
                         throw ImageProblem("ErrImagePull",
-                                           path + ": " + ref.str() + " pulled but not found in the store");
+                                           path + ": " + ref.str() + " pulled but not found in the store", c.name);
                 }
                 it = done.emplace(ref.str(), image::runtime_of(store, *img, ref)).first;
                 explain("image", ref.str() + " is " + it->second.image_id + ": " +

@@ -46,7 +46,10 @@ PodSummary summarize(const state::PodPaths& paths, const state::PodState& st) {
         if (c.init && !c.sidecar) continue;  // kubectl counts sidecars in READY, not other init containers
         s.total++;
         if (c.state == "running" && c.ready && s.supervisor_alive) s.ready++;
+        // kubectl's STATUS: the reason a container waits for (ImagePullBackOff, ...).
+        if (s.status.empty() && s.supervisor_alive && c.state == "waiting" && !c.reason.empty()) s.status = c.reason;
     }
+    if (s.status.empty()) s.status = s.phase;
     s.age = human_age(st.created_at);
     for (const auto& p : st.ports) {
         if (!s.ports.empty()) s.ports += ", ";
@@ -69,6 +72,7 @@ json container_status(const state::ContainerRecord& c, bool alive) {
                    {"finishedAt", c.finished_at}}}};
     } else {
         state = {{"waiting", {{"reason", c.reason.empty() ? "ContainerCreating" : c.reason}}}};
+        if (!c.message.empty()) state["waiting"]["message"] = c.message;
     }
     bool running = alive && c.state == "running";
     json j{{"name", c.name},
@@ -100,6 +104,7 @@ std::vector<PodSummary> list() {
 json summary_json(const PodSummary& s) {
     return json{{"name", s.name},
                 {"phase", s.phase},
+                {"status", s.status},
                 {"ready", std::to_string(s.ready) + "/" + std::to_string(s.total)},
                 {"restarts", s.restarts},
                 {"age", s.age},

@@ -151,16 +151,28 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     check_host(manifest_pod);
     if (auto problems = net::port_problems(manifest_pod); !problems.empty()) throw InvalidInput(problems);
     spec::Pod pod = manifest_pod;
-    std::map<std::string, ImageUse> images = prepare_images(pod, opts.explain);
+    std::map<std::string, ImageUse> images;
+    // `up -d` only: an image that cannot be pulled yet does not end the pod; it is made and
+    // waits (ImagePullBackOff, below) before the rest. The foreground `up` fails at once.
+    std::optional<ImageProblem> pull_failed;
+    try {
+        images = prepare_images(pod, opts.explain, opts.insecure_registries);
+    } catch (const ImageProblem& e) {
+        if (!opts.detached || e.reason != "ErrImagePull") throw;
+        pull_failed = e;
+        pod = manifest_pod;
+    }
     // Still before anything of the pod is created: securityContext problems against the
     // images' users, and the seccomp programs compiled.
-    confine::PodConfinement confinement = [&] {
+    auto prepare_confinement = [&] {
         try {
             return confine::PodConfinement::prepare(pod);
         } catch (const confine::Refused& e) {
             throw InvalidInput(e.problems);
         }
-    }();
+    };
+    std::optional<confine::PodConfinement> confinement;
+    if (!pull_failed) confinement.emplace(prepare_confinement());
     const std::string name = pod.metadata.name;
     state::PodPaths paths = state::PodPaths::for_pod(name);
 
@@ -206,38 +218,56 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     if (opts.on_dir_ready) opts.on_dir_ready(paths);
 
     // Step 2: record before creating (DESIGN.md section 7).
-    state::PodState st;
-    st.name = name;
-    st.uid = sys::random_uuid();
-    st.created_at = sys::now_rfc3339();
-    st.manifest_path = opts.manifest;
-    st.supervisor = {::getpid(), sys::process_start_time(::getpid()).value_or(0)};
-    st.cgroup_parent = cg_parent;
-    st.dirs = {paths.dir(), paths.lib_dir()};
-    st.grace_seconds = pod.termination_grace_period_seconds;
-    st.detached = opts.detached;
-    st.namespace_ = pod.metadata.namespace_;
-    st.labels = pod.metadata.labels;
-    st.annotations = pod.metadata.annotations;
-    st.hostname = pod.effective_hostname();
-    for (const auto* list : {&pod.init_containers, &pod.containers}) {
-        for (const auto& c : *list) {
-            state::ContainerRecord rec;
-            rec.name = c.name;
-            rec.init = list == &pod.init_containers;
-            rec.working_dir = c.working_dir;
-            if (auto u = images.find(c.name); u != images.end()) {
-                rec.image = u->second.image;
-                rec.image_id = u->second.image_id;
-                rec.image_ref = u->second.config_id;
+    auto record = [&] {
+        state::PodState st;
+        st.name = name;
+        st.uid = sys::random_uuid();
+        st.created_at = sys::now_rfc3339();
+        st.manifest_path = opts.manifest;
+        st.supervisor = {::getpid(), sys::process_start_time(::getpid()).value_or(0)};
+        st.cgroup_parent = cg_parent;
+        st.dirs = {paths.dir(), paths.lib_dir()};
+        st.grace_seconds = pod.termination_grace_period_seconds;
+        st.detached = opts.detached;
+        st.namespace_ = pod.metadata.namespace_;
+        st.labels = pod.metadata.labels;
+        st.annotations = pod.metadata.annotations;
+        st.hostname = pod.effective_hostname();
+        for (const auto* list : {&pod.init_containers, &pod.containers}) {
+            for (const auto& c : *list) {
+                state::ContainerRecord rec;
+                rec.name = c.name;
+                rec.init = list == &pod.init_containers;
+                rec.working_dir = c.working_dir;
+                if (auto u = images.find(c.name); u != images.end()) {
+                    rec.image = u->second.image;
+                    rec.image_id = u->second.image_id;
+                    rec.image_ref = u->second.config_id;
+                }
+                st.containers.push_back(rec);
             }
-            st.containers.push_back(rec);
+        }
+        return st;
+    };
+    if (pull_failed) {
+        // Step 2a (up -d): the pod exists and is recorded, waiting for its images.
+        auto pulled = wait_for_images(manifest_pod, *pull_failed, paths, record(), opts.explain,
+                                      opts.insecure_registries, opts.on_waiting);
+        if (!pulled) return 0;  // `down` while waiting: nothing ran; Rollback removes the pod
+        pod = std::move(pulled->pod);
+        images = std::move(pulled->images);
+        try {
+            confinement.emplace(prepare_confinement());
+        } catch (const InvalidInput& e) {
+            for (const auto& p : e.problems) spdlog::error("{}", p);
+            throw;
         }
     }
+    state::PodState st = record();
     const std::vector<net::PublishedPort> ports = net::published_ports(pod, !pod.host_network && sys::have_ipv6());
     for (const auto& p : ports) st.ports.push_back({p.host_ip, p.host_port, p.container_port, p.protocol});
     state::save(paths, st);
-    confinement.save(paths.dir());  // for `podrun exec`
+    confinement->save(paths.dir());  // for `podrun exec`
 
     // Step 3: every hostPort bound before anything runs (a port in use fails the pod here,
     // with nothing started). The listeners live in the supervisor: they die with it, so even
@@ -323,7 +353,7 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     spec::PodRuntimeInfo info{st.uid, network.pod_ip().empty() && !pod.host_network ? "127.0.0.1" : network.pod_ip(),
                               "127.0.0.1"};
     launcher::LaunchContext ctx{pod, paths, sb, cg, info, !opts.detached};
-    ctx.confine = &confinement;
+    ctx.confine = &*confinement;
     supervisor::SupervisorOptions sup_opts;
     sup_opts.output.print = !opts.detached;
     sup_opts.on_running = opts.on_running;

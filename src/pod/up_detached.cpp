@@ -25,6 +25,11 @@ namespace {
         told = true;
         channel.reset();  // EOF: the caller returns while we keep the pod
     };
+    opts.on_waiting = [&](const std::string& why) {
+        sys::write_all(channel.get(), "0 waiting " + why);
+        told = true;
+        channel.reset();
+    };
     int code;
     std::string err;
     const std::string source = opts.manifest == "-" ? "<stdin>" : opts.manifest;
@@ -37,6 +42,8 @@ namespace {
         code = kExitPodrunFailed;
         err = e.what();
     }
+    // After the caller returned (a pod that waited for its image), only the log can say why.
+    if (told && !err.empty()) spdlog::error("{}", err);
     if (!told && channel) {
         sys::write_all(
             channel.get(),
@@ -63,6 +70,8 @@ DetachedOutcome up_detached(const spec::Pod& p, const UpOptions& opts) {
     int code = std::atoi(msg.c_str());
     std::string text = msg.substr(msg.find(' ') + 1);
     if (code == 0 && text == "running") return {0, ""};
+    // Made, and waiting for an image (ImagePullBackOff): up -d succeeded, with a warning.
+    if (code == 0 && text.rfind("waiting ", 0) == 0) return {0, text.substr(8)};
     return {code == 0 ? 1 : code, text};
 }
 

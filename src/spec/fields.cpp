@@ -71,7 +71,7 @@ constexpr Field pod_spec[] = {
     {"dnsConfig", S},
     {"hostAliases", S},
     // Only os.name: linux means anything here (windows: refused in validate_pod.cpp).
-    {"os", N},
+    {"os", S},
     {"hostUsers", S},  // true only, for now (validate_pod.cpp)
     {"subdomain", N},
     {"setHostnameAsFQDN", N},
@@ -208,7 +208,7 @@ constexpr Field http_header[] = {{"name", S}, {"value", S}};
 
 constexpr Field tcp_socket_action[] = {{"host", S}, {"port", S}};
 
-constexpr Field lifecycle[] = {{"postStart", S}, {"preStop", S}, {"stopSignal", N}};
+constexpr Field lifecycle[] = {{"postStart", S}, {"preStop", S}, {"stopSignal", S}};
 
 constexpr Field lifecycle_handler[] = {
     {"exec", S},
@@ -271,6 +271,8 @@ constexpr Field windows_options[] = {
     {"hostProcess", S},
 };
 constexpr Field sysctl[] = {{"name", S}, {"value", S}};
+
+constexpr Field pod_os[] = {{"name", S}};
 
 constexpr Field list[] = {{"apiVersion", S}, {"kind", S}, {"metadata", I}, {"items", S}};
 
@@ -373,6 +375,8 @@ std::string_view kind_name(Kind k) {
             return "WindowsSecurityContextOptions";
         case Kind::Sysctl:
             return "Sysctl";
+        case Kind::PodOS:
+            return "PodOS";
         case Kind::List:
             return "List";
         case Kind::ConfigMap:
@@ -473,6 +477,8 @@ std::span<const Field> fields_of(Kind k) {
             return windows_options;
         case Kind::Sysctl:
             return sysctl;
+        case Kind::PodOS:
+            return pod_os;
         case Kind::List:
             return list;
         case Kind::ConfigMap:

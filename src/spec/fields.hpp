@@ -51,6 +51,7 @@ enum class Kind {
     SELinuxOptions,
     WindowsOptions,
     Sysctl,
+    PodOS,
     // Objects beside Pods in a bundle (bundle.hpp).
     List,
     ConfigMap,

@@ -162,6 +162,30 @@ void check_host_ports(Checker& ck, const Pod& pod) {
     }
 }
 
+// spec.os.name: podrun runs Linux containers. Kubernetes lets lifecycle.stopSignal be set
+// only once the pod says which OS it is for (the signals differ).
+void check_os(Checker& ck, const Json& spec, Pod& pod) {
+    if (const Json* os = ck.object(member(spec, "os"), "spec.os", Kind::PodOS)) {
+        auto name = ck.string(*os, "name", "spec.os");
+        if (!name)
+            ck.error("spec.os.name", "required when spec.os is given (linux)");
+        else if (*name == "linux")
+            pod.os_name = *name;
+        else
+            ck.error("spec.os.name", quote(*name) + " is not supported: podrun runs Linux containers; use linux");
+    }
+    if (!pod.os_name.empty()) return;
+    for (bool init : {true, false}) {
+        const auto& list = init ? pod.init_containers : pod.containers;
+        for (size_t i = 0; i < list.size(); ++i) {
+            if (list[i].lifecycle.stop_signal.empty()) continue;
+            ck.error(join(index(init ? "spec.initContainers" : "spec.containers", i), "lifecycle.stopSignal"),
+                     "may not be set for containers with empty spec.os.name (Kubernetes' rule); add spec.os.name: "
+                     "linux");
+        }
+    }
+}
+
 void check_spec(Checker& ck, const Json& doc, Pod& pod) {
     const Json* spec = ck.object(member(doc, "spec"), "spec", Kind::PodSpec);
     if (spec == nullptr) {
@@ -192,6 +216,7 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
     std::set<std::string> volumes;
     check_volumes(ck, *spec, pod, volumes);
     check_containers(ck, *spec, pod, volumes, grace, security);
+    check_os(ck, *spec, pod);
     validate_security_annotations(ck, pod);
     if (auto rp = ck.string(*spec, "restartPolicy", "spec")) {
         if (*rp == "Always")

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "names.hpp"
+#include "podrun/spec/signals.hpp"
 #include "validate.hpp"
 
 namespace podrun::spec::detail {
@@ -317,6 +318,14 @@ void validate_probes_and_hooks(Checker& ck, const Json& v, const std::string& pa
     if (const Json* lc = ck.object(member(v, "lifecycle"), lp, Kind::Lifecycle)) {
         c.lifecycle.post_start = hook(ck, *lc, "postStart", lp, c, pod_grace_seconds);
         c.lifecycle.pre_stop = hook(ck, *lc, "preStop", lp, c, pod_grace_seconds);
+        // Kubernetes' Linux names only; that spec.os.name is set is checked with the pod.
+        if (auto sig = ck.string(*lc, "stopSignal", lp)) {
+            if (kubernetes_signal(*sig))
+                c.lifecycle.stop_signal = *sig;
+            else
+                ck.error(join(lp, "stopSignal"),
+                         quote(*sig) + " is not a supported stop signal; use one of " + kubernetes_signal_names());
+        }
     }
 }
 

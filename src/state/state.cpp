@@ -49,6 +49,7 @@ json PodState::to_json() const {
                           {"process", proc_json(c.process)},
                           {"state", c.state},
                           {"reason", c.reason},
+                          {"message", c.message},
                           {"exitCode", c.exit_code},
                           {"restartCount", c.restart_count},
                           {"startedAt", c.started_at},
@@ -132,6 +133,7 @@ PodState PodState::from_json(const json& j) {
         r.process = proc_from(c.value("process", json{}));
         r.state = c.value("state", "waiting");
         r.reason = c.value("reason", "");
+        r.message = c.value("message", "");
         r.exit_code = c.value("exitCode", 0);
         r.restart_count = c.value("restartCount", 0);
         r.started_at = c.value("startedAt", "");

@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "podrun/spec/signals.hpp"
 #include "podrun/supervisor/supervisor.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/process.hpp"
@@ -47,8 +48,11 @@ void Supervisor::advance_stops() {
         RunState& s = states_[i];
         if (!r.proc.alive() || s.phase() != Phase::Stopping || r.hook != 0 || !turn_to_stop(pod(), i)) continue;
         s.term_sent();
-        spdlog::debug("container {}: SIGTERM", r.spec->name);
-        r.proc.signal(SIGTERM);
+        // lifecycle.stopSignal or the image's StopSignal (pod/images.cpp), else SIGTERM.
+        const std::string& name = r.spec->lifecycle.stop_signal;
+        int sig = name.empty() ? SIGTERM : spec::kubernetes_signal(name).value_or(SIGTERM);
+        spdlog::debug("container {}: {}", r.spec->name, name.empty() ? "SIGTERM" : name);
+        r.proc.signal(sig);
     }
 }
 

@@ -104,19 +104,47 @@ int open_in(int base, const char* rel, int flags, uint64_t resolve) noexcept {
     return fd < 0 ? -errno : static_cast<int>(fd);
 }
 
-int mkdir_p_in(int base, const char* rel, unsigned mode, uint64_t resolve) noexcept {
-    // Nearly every call makes one directory under an existing parent, or none.
-    int fd = open_in(base, rel, O_PATH | O_DIRECTORY, resolve);
-    if (fd >= 0) return close_keep_errno(fd);
-    if (fd != -ENOENT) return -fd;
+namespace {
+
+// Symlinks followed to make what a dangling one points to (the kernel's own limit, ELOOP).
+constexpr int kMaxHops = 40;
+
+// rel's last component is a symlink: where it points, as a path of base, into out - an
+// absolute target from base's "/", a relative one from the link's directory (as the kernel
+// resolves it with RESOLVE_IN_ROOT). EINVAL when it is no symlink.
+int link_target_in(int base, const char* rel, uint64_t resolve, char* out, size_t size) noexcept {
     char buf[PATH_MAX];
     if (int e = copy_rel(rel, buf, sizeof buf)) return e;
+    const char* name = split_last(buf);
+    if (bad_component(name)) return EINVAL;
+    bool owned = false;
+    int parent = open_parent(base, buf, resolve, &owned);
+    if (parent < 0) return -parent;
+    char target[PATH_MAX];
+    const ssize_t n = ::readlinkat(parent, name, target, sizeof target - 1);
+    const int e = n < 0 ? errno : 0;
+    if (owned) ::close(parent);
+    if (e) return e;
+    target[n] = '\0';
+    if (target[0] == '/') return copy_rel(target, out, size);
+    const size_t pl = std::strlen(buf);
+    if (pl + 1 + static_cast<size_t>(n) + 1 > size) return ENAMETOOLONG;
+    std::memcpy(out, buf, pl);
+    size_t at = pl;
+    if (pl > 0) out[at++] = '/';
+    std::memcpy(out + at, target, static_cast<size_t>(n) + 1);
+    return 0;
+}
+
+// One pass of mkdir -p over buf. 0 when done, an errno, or -1 with *at the length of the
+// prefix of buf that is a dangling symlink (only inside a root: RESOLVE_IN_ROOT).
+int mkdir_components(int base, char* buf, unsigned mode, uint64_t resolve, size_t* at) noexcept {
     const size_t n = std::strlen(buf);
     for (size_t i = 1; i <= n; i++) {
         if (buf[i] != '/' && buf[i] != '\0') continue;
         const char saved = buf[i];
         buf[i] = '\0';
-        fd = open_in(base, buf, O_PATH | O_DIRECTORY, resolve);
+        int fd = open_in(base, buf, O_PATH | O_DIRECTORY, resolve);
         if (fd == -ENOENT) {
             // Make this component in its (already resolved) parent: mkdirat never follows
             // a symlink in the last component, so nothing is made outside the base.
@@ -141,6 +169,11 @@ int mkdir_p_in(int base, const char* rel, unsigned mode, uint64_t resolve) noexc
             if (r < 0 && e != EEXIST) return e;
             // EEXIST here is a dangling symlink or a racing mkdir: the check below decides.
             fd = open_in(base, buf, O_PATH | O_DIRECTORY, resolve);
+            if (fd == -ENOENT && r < 0 && (resolve & kResolveInRoot)) {
+                buf[i] = saved;
+                *at = i;
+                return -1;
+            }
         }
         if (fd < 0) return -fd;
         ::close(fd);
@@ -149,10 +182,8 @@ int mkdir_p_in(int base, const char* rel, unsigned mode, uint64_t resolve) noexc
     return 0;
 }
 
-int touch_in(int base, const char* rel, unsigned mode, uint64_t resolve) noexcept {
-    int fd = open_in(base, rel, O_PATH, resolve);
-    if (fd >= 0) return close_keep_errno(fd);
-    if (fd != -ENOENT) return -fd;
+// Creates rel as an empty file (O_EXCL: never through a symlink); EEXIST if anything is there.
+int create_excl(int base, const char* rel, unsigned mode, uint64_t resolve) noexcept {
     char buf[PATH_MAX];
     if (int e = copy_rel(rel, buf, sizeof buf)) return e;
     const char* name = split_last(buf);
@@ -160,12 +191,69 @@ int touch_in(int base, const char* rel, unsigned mode, uint64_t resolve) noexcep
     bool owned = false;
     int parent = open_parent(base, buf, resolve, &owned);
     if (parent < 0) return -parent;
-    // O_EXCL never follows a symlink: a dangling one (pointing out of the base) is EEXIST.
     int f = ::openat(parent, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, mode);
     int e = f < 0 ? errno : 0;
     if (f >= 0) ::close(f);
     if (owned) ::close(parent);
     return e;
+}
+
+}  // namespace
+
+// A dangling symlink on the way (an image's `/data -> /nowhere/data`) is followed inside the
+// root and what it points to is made there, as runc does (filepath-securejoin's MkdirAll):
+// never on the host, and never a failed start.
+int mkdir_p_in(int base, const char* rel, unsigned mode, uint64_t resolve) noexcept {
+    // Nearly every call makes one directory under an existing parent, or none.
+    int fd = open_in(base, rel, O_PATH | O_DIRECTORY, resolve);
+    if (fd >= 0) return close_keep_errno(fd);
+    if (fd != -ENOENT) return -fd;
+    char buf[PATH_MAX], next[PATH_MAX];
+    if (int e = copy_rel(rel, buf, sizeof buf)) return e;
+    for (int hops = 0; hops <= kMaxHops; hops++) {
+        size_t at = 0;
+        int e = mkdir_components(base, buf, mode, resolve, &at);
+        if (e >= 0) return e;
+        // buf[0, at) is a dangling symlink: continue from where it points, the rest after it.
+        const char saved = buf[at];
+        buf[at] = '\0';
+        e = link_target_in(base, buf, resolve, next, sizeof next);
+        buf[at] = saved;
+        if (e) return e;
+        const size_t tl = std::strlen(next), rest = std::strlen(buf + at);
+        if (tl + rest + 1 > sizeof next) return ENAMETOOLONG;
+        std::memcpy(next + tl, buf + at, rest + 1);
+        if (int c = copy_rel(next, buf, sizeof buf)) return c;
+        if (buf[0] == '\0') return 0;  // it pointed at the root itself
+    }
+    return ELOOP;
+}
+
+// As for directories, a dangling symlink (`/etc/hosts -> /nowhere`) inside a root gets its
+// target made inside it (parents too), as runc does; beneath a volume it stays EEXIST.
+int touch_in(int base, const char* rel, unsigned mode, uint64_t resolve) noexcept {
+    char cur[PATH_MAX], next[PATH_MAX];
+    if (int e = copy_rel(rel, cur, sizeof cur)) return e;
+    for (int hops = 0; hops <= kMaxHops; hops++) {
+        int fd = open_in(base, cur, O_PATH, resolve);
+        if (fd >= 0) return close_keep_errno(fd);
+        if (fd != -ENOENT) return -fd;
+        // O_EXCL never follows a symlink: a dangling one is EEXIST.
+        int e = create_excl(base, cur, mode, resolve);
+        if (e != EEXIST || !(resolve & kResolveInRoot)) return e;
+        e = link_target_in(base, cur, resolve, next, sizeof next);
+        if (e == EINVAL) continue;  // no symlink: made meanwhile by someone else; look again
+        if (e) return e;
+        if (next[0] == '\0') return EISDIR;  // it points at the root itself
+        char parent[PATH_MAX];
+        std::memcpy(parent, next, std::strlen(next) + 1);
+        split_last(parent);
+        if (parent[0] != '\0') {
+            if (int m = mkdir_p_in(base, parent, 0755, resolve)) return m;
+        }
+        std::memcpy(cur, next, std::strlen(next) + 1);
+    }
+    return ELOOP;
 }
 
 int symlink_in(int base, const char* rel, const char* target, uint64_t resolve) noexcept {
@@ -355,6 +443,18 @@ bool root_is_rootfs() {
         if (dash != std::string::npos && line.compare(dash + 3, 7, "rootfs ") == 0) return true;
     }
     return false;
+}
+
+bool overlay_takes_lowerdir_plus() {
+    static const bool yes = [] {
+        int fs = ::fsopen("overlay", FSOPEN_CLOEXEC);
+        if (fs < 0) return false;
+        // Older kernels answer EINVAL: an unknown parameter.
+        const bool ok = ::fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", "/", 0) == 0;
+        ::close(fs);
+        return ok;
+    }();
+    return yes;
 }
 
 }  // namespace podrun::sys

@@ -25,6 +25,7 @@ class ImageUp : public PodrunTest {
     }
     void TearDown() override {
         ::unsetenv("PODRUN_STORAGE");
+        ::unsetenv("PODRUN_TEST_IMAGE_BACKOFF_MS");
         PodrunTest::TearDown();
     }
     const TestImages* images_ = nullptr;
@@ -121,6 +122,95 @@ TEST_F(ImageUp, ImageIdInStatusAndRmiRefusedWhileRunning) {
     EXPECT_EQ(podrun({"down", "it-image-rmi"}, "", 60).exit_code, 0);
     rmi = podrun({"rmi", ref_});
     EXPECT_EQ(rmi.exit_code, 0) << rmi.err;
+}
+
+// The image's StopSignal replaces SIGTERM; the container's lifecycle.stopSignal wins over it.
+TEST_F(ImageUp, StopSignalFromTheImageAndTheContainerWins) {
+    PODRUN_REQUIRE_ROOT();
+    // A copy of the layout with a tag whose config says StopSignal SIGUSR1.
+    TempDir copy;
+    ASSERT_EQ(run({"/bin/cp", "-a", images_->layout, copy / "oci"}).exit_code, 0);
+    RunResult cfg = run(
+        {"/usr/bin/umoci", "config", "--image", copy / "oci:app", "--tag", "stop", "--config.stopsignal", "SIGUSR1"});
+    ASSERT_EQ(cfg.exit_code, 0) << cfg.err;
+    ASSERT_EQ(reg_->push("oci:" + copy / "oci:stop", "test/app:stop").exit_code, 0);
+    const std::string trap =
+        "[/bin/sh, -c, \"trap 'echo got-USR1; exit 0' USR1; trap 'echo got-QUIT; exit 0' QUIT; "
+        "trap 'echo got-TERM; exit 0' TERM; echo ready; while :; do sleep 0.1; done\"]";
+    std::string pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-image-stop}\nspec:\n  os: {name: linux}\n"
+        "  terminationGracePeriodSeconds: 20\n  containers:\n"
+        "  - {name: image, image: \"" +
+        reg_->host() + "/test/app:stop\", command: " + trap +
+        "}\n"
+        "  - {name: own, image: \"" +
+        reg_->host() + "/test/app:stop\", command: " + trap +
+        ", lifecycle: {stopSignal: SIGQUIT}}\n"
+        "  - {name: plain, image: \"" +
+        ref_ + "\", command: " + trap + "}\n";
+    Background up({"up", dir_.file("stop.yaml", pod)});
+    // Names are padded to the longest ("plain"): "own   | ready".
+    for (const char* line : {"image | ready", "own   | ready", "plain | ready"})
+        ASSERT_TRUE(up.wait_for_out(line, 120)) << up.out() << up.err();
+    const double t0 = now_s();
+    up.signal(SIGTERM);
+    RunResult r = up.wait(30);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_LT(now_s() - t0, 10.0) << "each container must have exited on its own signal, not at the grace period";
+    EXPECT_EQ(container_lines(r.out, "image").back(), "got-USR1") << r.out;
+    EXPECT_EQ(container_lines(r.out, "own").back(), "got-QUIT") << r.out;
+    EXPECT_EQ(container_lines(r.out, "plain").back(), "got-TERM") << r.out;
+}
+
+// up -d with a registry that is down: the pod is made and waits (ErrImagePull, then
+// ImagePullBackOff, in inspect and ps), `down` ends the wait, and once the registry is back
+// the pod starts by itself.
+TEST_F(ImageUp, DetachedPodWaitsInImagePullBackOffUntilTheImageAppears) {
+    PODRUN_REQUIRE_ROOT();
+    ::setenv("PODRUN_TEST_IMAGE_BACKOFF_MS", "300", 1);
+    reg_->stop();
+    auto manifest = [&](const std::string& name) {
+        return dir_.file(name + ".yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: " + name +
+                                             "}\nspec:\n  containers:\n  - {name: c, image: \"" + ref_ +
+                                             "\", command: [/bin/busybox, sleep, \"60\"]}\n");
+    };
+    auto waiting_reason = [&](const std::string& pod) -> std::string {
+        RunResult ins = podrun({"inspect", pod});
+        auto j = nlohmann::json::parse(ins.out, nullptr, false);
+        if (j.is_discarded()) return "";
+        for (const auto& c : j["status"]["containerStatuses"]) {
+            if (c["state"].contains("waiting")) return c["state"]["waiting"].value("reason", "");
+            if (c["state"].contains("running")) return "running";
+        }
+        return "";
+    };
+    // Stopped while it waits: nothing of it is left (TearDown checks).
+    RunResult up = podrun({"up", "-d", manifest("it-image-wait")}, "", 60);
+    ASSERT_EQ(up.exit_code, 0) << up.err;
+    EXPECT_NE(up.err.find("ErrImagePull"), std::string::npos) << up.err;
+    std::string reason = waiting_reason("it-image-wait");
+    EXPECT_TRUE(reason == "ErrImagePull" || reason == "ImagePullBackOff") << reason;
+    EXPECT_TRUE(eventually([&] { return waiting_reason("it-image-wait") == "ImagePullBackOff"; }, 10));
+    RunResult ps = podrun({"ps"});
+    EXPECT_NE(ps.out.find("ImagePullBackOff"), std::string::npos) << ps.out;
+    auto j = nlohmann::json::parse(podrun({"inspect", "it-image-wait"}).out);
+    EXPECT_EQ(j["status"]["phase"], "Pending");
+    EXPECT_NE(j["status"]["containerStatuses"][0]["state"]["waiting"].value("message", "").find("test/app:v1"),
+              std::string::npos)
+        << j.dump();
+    const double t0 = now_s();
+    EXPECT_EQ(podrun({"down", "it-image-wait"}, "", 60).exit_code, 0);
+    EXPECT_LT(now_s() - t0, 10.0);
+    // The registry comes back: the pod pulls and starts without being asked again.
+    up = podrun({"up", "-d", manifest("it-image-late")}, "", 60);
+    ASSERT_EQ(up.exit_code, 0) << up.err;
+    EXPECT_TRUE(eventually([&] { return waiting_reason("it-image-late") == "ImagePullBackOff"; }, 10));
+    reg_->start();
+    EXPECT_TRUE(eventually([&] { return waiting_reason("it-image-late") == "running"; }, 60))
+        << podrun({"inspect", "it-image-late"}).out;
+    EXPECT_EQ(podrun({"down", "it-image-late"}, "", 60).exit_code, 0);
+    ::unsetenv("PODRUN_TEST_IMAGE_BACKOFF_MS");
 }
 
 }  // namespace

@@ -155,7 +155,12 @@ TestRegistry::TestRegistry() {
         "/data\n  delete:\n    enabled: true\n  cache:\n    blobdescriptor: \"\"\nhttp:\n  addr: 127.0.0.1:" +
         std::to_string(port_) + "\nauth:\n  silly:\n    realm: http://127.0.0.1:" + std::to_string(tokens_.port()) +
         "/token\n    service: podrun-test-registry\n";
-    std::string path = dir_.file("config.yml", cfg);
+    config_ = dir_.file("config.yml", cfg);
+    start();
+}
+
+void TestRegistry::start() {
+    const std::string path = config_;
     pid_ = ::fork();
     if (pid_ == 0) {
         int null = ::open("/dev/null", O_RDWR);
@@ -171,6 +176,10 @@ TestRegistry::TestRegistry() {
 }
 
 TestRegistry::~TestRegistry() {
+    stop();
+}
+
+void TestRegistry::stop() {
     if (pid_ > 0) {
         ::kill(pid_, SIGTERM);
         int st;
@@ -178,6 +187,7 @@ TestRegistry::~TestRegistry() {
             ::kill(pid_, SIGKILL);
             ::waitpid(pid_, &st, 0);
         }
+        pid_ = -1;
     }
 }
 

@@ -42,6 +42,9 @@ class TestRegistry {
   public:
     TestRegistry();   // starts it and waits until it answers
     ~TestRegistry();  // stops it (SIGTERM, then SIGKILL, by pid) and removes its storage
+    // Stops the registry process (its storage stays), and starts it again on the same port.
+    void stop();
+    void start();
     std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
     const std::string& storage() const { return dir_.path(); }
     TokenServer& tokens() { return tokens_; }
@@ -55,6 +58,7 @@ class TestRegistry {
     TokenServer tokens_;
     int port_ = 0;
     pid_t pid_ = -1;
+    std::string config_;
 };
 
 // A free TCP port on 127.0.0.1 (bound and released).

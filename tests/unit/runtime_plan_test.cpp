@@ -173,6 +173,44 @@ TEST_F(PlanFixture, ImageIsAnOverlayWithATmpfsUpper) {
     EXPECT_EQ(root->out, 0);
 }
 
+// An image of the store: 60 layers, past the one-page limit of a lowerdir string. Either one
+// fsconfig "lowerdir+" each (the kernel takes it), or short links named relative to the tmpfs.
+TEST_F(PlanFixture, ManyLayersGoOneByOneOrAsShortLinks) {
+    spec::Container c;
+    c.name = "app";
+    c.image = "reg.example/app:v1";
+    for (int i = 0; i < 60; ++i)
+        c.image_layers.push_back("/var/lib/podrun/storage/layers/" + std::string(64, 'a') + std::to_string(i));
+    const std::string holder = "/run/podrun/web/roots/app";
+    ::setenv("PODRUN_TEST_OVERLAY_LINKS", "1", 1);
+    auto links = plan(c);
+    ::unsetenv("PODRUN_TEST_OVERLAY_LINKS");
+    const sys::Op* ov = find(links, sys::OpKind::Mount, holder + "/merged");
+    ASSERT_NE(ov, nullptr);
+    EXPECT_EQ(ov->d.rfind("lowerdir=l/0:l/1:l/2:", 0), 0u) << ov->d;
+    EXPECT_NE(ov->d.find(":l/59,upperdir=upper,workdir=work"), std::string::npos) << ov->d;
+    EXPECT_LT(ov->d.size(), 4096u);
+    int symlinks = 0;
+    for (const auto& op : links.ops()) {
+        if (op.kind != sys::OpKind::Symlink || op.a.rfind(holder + "/l/", 0) != 0) continue;
+        EXPECT_EQ(op.a, holder + "/l/" + std::to_string(symlinks));
+        EXPECT_EQ(op.b, c.image_layers[static_cast<size_t>(symlinks)]);
+        ++symlinks;
+    }
+    EXPECT_EQ(symlinks, 60);
+    EXPECT_NE(find(links, sys::OpKind::Chdir, holder), nullptr);
+    if (!sys::overlay_takes_lowerdir_plus()) GTEST_SKIP() << "this kernel's overlayfs has no lowerdir+ (Linux 6.8)";
+    auto plus = plan(c);
+    EXPECT_EQ(find(plus, sys::OpKind::Mount, holder + "/merged"), nullptr);
+    const sys::Op* nm = find(plus, sys::OpKind::NewMount, holder + "/merged");
+    ASSERT_NE(nm, nullptr);
+    ASSERT_EQ(nm->options.size(), 62u);
+    for (size_t i = 0; i < 60; ++i)
+        EXPECT_EQ(nm->options[i], std::make_pair(std::string("lowerdir+"), c.image_layers[i]));
+    EXPECT_EQ(nm->options[60].first, "upperdir");
+    EXPECT_TRUE(nm->attr & sys::kAttrNodev);
+}
+
 TEST_F(PlanFixture, HostIpcBindsTheHostsDevShm) {
     sb.ns.ipc = false;
     spec::Container c;

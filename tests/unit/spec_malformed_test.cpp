@@ -197,6 +197,13 @@ const Case kCases[] = {
      "spec.containers[0].lifecycle.preStop.sleep.seconds"},
     {ctr("    lifecycle: {preStop: {sleep: {}}}\n"), "spec.containers[0].lifecycle.preStop.sleep.seconds"},
     {ctr("    lifecycle: {stopSignal: SIGUSR1}\n"), "spec.containers[0].lifecycle.stopSignal"},
+    {pod("  os: {name: linux}\n", "    lifecycle: {stopSignal: USR1}\n"), "spec.containers[0].lifecycle.stopSignal"},
+    {pod("  os: {name: linux}\n", "    lifecycle: {stopSignal: \"10\"}\n"), "spec.containers[0].lifecycle.stopSignal"},
+    {pod("  os: {name: linux}\n", "    lifecycle: {stopSignal: SIGRTMIN+16}\n"),
+     "spec.containers[0].lifecycle.stopSignal"},
+    {pod("  os: {name: windows}\n"), "spec.os.name"},
+    {pod("  os: {}\n"), "spec.os.name"},
+    {pod("  os: {name: linux, arch: x}\n"), "spec.os.arch"},
     {ctr("    lifecycle: {postStrat: {exec: {command: [x]}}}\n"), "spec.containers[0].lifecycle.postStrat"},
     {ctr("    lifecycle: [postStart]\n"), "spec.containers[0].lifecycle"},
     // Only sidecars among init containers may have probes and hooks.

@@ -19,6 +19,7 @@ struct Identity {
     uint32_t uid = 0, gid = 0;
     std::vector<gid_t> groups;  // supplementary, in setgroups order
     std::string user_name;      // from /etc/passwd, if the uid is there
+    std::string home;           // that entry's home directory ("" when none): HOME's default
     std::string why;            // for --explain: where uid, gid and each group came from
 };
 

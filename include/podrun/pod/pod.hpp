@@ -29,6 +29,8 @@ struct UpOptions {
     // --network; else the podrun.io/network annotation; else pasta where it can run.
     std::optional<spec::NetworkChoice> network;
     cgroup::WeightFormula weight_formula = cgroup::WeightFormula::Quadratic;
+    // --insecure-registry: passed to each pull (registries.conf is read by the pull itself).
+    std::vector<std::string> insecure_registries;
     // Detached (`up -d`): no log echo, and pause and the containers do not die with the
     // supervisor (a killed detached supervisor leaves the pod Unknown, for `down`).
     bool detached = false;
@@ -36,6 +38,9 @@ struct UpOptions {
     std::function<void(const state::PodPaths&)> on_dir_ready;
     // Called once every app container has started.
     std::function<void()> on_running;
+    // up -d: called when the pod waits for an image it could not pull (ErrImagePull), with
+    // the error; the pod goes on waiting (ImagePullBackOff) until it is pulled or stopped.
+    std::function<void(const std::string&)> on_waiting;
 };
 
 // The host cannot enforce what the pod asks for (missing cgroup controllers).

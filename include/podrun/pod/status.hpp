@@ -13,7 +13,8 @@ namespace podrun::pod {
 
 struct PodSummary {
     std::string name;
-    std::string phase;  // Pending, Running, Succeeded, Failed, Unknown (supervisor gone)
+    std::string phase;   // Pending, Running, Succeeded, Failed, Unknown (supervisor gone)
+    std::string status;  // kubectl's STATUS: a waiting container's reason (ImagePullBackOff), else phase
     int ready = 0, total = 0;
     int restarts = 0;
     std::string age;

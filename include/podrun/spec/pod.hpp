@@ -122,11 +122,19 @@ struct Probe {
 struct Lifecycle {
     std::optional<LifecycleHandler> post_start;
     std::optional<LifecycleHandler> pre_stop;
+    // lifecycle.stopSignal (Kubernetes 1.33), else the image's StopSignal, as Kubernetes'
+    // name ("SIGQUIT"); "" = SIGTERM. Sent by the ordered stop instead of SIGTERM.
+    std::string stop_signal;
 };
 
 struct Container {
     std::string name;
     std::optional<std::string> image;  // podrun extension: may be omitted (host programs)
+    // Set by pod/images.cpp for an image of the store: its layer directories, top first
+    // (overlay's lowerdir order), and its /etc/passwd and /etc/group as its overlay shows
+    // them (nullopt: none). Empty for a rootfs directory (`image: /abs/path`).
+    std::vector<std::string> image_layers;
+    std::optional<std::string> image_passwd, image_group;
     // Always | IfNotPresent | Never; "" = Kubernetes' default by tag (docs/images.md).
     std::string image_pull_policy;
     std::vector<std::string> command;     // Kubernetes "command" (entrypoint)
@@ -242,6 +250,7 @@ struct Pod {
     RestartPolicy restart_policy = RestartPolicy::Always;
     int64_t termination_grace_period_seconds = 30;
     std::string hostname;  // spec.hostname; empty = metadata.name
+    std::string os_name;   // spec.os.name: "" or "linux" (stopSignal requires it, as Kubernetes)
     // Kubernetes defaults this to false; podrun defaults to true because pause reaping
     // every orphan is the point of the design. Explicit false gives each container its own
     // pid namespace. See docs/manifest.md.

@@ -66,6 +66,7 @@ struct ContainerRecord {
     ProcessRecord process;
     std::string state = "waiting";  // waiting | running | terminated
     std::string reason;
+    std::string message;  // with a waiting reason: why (ErrImagePull's error)
     int exit_code = 0;
     int restart_count = 0;
     std::string started_at, finished_at;

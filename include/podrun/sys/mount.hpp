@@ -42,10 +42,12 @@ inline constexpr unsigned long kCloneNewns = 0x00020000,
 // openat2(base, rel, flags|O_CLOEXEC, resolve); base < 0: a plain open(rel). fd or -errno.
 int open_in(int base, const char* rel, int flags, uint64_t resolve) noexcept;
 // mkdir -p of rel in base, each component resolved in base (a symlink is followed inside
-// it, never out). 0 if it exists as a directory already.
+// it, never out). 0 if it exists as a directory already. In a root (RESOLVE_IN_ROOT) a
+// dangling symlink on the way is followed inside it and its target made there, as runc does.
 int mkdir_p_in(int base, const char* rel, unsigned mode, uint64_t resolve) noexcept;
 // Creates rel as an empty file if nothing is there (a bind-mount target); its parent must
-// exist. A dangling symlink is not followed out of base: EEXIST.
+// exist. A dangling symlink at rel: in a root (RESOLVE_IN_ROOT) its target is made inside
+// the root (parents too, up to 40 links); beneath a volume (RESOLVE_BENEATH) EEXIST.
 int touch_in(int base, const char* rel, unsigned mode, uint64_t resolve) noexcept;
 int symlink_in(int base, const char* rel, const char* target, uint64_t resolve) noexcept;
 int chmod_in(int base, const char* rel, unsigned mode, uint64_t resolve) noexcept;
@@ -105,5 +107,10 @@ void set_volume_group(const std::string& path, int64_t gid, unsigned mode);
 // Is "/" the initial rootfs (an initramfs never switched away from)? pivot_root(2) refuses
 // to move it. From /proc/self/mountinfo.
 bool root_is_rootfs();
+
+// Does this kernel's overlayfs take its lower layers one by one (fsconfig(FSCONFIG_SET_STRING,
+// "lowerdir+", dir), Linux 6.8), free of the one-page limit of a "lowerdir=a:b:c" string?
+// Asked once (parent side): fsopen("overlay") and one "lowerdir+" of "/", never created.
+bool overlay_takes_lowerdir_plus();
 
 }  // namespace podrun::sys

@@ -199,6 +199,12 @@ int image_main(int argc, char** argv) {
         if (!platform.empty()) po.platform = parse_platform(platform);
         if (*pullc) {
             Reference r = parse_reference(ref);
+            po.registries = load_registries_conf();
+            for (const auto& w : po.registries.warnings) spdlog::warn("{}", w);
+            for (const auto& n : po.registries.notes) {
+                spdlog::debug("{}", n);
+                if (po.explain) po.explain(n);
+            }
             if (!quiet) std::fprintf(stderr, "pulling %s\n", r.str().c_str());
             Pulled p = pull(store, r, po);
             if (!quiet) std::fprintf(stderr, "%s: image %s\n", r.str().c_str(), p.image.id.c_str());

@@ -25,6 +25,14 @@ Pulled pull(const Store& s, const Reference& ref, const PullOptions& opts) {
     RegistryOptions ro;
     ro.insecure = opts.insecure;
     ro.explain = opts.explain;
+    if (const RegistryEntry* e = registry_entry(opts.registries, ref.domain, ref.path)) {
+        if (e->blocked)
+            throw RegistryError(ref.str() + ": registry \"" + e->prefix + "\" is blocked in registries.conf", 0);
+        if (e->insecure) {
+            ro.insecure.push_back(ref.domain);
+            if (opts.explain) opts.explain(ref.domain + " is insecure by registries.conf (" + e->prefix + ")");
+        }
+    }
     Registry reg(ref.domain, ref.path, ro);
     Registry::Fetched top = reg.manifest(ref.manifest_reference());
     auto kind = manifest_kind(top.media_type);

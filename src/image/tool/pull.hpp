@@ -7,11 +7,13 @@
 
 #include "ingest.hpp"
 #include "podrun/image/reference.hpp"
+#include "registries_conf.hpp"
 
 namespace podrun::image {
 
 struct PullOptions {
     std::vector<std::string> insecure;  // --insecure-registry
+    RegistriesConf registries;          // registries.conf: insecure and blocked registries
     std::optional<Platform> platform;   // --platform (default: the host's)
     Progress progress;
     std::function<void(const std::string&)> explain;

@@ -100,21 +100,6 @@ void drop_overlay_xattrs(archive_entry* e) {
 
 }  // namespace
 
-std::string clean_entry_path(const std::string& p) {
-    if (!p.empty() && p.front() == '/') throw UnpackError("layer entry \"" + p + "\": an absolute path; refused");
-    std::string out;
-    size_t i = 0;
-    while (i <= p.size()) {
-        size_t j = p.find('/', i);
-        if (j == std::string::npos) j = p.size();
-        std::string comp = p.substr(i, j - i);
-        if (comp == "..") throw UnpackError("layer entry \"" + p + "\": a \"..\" component; refused");
-        if (!comp.empty() && comp != ".") out += (out.empty() ? "" : "/") + comp;
-        i = j + 1;
-    }
-    return out;
-}
-
 Unpacked unpack_layer(const std::string& blob, const std::string& dest) {
     ArchivePtr in(archive_read_new(), archive_read_free);
     archive_read_support_filter_gzip(in.get());

@@ -134,7 +134,7 @@ def section_images(a, podrun, tools, work, mntns, stats, alternate, write_pod, b
 
 def print_images(p, s, fmt_ms):
     r = s["results"]
-    p(f"6. Images: a {s['image_bytes'] / 1e6:.0f} MB image of {s['layers']} layers from a local docker-registry")
+    p(f"7. Images: a {s['image_bytes'] / 1e6:.0f} MB image of {s['layers']} layers from a local docker-registry")
     pull, sk, un, um = (r[k]["median"] for k in ("pull", "skopeo", "unpack", "umoci"))
     p(f"   podrun pull (download, verify, unpack)   {fmt_ms(r['pull'])}  x{pull / sk:.2f} of skopeo copy")
     p(f"   skopeo copy docker:// oci: (no unpack)   {fmt_ms(r['skopeo'])}")

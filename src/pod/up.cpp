@@ -17,10 +17,12 @@
 #include "podrun/pod/images.hpp"
 #include "podrun/pod/pod.hpp"
 #include "podrun/sandbox/sandbox.hpp"
+#include "podrun/spec/downward.hpp"
 #include "podrun/supervisor/supervisor.hpp"
 #include "podrun/sys/clock.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/files.hpp"
+#include "podrun/sys/host.hpp"
 #include "podrun/sys/locks.hpp"
 #include "podrun/sys/mount.hpp"
 #include "podrun/sys/process.hpp"
@@ -254,6 +256,14 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
         }
     }
 
+    // Step 3c: the downward API's values, now that the pod has its uid: downwardAPI and
+    // serviceAccountToken files (written by pause's child), resourceFieldRef (read at each
+    // start). An unset limit reads as the node's allocatable: this machine's capacity.
+    spec::PodRuntimeInfo info{st.uid, "127.0.0.1", "127.0.0.1"};
+    const sys::HostCapacity cap = sys::host_capacity(paths.lib_root);
+    info.node = {cap.cpus * 1000, cap.memory_bytes, cap.storage_bytes};
+    spec::resolve_downward(pod, info);
+
     // Step 4: cgroups (controllers, the pod's limits), then pause in its leaf.
     cgroup::PodTree cg(cg_parent, name);
     cg.set_limits(controllers, opts.weight_formula);
@@ -292,7 +302,6 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     if (forwarder) forwarder->set_target(sb.pause.pidfd());
 
     // Step 5: supervise until every container has ended for good, or a signal stops us.
-    spec::PodRuntimeInfo info{st.uid, "127.0.0.1", "127.0.0.1"};
     launcher::LaunchContext ctx{pod, paths, sb, cg, info, !opts.detached};
     ctx.confine = &confinement;
     supervisor::SupervisorOptions sup_opts;

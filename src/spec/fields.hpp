@@ -65,6 +65,15 @@ enum class Kind {
     ConfigMapVolume,
     SecretVolume,
     KeyToPath,
+    ResourceFieldSelector,
+    DownwardApiVolume,
+    DownwardApiFile,
+    ProjectedVolume,
+    VolumeProjection,
+    ConfigMapProjection,
+    SecretProjection,
+    DownwardApiProjection,
+    ServiceAccountTokenProjection,
 };
 
 std::string_view kind_name(Kind k);

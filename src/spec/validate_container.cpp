@@ -94,13 +94,15 @@ void check_env(Checker& ck, const Json& v, const std::string& path, Container& c
             for (const auto& item : from->items())
                 if (!item.value().is_null()) ++sources;
             if (sources == 0)
-                ck.error(vp, "must give a source: fieldRef, configMapKeyRef or secretKeyRef");
+                ck.error(vp, "must give a source: fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef");
             else if (sources > 1)
                 ck.error(vp, "may give only one source");
             else if (member(*from, "fieldRef") != nullptr)
                 var.field_path = field_ref(ck, *from, vp);
             else if (member(*from, "configMapKeyRef") || member(*from, "secretKeyRef"))
                 var.key_ref = validate_key_ref(ck, *from, vp);
+            else if (const Json* rf = member(*from, "resourceFieldRef"))
+                var.resource_ref = validate_resource_field_ref(ck, *rf, join(vp, "resourceFieldRef"), false);
         }
         c.env.push_back(std::move(var));
     }

@@ -38,7 +38,7 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
     for (const auto& item : v.items())
         if (is_volume_source(item.key()) && !item.value().is_null()) ++sources;
     if (sources == 0) {
-        ck.error(p, "must give a volume source: emptyDir, hostPath, configMap or secret");
+        ck.error(p, "must give a volume source: emptyDir, hostPath, configMap, secret, downwardAPI or projected");
         return vol;
     }
     if (sources > 1) {
@@ -96,9 +96,16 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
         }
         vol.source = h;
     } else if (const Json* cm = member(v, "configMap")) {
-        vol.source = validate_object_volume(ck, *cm, join(p, "configMap"), ObjectKind::ConfigMap);
+        std::set<std::string> paths;
+        vol.source =
+            validate_object_volume(ck, *cm, join(p, "configMap"), ObjectKind::ConfigMap, Kind::ConfigMapVolume, paths);
     } else if (const Json* sec = member(v, "secret")) {
-        vol.source = validate_object_volume(ck, *sec, join(p, "secret"), ObjectKind::Secret);
+        std::set<std::string> paths;
+        vol.source = validate_object_volume(ck, *sec, join(p, "secret"), ObjectKind::Secret, Kind::SecretVolume, paths);
+    } else if (const Json* d = member(v, "downwardAPI")) {
+        vol.source = validate_downward_volume(ck, *d, join(p, "downwardAPI"));
+    } else if (const Json* pr = member(v, "projected")) {
+        vol.source = validate_projected_volume(ck, *pr, join(p, "projected"));
     }
     return vol;
 }
@@ -192,6 +199,7 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
     std::set<std::string> volumes;
     check_volumes(ck, *spec, pod, volumes);
     check_containers(ck, *spec, pod, volumes, grace, security);
+    validate_resource_container_names(ck, pod);
     validate_security_annotations(ck, pod);
     if (auto rp = ck.string(*spec, "restartPolicy", "spec")) {
         if (*rp == "Always")

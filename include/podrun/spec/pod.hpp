@@ -27,11 +27,20 @@ struct KeyRef {
     bool optional = false;
 };
 
+// resourceFieldRef (env[].valueFrom and downwardAPI files): a container's limit or request,
+// divided by `divisor` and rounded up, as the kubelet computes it (spec/downward.hpp).
+struct ResourceFieldRef {
+    std::string container_name;     // "" = the container itself (env only; files must name one)
+    std::string resource;           // limits.cpu, requests.memory, limits.ephemeral-storage, ...
+    int64_t divisor_millis = 1000;  // "1" unless given: 1m -> 1, 1Mi -> 1048576000
+};
+
 struct EnvVar {
     std::string name;
-    std::string value;                      // literal value (may hold $(VAR) references)
-    std::optional<std::string> field_path;  // set when valueFrom.fieldRef is used
-    std::optional<KeyRef> key_ref = {};     // set when valueFrom.{configMap,secret}KeyRef is used
+    std::string value;                                  // literal value (may hold $(VAR) references)
+    std::optional<std::string> field_path;              // set when valueFrom.fieldRef is used
+    std::optional<KeyRef> key_ref = {};                 // set when valueFrom.{configMap,secret}KeyRef is used
+    std::optional<ResourceFieldRef> resource_ref = {};  // set when valueFrom.resourceFieldRef is used
     // The value came from an object (spec/resolve.hpp): used as is, never $(VAR)-expanded,
     // as the kubelet treats every valueFrom value.
     bool verbatim = false;
@@ -185,9 +194,42 @@ struct ObjectVolume {
     std::vector<DataFile> files;  // filled by spec::resolve_objects
 };
 
+// One file of a downwardAPI volume or projection: a field of the pod or a container's resource.
+struct DownwardFile {
+    std::string path;        // relative to the volume
+    std::string field_path;  // metadata.name, metadata.labels, metadata.labels['k'], ...; "" with resource
+    std::optional<ResourceFieldRef> resource;
+    std::optional<unsigned> mode;
+};
+
+struct DownwardSource {
+    std::vector<DownwardFile> items;
+};
+
+// serviceAccountToken: there is no API server to issue a token, so the file is empty (and
+// validate warns).
+struct TokenSource {
+    std::string path;
+};
+
+// projected.sources[i] (and the one source of a downwardAPI volume). A configMap or secret
+// source is an ObjectVolume whose default_mode is the projected volume's.
+struct Projection {
+    std::variant<ObjectVolume, DownwardSource, TokenSource> source;
+    std::vector<DataFile> files;  // downwardAPI and token files (spec::resolve_downward)
+};
+
+// A projected or downwardAPI volume: its sources' files in one directory, written and mounted
+// as configMap volumes are (the kubelet's ..data layout, read-only, on the pod's tmpfs).
+struct ProjectedVolume {
+    bool downward_api = false;  // a downwardAPI volume (for messages), not projected
+    std::vector<Projection> sources;
+    unsigned default_mode = 0644;
+};
+
 struct Volume {
     std::string name;
-    std::variant<EmptyDirVolume, HostPathVolume, ObjectVolume> source;
+    std::variant<EmptyDirVolume, HostPathVolume, ObjectVolume, ProjectedVolume> source;
 };
 
 struct Metadata {

@@ -49,11 +49,17 @@ void check_containers(const std::vector<spec::Container>& cs, const std::string&
 
 void check_host(const spec::Pod& pod) {
     std::vector<std::string> problems;
-    // /var/lib/podrun/<pod> is a pod's directory, and /var/lib/podrun/storage the image
-    // store: a pod of that name would share (and at teardown remove) the store.
+    // /var/lib/podrun/<pod> is a pod's directory, /var/lib/podrun/storage the image store and
+    // /var/lib/podrun/volumes the persistentVolumeClaims: a pod of either name would share (and
+    // at teardown remove) them.
     if (pod.metadata.name == "storage") {
         problems.push_back(
             "metadata.name: \"storage\" is reserved (/var/lib/podrun/storage is the image store); choose another name");
+    }
+    if (pod.metadata.name == "volumes") {
+        problems.push_back(
+            "metadata.name: \"volumes\" is reserved (/var/lib/podrun/volumes holds the persistentVolumeClaims); choose "
+            "another name");
     }
     check_containers(pod.init_containers, "initContainers", problems);
     check_containers(pod.containers, "containers", problems);

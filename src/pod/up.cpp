@@ -16,6 +16,7 @@
 #include "podrun/net/ports.hpp"
 #include "podrun/pod/images.hpp"
 #include "podrun/pod/pod.hpp"
+#include "podrun/pod/volumes.hpp"
 #include "podrun/sandbox/sandbox.hpp"
 #include "podrun/spec/downward.hpp"
 #include "podrun/supervisor/supervisor.hpp"
@@ -224,6 +225,8 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     }
     const std::vector<net::PublishedPort> ports = net::published_ports(pod, !pod.host_network && sys::have_ipv6());
     for (const auto& p : ports) st.ports.push_back({p.host_ip, p.host_port, p.container_port, p.protocol});
+    for (const auto& v : pod.volumes)
+        if (const auto* c = std::get_if<spec::ClaimVolume>(&v.source)) st.claims.push_back(c->claim);
     state::save(paths, st);
     confinement.save(paths.dir());  // for `podrun exec`
 
@@ -255,6 +258,24 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
             }
         }
     }
+
+    // persistentVolumeClaims: made on first use (or from the file's objects), recorded in
+    // state above so that `volume rm` refuses them from now on. Claims this `up` made are
+    // removed again if it fails before the pod runs; once it ran, their data stays.
+    struct NewClaims {
+        std::vector<std::string> names;
+        bool keep = false;
+        ~NewClaims() {
+            if (keep) return;
+            for (const auto& n : names) {
+                try {
+                    volumes::remove_claim(n);
+                } catch (const std::exception& e) {
+                    spdlog::error("cleanup: claim {}: {}", n, e.what());
+                }
+            }
+        }
+    } new_claims{prepare_claims(pod, opts.claims, opts.manifest)};
 
     // Step 3c: the downward API's values, now that the pod has its uid: downwardAPI and
     // serviceAccountToken files (written by pause's child), resourceFieldRef (read at each
@@ -344,6 +365,7 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
         }
     };
     supervisor::Supervisor sup(ctx, sup_opts);
+    new_claims.keep = true;
     int code = sup.run();
     // pause dying takes every container with it (the kernel SIGKILLs its pid namespace); their
     // exits may reach the loop before pause has finished dying, so for a pod that ended by

@@ -125,6 +125,7 @@ constexpr Field env_from_ref[] = {{"name", S}, {"optional", S}};
 constexpr Field config_map_volume[] = {{"name", S}, {"items", S}, {"defaultMode", S}, {"optional", S}};
 constexpr Field secret_volume[] = {{"secretName", S}, {"items", S}, {"defaultMode", S}, {"optional", S}};
 constexpr Field key_to_path[] = {{"key", S}, {"path", S}, {"mode", S}};
+constexpr Field pvc_volume[] = {{"claimName", S}, {"readOnly", S}};
 constexpr Field resource_field_selector[] = {{"containerName", S}, {"resource", S}, {"divisor", S}};
 constexpr Field downward_api_volume[] = {{"items", S}, {"defaultMode", S}};
 constexpr Field downward_api_file[] = {{"path", S}, {"fieldRef", S}, {"resourceFieldRef", S}, {"mode", S}};
@@ -163,7 +164,7 @@ constexpr Field volume[] = {
     {"hostPath", S},
     {"configMap", S},
     {"secret", S},
-    {"persistentVolumeClaim", N},
+    {"persistentVolumeClaim", S},
     {"projected", S},
     {"downwardAPI", S},
     {"ephemeral", N},
@@ -378,6 +379,7 @@ constexpr KindInfo kinds[] = {
     {Kind::SecretProjection, "SecretProjection", secret_projection},
     {Kind::DownwardApiProjection, "DownwardAPIProjection", downward_api_projection},
     {Kind::ServiceAccountTokenProjection, "ServiceAccountTokenProjection", service_account_token_projection},
+    {Kind::PvcVolume, "PersistentVolumeClaimVolumeSource", pvc_volume},
 };
 
 constexpr bool in_enum_order() {

@@ -74,6 +74,7 @@ enum class Kind {
     SecretProjection,
     DownwardApiProjection,
     ServiceAccountTokenProjection,
+    PvcVolume,
 };
 
 std::string_view kind_name(Kind k);

@@ -38,7 +38,9 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
     for (const auto& item : v.items())
         if (is_volume_source(item.key()) && !item.value().is_null()) ++sources;
     if (sources == 0) {
-        ck.error(p, "must give a volume source: emptyDir, hostPath, configMap, secret, downwardAPI or projected");
+        ck.error(p,
+                 "must give a volume source: emptyDir, hostPath, configMap, secret, downwardAPI, projected or "
+                 "persistentVolumeClaim");
         return vol;
     }
     if (sources > 1) {
@@ -106,6 +108,21 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
         vol.source = validate_downward_volume(ck, *d, join(p, "downwardAPI"));
     } else if (const Json* pr = member(v, "projected")) {
         vol.source = validate_projected_volume(ck, *pr, join(p, "projected"));
+    } else if (const Json* pvc =
+                   ck.object(member(v, "persistentVolumeClaim"), join(p, "persistentVolumeClaim"), Kind::PvcVolume)) {
+        const std::string cp = join(p, "persistentVolumeClaim");
+        ClaimVolume c;
+        if (auto name = ck.string(*pvc, "claimName", cp); name && !name->empty()) {
+            if (std::string why = check_dns1123_subdomain(*name); !why.empty())
+                ck.error(join(cp, "claimName"), quote(*name) + " " + why);
+            c.claim = *name;
+        } else if (!name) {
+            if (member(*pvc, "claimName") == nullptr) ck.error(join(cp, "claimName"), "required");
+        } else {
+            ck.error(join(cp, "claimName"), "required");
+        }
+        c.read_only = ck.boolean(*pvc, "readOnly", cp).value_or(false);
+        vol.source = c;
     }
     return vol;
 }
@@ -118,6 +135,13 @@ void check_volumes(Checker& ck, const Json& spec, Pod& pod, std::set<std::string
         Volume v = check_volume(ck, (*arr)[i], p);
         if (!v.name.empty() && !names.insert(v.name).second)
             ck.error(join(p, "name"), quote(v.name) + " is already the name of another volume");
+        // fsGroup makes a new, empty emptyDir the group's; a claim keeps what it holds and its
+        // owners (podrun does not chown a claim's files).
+        if (std::holds_alternative<ClaimVolume>(v.source) && pod.security.fs_group)
+            ck.note(
+                "spec.securityContext.fsGroup is not applied to persistentVolumeClaim volumes (their files "
+                "keep their owners)",
+                join(p, "persistentVolumeClaim"));
         pod.volumes.push_back(std::move(v));
     }
 }

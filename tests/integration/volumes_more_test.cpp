@@ -4,6 +4,7 @@
 // sources.
 #include <unistd.h>
 
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -244,6 +245,119 @@ spec:
              "FailedMount: MountVolume.SetUp failed for volume \"p\": secret \"nowhere\" not found",
          })
         EXPECT_NE(r.err.find(want), std::string::npos) << want << "\n" << r.err;
+}
+
+// A claim's data outlives its pod: written by one pod, still there after `down` for the next
+// `up`; `volume rm` is refused while a pod uses it (naming the pod) and removes it after.
+TEST_F(VolumesMore, PersistentVolumeClaimOutlivesThePod) {
+    PODRUN_REQUIRE_ROOT();
+    TempDir dir;
+    podrun({"volume", "rm", "it-claim-data"});  // a previous failed run's
+    const std::string writer = dir.file("writer.yaml", R"Y(apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: it-claim-data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: it-vol-pvc-writer}
+spec:
+  volumes:
+  - {name: data, persistentVolumeClaim: {claimName: it-claim-data}}
+  containers:
+  - name: w
+    command: [sh, -c, 'echo kept-across-pods > /data/file; echo written; sleep 300']
+    volumeMounts: [{name: data, mountPath: /data}]
+)Y");
+    RunResult up = podrun({"up", "-d", writer}, "", 60);
+    ASSERT_EQ(up.exit_code, 0) << up.err;
+    ASSERT_TRUE(
+        eventually([] { return read_file("/var/lib/podrun/volumes/it-claim-data/file") == "kept-across-pods\n"; }, 10));
+    RunResult ls = podrun({"volume", "ls"});
+    EXPECT_EQ(ls.exit_code, 0) << ls.err;
+    EXPECT_NE(ls.out.find("it-claim-data"), std::string::npos) << ls.out;
+    EXPECT_NE(ls.out.find("ReadWriteOnce"), std::string::npos) << ls.out;
+    EXPECT_NE(ls.out.find("it-vol-pvc-writer"), std::string::npos) << ls.out;
+    RunResult in = podrun({"volume", "inspect", "it-claim-data"});
+    EXPECT_EQ(in.exit_code, 0) << in.err;
+    EXPECT_NE(in.out.find("\"storageRequestBytes\": 1073741824"), std::string::npos) << in.out;
+    EXPECT_NE(in.out.find("PersistentVolumeClaim in " + writer), std::string::npos) << in.out;
+    RunResult busy = podrun({"volume", "rm", "it-claim-data"});
+    EXPECT_EQ(busy.exit_code, 1);
+    EXPECT_NE(busy.err.find("volume \"it-claim-data\" is used by pod \"it-vol-pvc-writer\""), std::string::npos)
+        << busy.err;
+    ASSERT_EQ(podrun({"down", "it-vol-pvc-writer", "--timeout", "0"}).exit_code, 0);
+
+    // A new pod (without the claim object: the claim exists) reads it; readOnly is honoured.
+    const std::string reader = dir.file("reader.yaml", R"Y(apiVersion: v1
+kind: Pod
+metadata: {name: it-vol-pvc-reader}
+spec:
+  restartPolicy: Never
+  volumes:
+  - {name: data, persistentVolumeClaim: {claimName: it-claim-data, readOnly: true}}
+  containers:
+  - name: r
+    command: [sh, -c, 'echo "got=$(cat /data/file)"; (echo x > /data/other) 2>/dev/null; echo "write=$?"']
+    volumeMounts: [{name: data, mountPath: /data}]
+)Y");
+    RunResult r = podrun({"up", reader}, "", 60);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(container_value(r.out, "r", "got"), "kept-across-pods") << r.out;
+    EXPECT_NE(container_value(r.out, "r", "write"), "0");
+
+    RunResult rm = podrun({"volume", "rm", "it-claim-data"});
+    EXPECT_EQ(rm.exit_code, 0) << rm.err;
+    EXPECT_FALSE(std::filesystem::exists("/var/lib/podrun/volumes/it-claim-data"));
+    EXPECT_EQ(podrun({"volume", "inspect", "it-claim-data"}).exit_code, 1);
+}
+
+// A claim no object declares is made on first use (ReadWriteOnce), and a failed `up` removes
+// the claim it made.
+TEST_F(VolumesMore, PersistentVolumeClaimMadeOnFirstUse) {
+    PODRUN_REQUIRE_ROOT();
+    TempDir dir;
+    podrun({"volume", "rm", "it-claim-first", "it-claim-failed"});
+    const std::string pod = dir.file("pod.yaml", R"Y(apiVersion: v1
+kind: Pod
+metadata: {name: it-vol-pvc-first}
+spec:
+  restartPolicy: Never
+  volumes:
+  - {name: d, persistentVolumeClaim: {claimName: it-claim-first}}
+  containers:
+  - name: c
+    command: [sh, -c, 'touch /d/made; echo "mode=$(stat -c %a /d)"']
+    volumeMounts: [{name: d, mountPath: /d}]
+)Y");
+    RunResult r = podrun({"up", pod}, "", 60);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(container_value(r.out, "c", "mode"), "777");
+    RunResult in = podrun({"volume", "inspect", "it-claim-first"});
+    EXPECT_NE(in.out.find("\"ReadWriteOnce\""), std::string::npos) << in.out;
+    EXPECT_NE(in.out.find("first use by pod it-vol-pvc-first"), std::string::npos) << in.out;
+    EXPECT_NE(in.out.find("\"usedBy\": []"), std::string::npos) << in.out;
+    EXPECT_TRUE(std::filesystem::exists("/var/lib/podrun/volumes/it-claim-first/made"));
+    EXPECT_EQ(podrun({"volume", "rm", "it-claim-first"}).exit_code, 0);
+
+    // An `up` that fails after making its claims (here: no pause binary to start) takes
+    // them back: nothing ran, so there is no data to keep.
+    const std::string failing = dir.file("failing.yaml", R"Y(apiVersion: v1
+kind: Pod
+metadata: {name: it-vol-pvc-failed}
+spec:
+  volumes:
+  - {name: d, persistentVolumeClaim: {claimName: it-claim-failed}}
+  containers:
+  - name: c
+    command: [sh, -c, 'exit 0']
+    volumeMounts: [{name: d, mountPath: /d}]
+)Y");
+    RunResult bad = run({"/usr/bin/env", "PODRUN_PAUSE=" + dir / "no-such-pause", PODRUN_BIN, "up", failing}, "", 30);
+    EXPECT_NE(bad.exit_code, 0) << bad.err;
+    EXPECT_FALSE(std::filesystem::exists("/var/lib/podrun/volumes/it-claim-failed"));
 }
 
 }  // namespace

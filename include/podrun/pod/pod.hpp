@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "podrun/cgroup/limits.hpp"
+#include "podrun/spec/bundle.hpp"
 #include "podrun/spec/pod.hpp"
 #include "podrun/state/state.hpp"
 
@@ -34,6 +35,9 @@ struct UpOptions {
     std::function<void(const state::PodPaths&)> on_dir_ready;
     // Called once every app container has started.
     std::function<void()> on_running;
+    // The PersistentVolumeClaim objects of the manifest's files: made (or their record
+    // updated) by `up`, whether the pod mounts them or not, as `kubectl apply` would.
+    std::vector<spec::PersistentVolumeClaim> claims;
 };
 
 // The host cannot enforce what the pod asks for (missing cgroup controllers).

@@ -227,9 +227,16 @@ struct ProjectedVolume {
     unsigned default_mode = 0644;
 };
 
+// persistentVolumeClaim: a named directory that outlives the pod (pod/volumes.hpp), made on
+// first use or from a PersistentVolumeClaim object.
+struct ClaimVolume {
+    std::string claim;       // claimName
+    bool read_only = false;  // every mount of it read-only, as the kubelet mounts it
+};
+
 struct Volume {
     std::string name;
-    std::variant<EmptyDirVolume, HostPathVolume, ObjectVolume, ProjectedVolume> source;
+    std::variant<EmptyDirVolume, HostPathVolume, ObjectVolume, ProjectedVolume, ClaimVolume> source;
 };
 
 struct Metadata {

@@ -180,6 +180,15 @@ int validate(ValidateArgs a) {
     }
     auto b = load_bundle_or_report(a.files);
     if (!b) return pod::kExitInvalid;
+    bool missing = false;
+    for (size_t i = 0; i < b->pods.size(); ++i)
+        for (const auto& p : pod::image_problems(b->pods[i])) {
+            const auto& o = b->pod_origins[i];
+            std::fprintf(stderr, "podrun: %s: %s%s%s\n", o.source.c_str(), o.document.c_str(),
+                         o.document.empty() ? "" : ": ", p.c_str());
+            missing = true;
+        }
+    if (missing) return pod::kExitInvalid;
     for (size_t i = 0; i < b->pods.size(); ++i)
         std::printf("%s: %s: valid Pod \"%s\" (%zu init container(s), %zu container(s))\n",
                     b->pod_origins[i].source.c_str(), b->pod_origins[i].document.c_str(),

@@ -96,8 +96,8 @@ std::vector<std::string> volume_rm(const std::vector<std::string>& names) {
         }
         auto users = claim_users(n);
         if (!users.empty()) {
-            problems.push_back("volume \"" + n + "\" is used by pod \"" + users.front() + "\"; stop it first (podrun down " +
-                               users.front() + ")");
+            problems.push_back("volume \"" + n + "\" is used by pod \"" + users.front() +
+                               "\"; stop it first (podrun down " + users.front() + ")");
             continue;
         }
         volumes::remove_claim(n);

@@ -69,10 +69,12 @@ constexpr Field pod_spec[] = {
     {"readinessGates", I},
     {"schedulingGates", I},
     {"securityContext", S},
-    {"activeDeadlineSeconds", N},
+    {"activeDeadlineSeconds", S},
     {"hostAliases", N},
-    // Only os.name: linux means anything here (windows: refused in validate_pod.cpp).
-    {"os", N},
+    // os.name: linux; windows is refused with its reason (validate_pod.cpp).
+    {"os", S},
+    // Kubernetes 1.34 (HostnameOverride): in the v1 schema, not implemented by podrun.
+    {"hostnameOverride", N},
     {"hostUsers", S},  // true only, for now (validate_pod.cpp)
     {"subdomain", N},
     {"setHostnameAsFQDN", N},
@@ -107,8 +109,8 @@ constexpr Field container[] = {
     {"envFrom", S},
     {"volumeDevices", N},
     {"resizePolicy", S},  // accepted and named in a warning (validate_container.cpp)
-    // Kubernetes 1.34 (ContainerRestartRules): in the v1 schema, not implemented by podrun.
-    {"restartPolicyRules", N},
+    // Kubernetes 1.34 (ContainerRestartRules): restart by exit code (validate_container.cpp).
+    {"restartPolicyRules", S},
 };
 
 constexpr Field env_var[] = {{"name", S}, {"value", S}, {"valueFrom", S}};
@@ -125,6 +127,10 @@ constexpr Field env_from_ref[] = {{"name", S}, {"optional", S}};
 constexpr Field config_map_volume[] = {{"name", S}, {"items", S}, {"defaultMode", S}, {"optional", S}};
 constexpr Field secret_volume[] = {{"secretName", S}, {"items", S}, {"defaultMode", S}, {"optional", S}};
 constexpr Field key_to_path[] = {{"key", S}, {"path", S}, {"mode", S}};
+constexpr Field pod_os[] = {{"name", S}};
+constexpr Field resize_policy[] = {{"resourceName", S}, {"restartPolicy", S}};
+constexpr Field restart_rule[] = {{"action", S}, {"exitCodes", S}};
+constexpr Field restart_rule_exit_codes[] = {{"operator", S}, {"values", S}};
 constexpr Field pvc_volume[] = {{"claimName", S}, {"readOnly", S}};
 constexpr Field resource_field_selector[] = {{"containerName", S}, {"resource", S}, {"divisor", S}};
 constexpr Field downward_api_volume[] = {{"items", S}, {"defaultMode", S}};
@@ -380,6 +386,10 @@ constexpr KindInfo kinds[] = {
     {Kind::DownwardApiProjection, "DownwardAPIProjection", downward_api_projection},
     {Kind::ServiceAccountTokenProjection, "ServiceAccountTokenProjection", service_account_token_projection},
     {Kind::PvcVolume, "PersistentVolumeClaimVolumeSource", pvc_volume},
+    {Kind::PodOs, "PodOS", pod_os},
+    {Kind::ResizePolicy, "ContainerResizePolicy", resize_policy},
+    {Kind::RestartRule, "ContainerRestartRule", restart_rule},
+    {Kind::RestartRuleExitCodes, "ContainerRestartRuleOnExitCodes", restart_rule_exit_codes},
 };
 
 constexpr bool in_enum_order() {

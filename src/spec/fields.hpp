@@ -75,6 +75,10 @@ enum class Kind {
     DownwardApiProjection,
     ServiceAccountTokenProjection,
     PvcVolume,
+    PodOs,
+    ResizePolicy,
+    RestartRule,
+    RestartRuleExitCodes,
 };
 
 std::string_view kind_name(Kind k);

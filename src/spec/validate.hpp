@@ -43,6 +43,10 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
                              const std::set<std::string>& volume_names, std::optional<int64_t> pod_grace_seconds,
                              const PodSecurityDefaults& security);
 
+// resizePolicy of the container at `path`, once the pod's restartPolicy is known.
+void validate_resize_policy(Checker& ck, const Json& v, const std::string& path, bool init, bool sidecar,
+                            RestartPolicy pod_policy);
+
 // livenessProbe, readinessProbe, startupProbe and lifecycle of the container at `path`,
 // whose ports `c` already holds (named ports resolve against them).
 void validate_probes_and_hooks(Checker& ck, const Json& v, const std::string& path,

@@ -162,6 +162,7 @@ void check_containers(Checker& ck, const Json& spec, Pod& pod, const std::set<st
         for (size_t i = 0; i < arr->size(); ++i) {
             const std::string cp = index(p, i);
             Container c = validate_container(ck, (*arr)[i], cp, init, volumes, grace_seconds, security);
+            validate_resize_policy(ck, (*arr)[i], cp, init, c.is_sidecar(), pod.restart_policy);
             if (!c.name.empty()) {
                 if (auto [it, fresh] = names.emplace(c.name, cp); !fresh)
                     ck.error(join(cp, "name"), quote(c.name) + " is already used by " + it->second);
@@ -220,11 +221,7 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
     pod.host_ipc = ck.boolean(*spec, "hostIPC", "spec").value_or(false);
     pod.host_pid = ck.boolean(*spec, "hostPID", "spec").value_or(false);
     const PodSecurityDefaults security = validate_pod_security(ck, *spec, pod.host_network, pod.host_ipc, pod);
-    std::set<std::string> volumes;
-    check_volumes(ck, *spec, pod, volumes);
-    check_containers(ck, *spec, pod, volumes, grace, security);
-    validate_resource_container_names(ck, pod);
-    validate_security_annotations(ck, pod);
+    // Before the containers, whose resizePolicy depends on it.
     if (auto rp = ck.string(*spec, "restartPolicy", "spec")) {
         if (*rp == "Always")
             pod.restart_policy = RestartPolicy::Always;
@@ -234,6 +231,28 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
             pod.restart_policy = RestartPolicy::Never;
         else
             ck.error("spec.restartPolicy", quote(*rp) + " must be Always, OnFailure or Never");
+    }
+    std::set<std::string> volumes;
+    check_volumes(ck, *spec, pod, volumes);
+    check_containers(ck, *spec, pod, volumes, grace, security);
+    validate_resource_container_names(ck, pod);
+    validate_security_annotations(ck, pod);
+    if (auto ads = ck.integer(*spec, "activeDeadlineSeconds", "spec")) {
+        if (*ads < 1 || *ads > INT32_MAX)
+            ck.error("spec.activeDeadlineSeconds", std::to_string(*ads) + " must be between 1 and 2147483647");
+        else
+            pod.active_deadline_seconds = *ads;
+    }
+    if (const Json* os = ck.object(member(*spec, "os"), "spec.os", Kind::PodOs)) {
+        auto name = ck.string(*os, "name", "spec.os");
+        if (!name && member(*os, "name") == nullptr)
+            ck.error("spec.os.name", "required (linux)");
+        else if (name && *name == "windows")
+            ck.error("spec.os.name",
+                     "\"windows\": podrun runs Linux containers on this Linux machine; a Windows pod needs a "
+                     "Windows node");
+        else if (name && *name != "linux")
+            ck.error("spec.os.name", quote(*name) + " must be linux (or windows, on a Windows node)");
     }
     if (auto h = ck.string(*spec, "hostname", "spec"); h && !h->empty()) {
         if (std::string why = check_dns1123_label(*h); !why.empty()) ck.error("spec.hostname", quote(*h) + " " + why);
@@ -251,6 +270,27 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
     pod.share_process_namespace = share.value_or(!pod.host_pid);
     if (const Json* r = member(*spec, "resources")) pod.pod_resources = validate_resources(ck, *r, "spec.resources");
     check_host_ports(ck, pod);
+    // nodeSelector means nothing on one node, except the one label every node has: a pod for
+    // another operating system cannot run here.
+    for (const auto& [k, val] : ck.string_map(*spec, "nodeSelector", "spec"))
+        if ((k == "kubernetes.io/os" || k == "beta.kubernetes.io/os") && val != "linux")
+            ck.error(key_path("spec.nodeSelector", k), quote(val) +
+                                                           ": this pod asks for a node of another operating system; "
+                                                           "podrun runs Linux containers on this Linux machine");
+    // affinity is ignored, but a cluster would refuse a malformed one: its shape is checked.
+    if (const Json* aff = member(*spec, "affinity"); aff && aff->is_object()) {
+        if (const Json* na = member(*aff, "nodeAffinity"); na && na->is_object()) {
+            const std::string p = "spec.affinity.nodeAffinity";
+            if (const Json* req = member(*na, "requiredDuringSchedulingIgnoredDuringExecution");
+                req && !req->is_object())
+                ck.type_error(join(p, "requiredDuringSchedulingIgnoredDuringExecution"),
+                              "an object (NodeSelector: nodeSelectorTerms)", *req);
+            if (const Json* pref = member(*na, "preferredDuringSchedulingIgnoredDuringExecution");
+                pref && !pref->is_array())
+                ck.type_error(join(p, "preferredDuringSchedulingIgnoredDuringExecution"),
+                              "an array (PreferredSchedulingTerm: weight, preference)", *pref);
+        }
+    }
     // Ignored fields whose values env fieldRefs can still read.
     pod.node_name = ck.string(*spec, "nodeName", "spec").value_or("");
     auto sa = ck.string(*spec, "serviceAccountName", "spec");

@@ -144,9 +144,7 @@ std::optional<ResourceFieldRef> validate_resource_field_ref(Checker& ck, const J
     for (auto k : known) found = found || *res == k;
     if (!found) {
         if (res->rfind("limits.hugepages-", 0) == 0 || res->rfind("requests.hugepages-", 0) == 0) {
-            ck.error(rp, quote(*res) +
-                             ": podrun does not support hugepages (only cpu, memory and "
-                             "ephemeral-storage)");
+            ck.error(rp, quote(*res) + ": " + unsupported_resource(res->substr(res->find('.') + 1)));
         } else {
             const std::string near = closest(*res, known);
             ck.error(rp, quote(*res) +

@@ -42,9 +42,7 @@ List resource_list(Checker& ck, const Json& obj, std::string_view key, const std
         } else if (name == "ephemeral-storage" || name.rfind("hugepages-", 0) == 0 ||
                    name.find('/') != std::string::npos) {
             // Real Kubernetes resources (standard or extended, e.g. nvidia.com/gpu).
-            ck.error(rp, "resource \"" + name +
-                             "\" is not supported by podrun yet (only cpu "
-                             "and memory are)");
+            ck.error(rp, unsupported_resource(name));
         } else {
             const std::string near = closest(name, known);
             ck.error(rp,

@@ -80,7 +80,8 @@ bool ensure_claim(const ClaimRecord& want, bool from_object) {
         throw std::runtime_error("persistentVolumeClaim \"" + want.name + "\" exists in namespace \"" +
                                  have->namespace_ + "\" (" + claim_dir(want.name) +
                                  "); podrun keeps one claim of a name per machine: use another claimName, or "
-                                 "podrun volume rm " + want.name);
+                                 "podrun volume rm " +
+                                 want.name);
     sys::mkdir_p(claims_root(), 0755);
     const bool fresh = sys::make_dir(claim_dir(want.name), 0777);
     if (fresh) sys::change_mode(claim_dir(want.name), 0777);  // not narrowed by the umask
@@ -88,8 +89,8 @@ bool ensure_claim(const ClaimRecord& want, bool from_object) {
         ClaimRecord r = want;
         r.created_at = sys::now_rfc3339();
         save(r);
-    } else if (from_object && (have->access_modes != want.access_modes ||
-                               have->storage_request_bytes != want.storage_request_bytes)) {
+    } else if (from_object &&
+               (have->access_modes != want.access_modes || have->storage_request_bytes != want.storage_request_bytes)) {
         have->access_modes = want.access_modes;
         have->storage_request_bytes = want.storage_request_bytes;
         save(*have);

@@ -44,7 +44,7 @@ spec:
   containers:
   - {name: c, command: [x]}
 )Y",
-                                      "t.yaml");
+                                        "t.yaml");
     const std::string e = errors_of(bad);
     for (const char* want : {"spec.volumes[0].persistentVolumeClaim.claimName: required",
                              "spec.volumes[1].persistentVolumeClaim.claimName: \"Not_A_Name\"",

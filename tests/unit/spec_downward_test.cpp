@@ -213,8 +213,8 @@ spec:
              "resource",
              "did you mean \"limits.cpu\"?",
              "spec.containers[0].env[1].valueFrom.resourceFieldRef.divisor: \"1k\": only divisor's values 1m and 1",
-             "spec.containers[0].env[4].valueFrom.resourceFieldRef.resource: \"limits.hugepages-2Mi\": podrun does "
-             "not support hugepages",
+             "spec.containers[0].env[4].valueFrom.resourceFieldRef.resource: \"limits.hugepages-2Mi\": resource "
+             "\"hugepages-2Mi\" is not supported by podrun yet (only cpu and memory are)",
          })
         EXPECT_NE(e.find(want), std::string::npos) << want << "\n" << e;
     // 1Mi for memory and 0.001 (= 1m) for cpu are valid divisors.

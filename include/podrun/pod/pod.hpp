@@ -55,6 +55,9 @@ struct InvalidInput : std::runtime_error {
 // Host-dependent checks the validator cannot do (image directories, hostPath types);
 // creates DirectoryOrCreate/FileOrCreate paths. Throws InvalidInput.
 void check_host(const spec::Pod& pod);
+// The rootfs-directory images of `pod` that are missing or not a root filesystem (for
+// `validate`, which reads no image store and no network, but does look at directories).
+std::vector<std::string> image_problems(const spec::Pod& pod);
 
 // The controllers to use for this pod; throws LimitsUnavailable when the pod asks for
 // limits the host cannot enforce (unless no_limits, which warns and returns none).

@@ -126,6 +126,18 @@ struct Lifecycle {
     std::optional<LifecycleHandler> pre_stop;
 };
 
+// restartPolicyRules[] (Kubernetes 1.34): on an exit whose code matches, the container is
+// restarted whatever its restartPolicy says; the first matching rule decides.
+struct RestartRule {
+    bool in = true;  // operator In (else NotIn)
+    std::vector<int64_t> values;
+    bool matches(int code) const {
+        bool found = false;
+        for (auto v : values) found = found || v == code;
+        return found == in;
+    }
+};
+
 struct Container {
     std::string name;
     std::optional<std::string> image;  // podrun extension: may be omitted (host programs)
@@ -139,13 +151,17 @@ struct Container {
     std::vector<ContainerPort> ports;
     Resources resources;
     std::vector<VolumeMount> volume_mounts;
-    // Only for init containers: "Always" makes it a sidecar (Kubernetes 1.29+).
+    // The container's own restartPolicy (Kubernetes 1.34 ContainerRestartRules), over the
+    // pod's; on an init container "Always" makes it a sidecar (Kubernetes 1.29+).
     std::optional<RestartPolicy> restart_policy;
+    std::vector<RestartRule> restart_rules;
     std::optional<Probe> startup_probe, liveness_probe, readiness_probe;
     Lifecycle lifecycle;
     // The effective securityContext (the pod's merged in; see security.hpp).
     SecurityContext security;
 
+    // Meaningful for init containers only (a regular container with restartPolicy Always is
+    // just restarted).
     bool is_sidecar() const { return restart_policy == RestartPolicy::Always; }
 };
 
@@ -253,6 +269,8 @@ struct Pod {
     std::vector<Volume> volumes;
     RestartPolicy restart_policy = RestartPolicy::Always;
     int64_t termination_grace_period_seconds = 30;
+    // spec.activeDeadlineSeconds: the pod fails (DeadlineExceeded) once it has run this long.
+    std::optional<int64_t> active_deadline_seconds;
     std::string hostname;  // spec.hostname; empty = metadata.name
     // Kubernetes defaults this to false; podrun defaults to true because pause reaping
     // every orphan is the point of the design. Explicit false gives each container its own

@@ -14,10 +14,10 @@ namespace podrun::volumes {
 struct ClaimRecord {
     std::string name;
     std::string namespace_ = "default";
-    std::vector<std::string> access_modes;  // as the PersistentVolumeClaim says; ReadWriteOnce by default
+    std::vector<std::string> access_modes;         // as the PersistentVolumeClaim says; ReadWriteOnce by default
     std::optional<int64_t> storage_request_bytes;  // recorded, not enforced (docs/manifest.md)
-    std::string created_at;  // RFC 3339
-    std::string created_by;  // "PersistentVolumeClaim in FILE" or "first use by pod POD"
+    std::string created_at;                        // RFC 3339
+    std::string created_by;                        // "PersistentVolumeClaim in FILE" or "first use by pod POD"
 
     nlohmann::json to_json() const;
     static ClaimRecord from_json(const nlohmann::json& j);

@@ -2,7 +2,7 @@
 # container names for -c (from `podrun inspect POD`), files for up, validate and load -i.
 # Self-contained (no _init_completion), so it also works without the bash-completion package.
 
-_podrun_subcommands="up down ps logs exec inspect tree gc validate doctor version pull images rmi image load"
+_podrun_subcommands="up down ps logs exec inspect tree gc validate doctor version pull images rmi image load volume"
 
 # Pod names: the first column of `podrun ps` below its header.
 _podrun_pods() {
@@ -29,6 +29,7 @@ _podrun_flags() {
         images) echo "--json --root" ;;
         rmi | image) echo "--root" ;;
         load) echo "-i --input -q --quiet --root" ;;
+        volume) echo "--json" ;;
     esac
     echo "-h --help"
 }
@@ -121,6 +122,12 @@ _podrun() {
             [ -z "$pos" ] && COMPREPLY=($(compgen -W "$(_podrun_pods)" -- "$cur")) ;;
         image)
             [ -z "$pos" ] && COMPREPLY=($(compgen -W "prune inspect" -- "$cur")) ;;
+        volume)
+            if [ -z "$pos" ]; then
+                COMPREPLY=($(compgen -W "ls inspect rm" -- "$cur"))
+            elif [ "$pos" != ls ]; then
+                COMPREPLY=($(compgen -W "$(podrun volume ls 2>/dev/null | awk 'NR > 1 { print $1 }')" -- "$cur"))
+            fi ;;
     esac
     return 0
 }

@@ -1,7 +1,7 @@
 # fish completion for podrun(1): subcommands, their flags, pod names (from `podrun ps`),
 # container names for -c (from `podrun inspect POD`), files for up, validate and load -i.
 
-set -l podrun_subcommands up down ps logs exec inspect tree gc validate doctor version pull images rmi image load
+set -l podrun_subcommands up down ps logs exec inspect tree gc validate doctor version pull images rmi image load volume
 
 function __podrun_pods
     podrun ps 2>/dev/null | awk 'NR > 1 { print $1 }'
@@ -92,6 +92,10 @@ complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a i
 complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a rmi -d "Remove images"
 complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a image -d "Prune the store, or inspect an image"
 complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a load -d "Load images from an archive"
+complete -c podrun -n "not __fish_seen_subcommand_from $podrun_subcommands" -a volume -d "persistentVolumeClaim volumes: ls, inspect, rm"
+complete -c podrun -n "__fish_seen_subcommand_from volume; and not __fish_seen_subcommand_from ls inspect rm" -a "ls inspect rm"
+complete -c podrun -n "__fish_seen_subcommand_from volume; and __fish_seen_subcommand_from inspect rm" -a "(podrun volume ls 2>/dev/null | awk 'NR > 1 { print \$1 }')"
+complete -c podrun -n "__fish_seen_subcommand_from volume; and __fish_seen_subcommand_from ls" -l json -d "Print JSON"
 
 complete -c podrun -n "__fish_seen_subcommand_from validate" -s f -l filename -r -F -d "Another manifest file or directory"
 # Files for up and validate.

@@ -24,6 +24,7 @@
 #include "podrun/pod/status.hpp"
 #include "podrun/pod/tree.hpp"
 #include "podrun/pod/version.hpp"
+#include "podrun/pod/volumes.hpp"
 #include "podrun/spec/bundle.hpp"
 #include "podrun/spec/resolve.hpp"
 
@@ -48,7 +49,9 @@ std::optional<spec::Bundle> load_bundle_or_report(const std::vector<std::string>
 
 // The one Pod (or workload) of `file`, for the commands that run one pod so far, with the
 // ConfigMaps and Secrets it reads looked up in `file` and `objects` (--configmap, --secret).
-std::optional<spec::Pod> load_or_report(const std::string& file, const std::vector<std::string>& objects = {}) {
+// The file's PersistentVolumeClaims go to *claims (for `up`, which makes them).
+std::optional<spec::Pod> load_or_report(const std::string& file, const std::vector<std::string>& objects = {},
+                                        std::vector<spec::PersistentVolumeClaim>* claims = nullptr) {
     std::vector<std::string> files{file};
     files.insert(files.end(), objects.begin(), objects.end());
     auto b = load_bundle_or_report(files);
@@ -66,6 +69,7 @@ std::optional<spec::Pod> load_or_report(const std::string& file, const std::vect
     for (const auto& m : missing)
         std::fprintf(stderr, "podrun: pod %s: %s\n", b->pods[0].metadata.name.c_str(), m.c_str());
     if (!missing.empty()) return std::nullopt;
+    if (claims != nullptr) *claims = b->claims;
     return std::move(b->pods[0]);
 }
 
@@ -155,10 +159,10 @@ int print_detached(const std::string& name, const pod::DetachedOutcome& r) {
     return r.code;
 }
 
-int up(const UpArgs& a) {
+int up(UpArgs a) {
     std::vector<std::string> objects = a.configmaps;
     objects.insert(objects.end(), a.secrets.begin(), a.secrets.end());
-    auto p = load_or_report(a.file, objects);
+    auto p = load_or_report(a.file, objects, &a.options.claims);
     if (!p) return pod::kExitInvalid;
     if (!require_root("up", "namespaces, mounts and cgroups")) return pod::kExitPodrunFailed;
     if (a.options.explain) explain_to_stderr();
@@ -190,6 +194,15 @@ int validate(ValidateArgs a) {
     }
     auto b = load_bundle_or_report(a.files);
     if (!b) return pod::kExitInvalid;
+    bool missing = false;
+    for (size_t i = 0; i < b->pods.size(); ++i)
+        for (const auto& p : pod::image_problems(b->pods[i])) {
+            const auto& o = b->pod_origins[i];
+            std::fprintf(stderr, "podrun: %s: %s%s%s\n", o.source.c_str(), o.document.c_str(),
+                         o.document.empty() ? "" : ": ", p.c_str());
+            missing = true;
+        }
+    if (missing) return pod::kExitInvalid;
     for (size_t i = 0; i < b->pods.size(); ++i)
         std::printf("%s: %s: valid Pod \"%s\" (%zu init container(s), %zu container(s))\n",
                     b->pod_origins[i].source.c_str(), b->pod_origins[i].document.c_str(),
@@ -297,6 +310,50 @@ struct ExecArgs {
 
 // The command's exit code is ours, so podrun's own failures use 125 (as podman exec and
 // docker exec do), which a command rarely returns; 1 would be ambiguous.
+// ---- volume ----
+
+struct VolumeArgs {
+    std::vector<std::string> names;
+    bool json_out = false;
+};
+
+int volume_ls(bool json_out) {
+    auto list = pod::volume_list();
+    if (json_out) {
+        nlohmann::json j = nlohmann::json::array();
+        for (const auto& v : list) {
+            nlohmann::json o = v.record.to_json();
+            o["usedBy"] = v.used_by;
+            j.push_back(o);
+        }
+        std::printf("%s\n", j.dump(2).c_str());
+        return 0;
+    }
+    std::printf("%-24s %-10s %-22s %-10s %s\n", "NAME", "NAMESPACE", "ACCESS MODES", "REQUEST", "USED BY");
+    for (const auto& v : list) {
+        std::string modes, users;
+        for (const auto& m : v.record.access_modes) modes += (modes.empty() ? "" : ",") + m;
+        for (const auto& u : v.used_by) users += (users.empty() ? "" : ",") + u;
+        const auto& req = v.record.storage_request_bytes;
+        std::printf("%-24s %-10s %-22s %-10s %s\n", v.record.name.c_str(), v.record.namespace_.c_str(),
+                    modes.empty() ? "-" : modes.c_str(), req ? std::to_string(*req).c_str() : "-",
+                    users.empty() ? "-" : users.c_str());
+    }
+    return 0;
+}
+
+int volume_rm(const std::vector<std::string>& names) {
+    if (!require_root("volume rm", "the volumes live in /var/lib/podrun")) return 1;
+    auto problems = pod::volume_rm(names);
+    for (const auto& p : problems) std::fprintf(stderr, "podrun: %s\n", p.c_str());
+    for (const auto& n : names) {
+        bool failed = false;
+        for (const auto& p : problems) failed = failed || p.find("\"" + n + "\"") != std::string::npos;
+        if (!failed) std::printf("%s\n", n.c_str());
+    }
+    return problems.empty() ? 0 : 1;
+}
+
 int exec(const ExecArgs& a) {
     if (!require_root("exec", "setns into the pod's namespaces")) return pod::kExitPodrunFailed;
     if (a.explain) explain_to_stderr();
@@ -322,6 +379,7 @@ struct Commands {
     DownArgs down_args;
     pod::LogsOptions logs_opts;
     ExecArgs exec_args;
+    VolumeArgs volume_args;
     std::vector<Verb> verbs;
 
     Commands() {
@@ -383,6 +441,26 @@ struct Commands {
                     "Run the command on a terminal (a pty of the container's /dev/pts)");
         e->add_flag("--explain", exec_args.explain, "Narrate every kernel step (setns, chroot, clone3 into the leaf)");
         verbs.push_back({e, [this] { return cli::exec(exec_args); }});
+
+        CLI::App* vol =
+            app.add_subcommand("volume", "persistentVolumeClaim volumes: volume ls | inspect NAME | rm NAME...");
+        vol->require_subcommand(1);
+        CLI::App* vls = vol->add_subcommand("ls", "List the volumes: access modes, request, the pods using each");
+        vls->add_flag("--json", volume_args.json_out, "Print JSON");
+        verbs.push_back({vls, [this] { return guarded([this] { return volume_ls(volume_args.json_out); }, 1); }});
+        CLI::App* vin = vol->add_subcommand("inspect", "Print a volume's record and users (JSON)");
+        vin->add_option("name", pod_name, "Volume (claim) name")->required();
+        verbs.push_back({vin, [this] {
+                             return guarded(
+                                 [this] {
+                                     std::printf("%s\n", pod::volume_inspect(pod_name).dump(2).c_str());
+                                     return 0;
+                                 },
+                                 1);
+                         }});
+        CLI::App* vrm = vol->add_subcommand("rm", "Remove volumes and their data (refused while a pod uses one)");
+        vrm->add_option("name", volume_args.names, "Volume (claim) names")->required();
+        verbs.push_back({vrm, [this] { return guarded([this] { return volume_rm(volume_args.names); }, 1); }});
 
         CLI::App* ver = app.add_subcommand("version", "Print the version, git revision and kernel features found");
         ver->add_flag("--json", version_json, "Print JSON");

@@ -275,10 +275,15 @@ void add_volumes(sys::OpList& ops, const LaunchContext& ctx, const spec::Contain
         if (v == ctx.pod.volumes.end()) continue;  // the validator rejects this
         const std::string src = volume_source(ctx, *v);
         const bool empty_dir = std::holds_alternative<spec::EmptyDirVolume>(v->source);
-        // configMap and secret volumes are always read-only, as the kubelet mounts them; their
-        // files were written by pause's child (volumes/data_volume.hpp).
-        const bool object = std::holds_alternative<spec::ObjectVolume>(v->source);
-        uint64_t attr = (m.read_only || object ? sys::kAttrRdonly : 0) | (empty_dir || object ? sys::kAttrNodev : 0);
+        // A claim's readOnly makes every mount of it read-only; its files, like an
+        // emptyDir's, are data, never device nodes.
+        const auto* claim = std::get_if<spec::ClaimVolume>(&v->source);
+        // configMap, secret, downwardAPI and projected volumes are always read-only, as the
+        // kubelet mounts them; their files were written by pause's child (volumes/data_volume.hpp).
+        const bool object = std::holds_alternative<spec::ObjectVolume>(v->source) ||
+                            std::holds_alternative<spec::ProjectedVolume>(v->source);
+        uint64_t attr = (m.read_only || object || (claim && claim->read_only) ? sys::kAttrRdonly : 0) |
+                        (empty_dir || object || claim ? sys::kAttrNodev : 0);
         const std::string what = "volume \"" + m.name + "\" at " + m.mount_path + (m.read_only ? " (readOnly)" : "");
         if (m.sub_path.empty()) {
             ops.add(bind_in(src, m.mount_path, true, attr, what + (attr ? ", " + sys::attr_names(attr) : "")));
@@ -314,8 +319,11 @@ std::string volume_source(const LaunchContext& ctx, const spec::Volume& v) {
     if (const auto* ed = std::get_if<spec::EmptyDirVolume>(&v.source)) {
         return ed->memory ? ctx.paths.memory_volume(v.name) : ctx.paths.disk_volume(v.name);
     }
-    // configMap and secret volumes are written on the pod's memory tmpfs (volumes/data_volume.hpp).
-    if (std::holds_alternative<spec::ObjectVolume>(v.source)) return ctx.paths.memory_volume(v.name);
+    // configMap, secret, downwardAPI and projected volumes are written on the pod's memory
+    // tmpfs (volumes/data_volume.hpp).
+    if (std::holds_alternative<spec::ObjectVolume>(v.source) || std::holds_alternative<spec::ProjectedVolume>(v.source))
+        return ctx.paths.memory_volume(v.name);
+    if (const auto* c = std::get_if<spec::ClaimVolume>(&v.source)) return ctx.paths.claim_dir(c->claim);
     return std::get<spec::HostPathVolume>(v.source).path;
 }
 

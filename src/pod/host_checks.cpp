@@ -37,7 +37,8 @@ void check_containers(const std::vector<spec::Container>& cs, const std::string&
         const std::string& img = *cs[i].image;
         if (!sys::is_dir(img)) {
             problems.push_back("spec." + list + "[" + std::to_string(i) + "].image: \"" + img +
-                               "\" is not a directory (an image is a path to a rootfs directory)");
+                               "\" is not a directory: an image that starts with '/' names a rootfs directory "
+                               "on this machine; give an existing one, or an image reference such as busybox:1.36");
         } else if (!sys::is_dir(img + "/dev") && !sys::is_dir(img + "/bin") && !sys::is_dir(img + "/usr")) {
             problems.push_back("spec." + list + "[" + std::to_string(i) + "].image: \"" + img +
                                "\" does not look like a root filesystem (no bin, usr or dev)");
@@ -47,13 +48,26 @@ void check_containers(const std::vector<spec::Container>& cs, const std::string&
 
 }  // namespace
 
+std::vector<std::string> image_problems(const spec::Pod& pod) {
+    std::vector<std::string> problems;
+    check_containers(pod.init_containers, "initContainers", problems);
+    check_containers(pod.containers, "containers", problems);
+    return problems;
+}
+
 void check_host(const spec::Pod& pod) {
     std::vector<std::string> problems;
-    // /var/lib/podrun/<pod> is a pod's directory, and /var/lib/podrun/storage the image
-    // store: a pod of that name would share (and at teardown remove) the store.
+    // /var/lib/podrun/<pod> is a pod's directory, /var/lib/podrun/storage the image store and
+    // /var/lib/podrun/volumes the persistentVolumeClaims: a pod of either name would share (and
+    // at teardown remove) them.
     if (pod.metadata.name == "storage") {
         problems.push_back(
             "metadata.name: \"storage\" is reserved (/var/lib/podrun/storage is the image store); choose another name");
+    }
+    if (pod.metadata.name == "volumes") {
+        problems.push_back(
+            "metadata.name: \"volumes\" is reserved (/var/lib/podrun/volumes holds the persistentVolumeClaims); choose "
+            "another name");
     }
     check_containers(pod.init_containers, "initContainers", problems);
     check_containers(pod.containers, "containers", problems);

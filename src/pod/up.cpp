@@ -18,11 +18,14 @@
 #include "podrun/pod/images.hpp"
 #include "podrun/pod/network.hpp"
 #include "podrun/pod/pod.hpp"
+#include "podrun/pod/volumes.hpp"
 #include "podrun/sandbox/sandbox.hpp"
+#include "podrun/spec/downward.hpp"
 #include "podrun/supervisor/supervisor.hpp"
 #include "podrun/sys/clock.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/files.hpp"
+#include "podrun/sys/host.hpp"
 #include "podrun/sys/locks.hpp"
 #include "podrun/sys/mount.hpp"
 #include "podrun/sys/process.hpp"
@@ -266,6 +269,8 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     state::PodState st = record();
     const std::vector<net::PublishedPort> ports = net::published_ports(pod, !pod.host_network && sys::have_ipv6());
     for (const auto& p : ports) st.ports.push_back({p.host_ip, p.host_port, p.container_port, p.protocol});
+    for (const auto& v : pod.volumes)
+        if (const auto* c = std::get_if<spec::ClaimVolume>(&v.source)) st.claims.push_back(c->claim);
     state::save(paths, st);
     confinement->save(paths.dir());  // for `podrun exec`
 
@@ -297,6 +302,32 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
             }
         }
     }
+
+    // persistentVolumeClaims: made on first use (or from the file's objects), recorded in
+    // state above so that `volume rm` refuses them from now on. Claims this `up` made are
+    // removed again if it fails before the pod runs; once it ran, their data stays.
+    struct NewClaims {
+        std::vector<std::string> names;
+        bool keep = false;
+        ~NewClaims() {
+            if (keep) return;
+            for (const auto& n : names) {
+                try {
+                    volumes::remove_claim(n);
+                } catch (const std::exception& e) {
+                    spdlog::error("cleanup: claim {}: {}", n, e.what());
+                }
+            }
+        }
+    } new_claims{prepare_claims(pod, opts.claims, opts.manifest)};
+
+    // Step 3c: the downward API's values, now that the pod has its uid: downwardAPI and
+    // serviceAccountToken files (written by pause's child), resourceFieldRef (read at each
+    // start). An unset limit reads as the node's allocatable: this machine's capacity.
+    spec::PodRuntimeInfo info{st.uid, "127.0.0.1", "127.0.0.1"};
+    const sys::HostCapacity cap = sys::host_capacity(paths.lib_root);
+    info.node = {cap.cpus * 1000, cap.memory_bytes, cap.storage_bytes};
+    spec::resolve_downward(pod, info);
 
     // Step 4: cgroups (controllers, the pod's limits), then pause in its leaf.
     cgroup::PodTree cg(cg_parent, name);
@@ -350,8 +381,8 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     }
 
     // Step 5: supervise until every container has ended for good, or a signal stops us.
-    spec::PodRuntimeInfo info{st.uid, network.pod_ip().empty() && !pod.host_network ? "127.0.0.1" : network.pod_ip(),
-                              "127.0.0.1"};
+    // The pod's IP is known now (CNI's, pasta's copy of the host's, or loopback only).
+    info.pod_ip = network.pod_ip().empty() && !pod.host_network ? "127.0.0.1" : network.pod_ip();
     launcher::LaunchContext ctx{pod, paths, sb, cg, info, !opts.detached};
     ctx.confine = &*confinement;
     supervisor::SupervisorOptions sup_opts;
@@ -394,6 +425,7 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
         }
     };
     supervisor::Supervisor sup(ctx, sup_opts);
+    new_claims.keep = true;
     int code = sup.run();
     // pause dying takes every container with it (the kernel SIGKILLs its pid namespace); their
     // exits may reach the loop before pause has finished dying, so for a pod that ended by

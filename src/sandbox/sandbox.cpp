@@ -171,7 +171,7 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
                    "emptyDir \"" + v.name + "\" (medium: Memory) as its own tmpfs" +
                        (fs_group ? "; fsGroup " + std::to_string(*fs_group) + ": its group, g+rwx, setgid" : "")});
     }
-    volumes::add_data_volume_ops(ops, pod, paths);  // configMap and secret volumes
+    volumes::add_data_volume_ops(ops, pod, paths);  // configMap, secret, downwardAPI, projected
     if (ns.uts) {
         ops.add(Op{OpKind::Sethostname, pod.effective_hostname(), "", "", "", 0, 0, -1, false,
                    "hostname = spec.hostname or metadata.name"});

@@ -52,6 +52,10 @@ const Json* member(const Json& obj, std::string_view key) {
     return &*it;
 }
 
+std::string unsupported_resource(std::string_view name) {
+    return "resource \"" + std::string(name) + "\" is not supported by podrun yet (only cpu and memory are)";
+}
+
 bool has_dotdot_element(std::string_view p) {
     size_t start = 0;
     while (start <= p.size()) {

@@ -59,6 +59,10 @@ class Checker {
     std::optional<Quantity> quantity(const Json& v, const std::string& path, std::string* text);
 };
 
+// The one wording for a Kubernetes resource podrun does not manage (ephemeral-storage,
+// hugepages-*, extended resources), wherever it is named.
+std::string unsupported_resource(std::string_view name);
+
 // True when one of the '/'-separated elements of `p` is "..".
 bool has_dotdot_element(std::string_view p);
 

@@ -2,6 +2,8 @@
 // container environment as the kubelet builds it (makeEnvironmentVariables).
 #include "podrun/spec/env.hpp"
 
+#include "podrun/spec/downward.hpp"
+
 #include <optional>
 #include <string_view>
 
@@ -87,10 +89,12 @@ std::string expand(const std::string& input, const EnvList& env) {
 EnvList container_env(const Pod& pod, const Container& c, const PodRuntimeInfo& info) {
     EnvList env;
     for (const EnvVar& v : c.env) {
-        // fieldRef values are used verbatim; literal values expand against what came before.
-        std::string value = v.field_path ? field_value(pod, *v.field_path, info)
-                            : v.verbatim ? v.value
-                                         : expand(v.value, env);
+        // fieldRef and resourceFieldRef values are used verbatim; literal values expand
+        // against what came before.
+        std::string value = v.field_path     ? field_value(pod, *v.field_path, info)
+                            : v.resource_ref ? resource_value(pod, c, *v.resource_ref, info.node)
+                            : v.verbatim     ? v.value
+                                             : expand(v.value, env);
         // A redefinition keeps the first position and takes the new value (Kubernetes keeps a
         // map, so only "last wins" is specified; a stable order is podrun's choice).
         bool replaced = false;
@@ -118,7 +122,7 @@ std::vector<std::string> expand_static(const std::vector<std::string>& command, 
     EnvList env;
     for (const auto& e : c.env) {
         // Only literal values, as the kubelet's ExpandContainerCommandOnlyStatic.
-        if (!e.field_path && !e.verbatim && !e.key_ref) env.emplace_back(e.name, e.value);
+        if (!e.field_path && !e.verbatim && !e.key_ref && !e.resource_ref) env.emplace_back(e.name, e.value);
     }
     std::vector<std::string> out;
     for (const auto& a : command) out.push_back(expand(a, env));

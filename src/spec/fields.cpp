@@ -1,6 +1,8 @@
 // Field tables of the Kubernetes core/v1 kinds a Pod manifest may contain (as of v1.33).
 #include "fields.hpp"
 
+#include <iterator>
+
 namespace podrun::spec::detail {
 namespace {
 
@@ -65,13 +67,15 @@ constexpr Field pod_spec[] = {
     {"readinessGates", I},
     {"schedulingGates", I},
     {"securityContext", S},
-    {"activeDeadlineSeconds", N},
+    {"activeDeadlineSeconds", S},
     // The pod's /etc/resolv.conf and /etc/hosts (validate_dns.cpp, docs/network.md).
     {"dnsPolicy", S},
     {"dnsConfig", S},
     {"hostAliases", S},
-    // Only os.name: linux means anything here (windows: refused in validate_pod.cpp).
+    // os.name: linux; windows is refused with its reason (validate_pod.cpp).
     {"os", S},
+    // Kubernetes 1.34 (HostnameOverride): in the v1 schema, not implemented by podrun.
+    {"hostnameOverride", N},
     {"hostUsers", S},  // true only, for now (validate_pod.cpp)
     {"subdomain", N},
     {"setHostnameAsFQDN", N},
@@ -106,14 +110,14 @@ constexpr Field container[] = {
     {"envFrom", S},
     {"volumeDevices", N},
     {"resizePolicy", S},  // accepted and named in a warning (validate_container.cpp)
-    // Kubernetes 1.34 (ContainerRestartRules): in the v1 schema, not implemented by podrun.
-    {"restartPolicyRules", N},
+    // Kubernetes 1.34 (ContainerRestartRules): restart by exit code (validate_container.cpp).
+    {"restartPolicyRules", S},
 };
 
 constexpr Field env_var[] = {{"name", S}, {"value", S}, {"valueFrom", S}};
 
 constexpr Field env_var_source[] = {
-    {"fieldRef", S},     {"resourceFieldRef", N}, {"configMapKeyRef", S},
+    {"fieldRef", S},     {"resourceFieldRef", S}, {"configMapKeyRef", S},
     {"secretKeyRef", S}, {"fileKeyRef", N},  // Kubernetes 1.34 (EnvFiles): in the v1 schema, not
                                              // implemented yet
 };
@@ -128,6 +132,24 @@ constexpr Field env_from_ref[] = {{"name", S}, {"optional", S}};
 constexpr Field config_map_volume[] = {{"name", S}, {"items", S}, {"defaultMode", S}, {"optional", S}};
 constexpr Field secret_volume[] = {{"secretName", S}, {"items", S}, {"defaultMode", S}, {"optional", S}};
 constexpr Field key_to_path[] = {{"key", S}, {"path", S}, {"mode", S}};
+constexpr Field pod_os[] = {{"name", S}};
+constexpr Field resize_policy[] = {{"resourceName", S}, {"restartPolicy", S}};
+constexpr Field restart_rule[] = {{"action", S}, {"exitCodes", S}};
+constexpr Field restart_rule_exit_codes[] = {{"operator", S}, {"values", S}};
+constexpr Field pvc_volume[] = {{"claimName", S}, {"readOnly", S}};
+constexpr Field resource_field_selector[] = {{"containerName", S}, {"resource", S}, {"divisor", S}};
+constexpr Field downward_api_volume[] = {{"items", S}, {"defaultMode", S}};
+constexpr Field downward_api_file[] = {{"path", S}, {"fieldRef", S}, {"resourceFieldRef", S}, {"mode", S}};
+constexpr Field projected_volume[] = {{"sources", S}, {"defaultMode", S}};
+constexpr Field volume_projection[] = {
+    {"configMap", S},           {"secret", S},         {"downwardAPI", S},
+    {"serviceAccountToken", S},  // an empty token file and a warning (validate_projected.cpp)
+    {"clusterTrustBundle", N},  {"podCertificate", N},
+};
+constexpr Field config_map_projection[] = {{"name", S}, {"items", S}, {"optional", S}};
+constexpr Field secret_projection[] = {{"name", S}, {"items", S}, {"optional", S}};
+constexpr Field downward_api_projection[] = {{"items", S}};
+constexpr Field service_account_token_projection[] = {{"audience", S}, {"expirationSeconds", S}, {"path", S}};
 
 constexpr Field object_field_selector[] = {{"apiVersion", S}, {"fieldPath", S}};
 
@@ -153,9 +175,9 @@ constexpr Field volume[] = {
     {"hostPath", S},
     {"configMap", S},
     {"secret", S},
-    {"persistentVolumeClaim", N},
-    {"projected", N},
-    {"downwardAPI", N},
+    {"persistentVolumeClaim", S},
+    {"projected", S},
+    {"downwardAPI", S},
     {"ephemeral", N},
     {"csi", R, kClusterVolume},
     {"image", N},
@@ -181,7 +203,8 @@ constexpr Field volume[] = {
     {"storageos", R, kClusterVolume},
 };
 
-constexpr Field empty_dir[] = {{"medium", S}, {"sizeLimit", S}};
+// mode: newer than v1.33 (the conformance corpus's schema has it); not implemented yet.
+constexpr Field empty_dir[] = {{"medium", S}, {"sizeLimit", S}, {"mode", N}};
 constexpr Field host_path[] = {{"path", S}, {"type", S}};
 
 constexpr Field probe[] = {
@@ -272,8 +295,6 @@ constexpr Field windows_options[] = {
 };
 constexpr Field sysctl[] = {{"name", S}, {"value", S}};
 
-constexpr Field pod_os[] = {{"name", S}};
-
 constexpr Field list[] = {{"apiVersion", S}, {"kind", S}, {"metadata", I}, {"items", S}};
 
 constexpr Field config_map[] = {
@@ -311,210 +332,92 @@ constexpr Field workload[] = {
 
 constexpr Field pod_template_spec[] = {{"metadata", S}, {"spec", S}};
 
+struct KindInfo {
+    Kind kind;
+    std::string_view name;
+    std::span<const Field> fields;
+};
+
+// In the order of enum Kind (checked below).
+constexpr KindInfo kinds[] = {
+    {Kind::Pod, "Pod", pod},
+    {Kind::ObjectMeta, "ObjectMeta", object_meta},
+    {Kind::PodSpec, "PodSpec", pod_spec},
+    {Kind::Container, "Container", container},
+    {Kind::EnvVar, "EnvVar", env_var},
+    {Kind::EnvVarSource, "EnvVarSource", env_var_source},
+    {Kind::ObjectFieldSelector, "ObjectFieldSelector", object_field_selector},
+    {Kind::ContainerPort, "ContainerPort", container_port},
+    {Kind::ResourceRequirements, "ResourceRequirements", resource_requirements},
+    {Kind::VolumeMount, "VolumeMount", volume_mount},
+    {Kind::Volume, "Volume", volume},
+    {Kind::EmptyDir, "EmptyDirVolumeSource", empty_dir},
+    {Kind::HostPath, "HostPathVolumeSource", host_path},
+    {Kind::Probe, "Probe", probe},
+    {Kind::ExecAction, "ExecAction", exec_action},
+    {Kind::HttpGetAction, "HTTPGetAction", http_get_action},
+    {Kind::HttpHeader, "HTTPHeader", http_header},
+    {Kind::TcpSocketAction, "TCPSocketAction", tcp_socket_action},
+    {Kind::GrpcAction, "GRPCAction", grpc_action},
+    {Kind::Lifecycle, "Lifecycle", lifecycle},
+    {Kind::LifecycleHandler, "LifecycleHandler", lifecycle_handler},
+    {Kind::SleepAction, "SleepAction", sleep_action},
+    {Kind::PodSecurityContext, "PodSecurityContext", pod_security_context},
+    {Kind::SecurityContext, "SecurityContext", security_context},
+    {Kind::Capabilities, "Capabilities", capabilities},
+    {Kind::SeccompProfile, "SeccompProfile", seccomp_profile},
+    {Kind::AppArmorProfile, "AppArmorProfile", app_armor_profile},
+    {Kind::SELinuxOptions, "SELinuxOptions", se_linux_options},
+    {Kind::WindowsOptions, "WindowsSecurityContextOptions", windows_options},
+    {Kind::Sysctl, "Sysctl", sysctl},
+    {Kind::List, "List", list},
+    {Kind::ConfigMap, "ConfigMap", config_map},
+    {Kind::Secret, "Secret", secret},
+    {Kind::PersistentVolumeClaim, "PersistentVolumeClaim", persistent_volume_claim},
+    {Kind::PvcSpec, "PersistentVolumeClaimSpec", pvc_spec},
+    {Kind::VolumeResourceRequirements, "VolumeResourceRequirements", volume_resource_requirements},
+    {Kind::Workload, "a workload (Deployment, Job, ...)", workload},
+    {Kind::PodTemplateSpec, "PodTemplateSpec", pod_template_spec},
+    {Kind::KeySelector, "ConfigMapKeySelector", key_selector},
+    {Kind::EnvFromSource, "EnvFromSource", env_from_source},
+    {Kind::EnvFromRef, "ConfigMapEnvSource", env_from_ref},
+    {Kind::ConfigMapVolume, "ConfigMapVolumeSource", config_map_volume},
+    {Kind::SecretVolume, "SecretVolumeSource", secret_volume},
+    {Kind::KeyToPath, "KeyToPath", key_to_path},
+    {Kind::PodDnsConfig, "PodDNSConfig", pod_dns_config},
+    {Kind::PodDnsConfigOption, "PodDNSConfigOption", pod_dns_config_option},
+    {Kind::HostAlias, "HostAlias", host_alias},
+    {Kind::ResourceFieldSelector, "ResourceFieldSelector", resource_field_selector},
+    {Kind::DownwardApiVolume, "DownwardAPIVolumeSource", downward_api_volume},
+    {Kind::DownwardApiFile, "DownwardAPIVolumeFile", downward_api_file},
+    {Kind::ProjectedVolume, "ProjectedVolumeSource", projected_volume},
+    {Kind::VolumeProjection, "VolumeProjection", volume_projection},
+    {Kind::ConfigMapProjection, "ConfigMapProjection", config_map_projection},
+    {Kind::SecretProjection, "SecretProjection", secret_projection},
+    {Kind::DownwardApiProjection, "DownwardAPIProjection", downward_api_projection},
+    {Kind::ServiceAccountTokenProjection, "ServiceAccountTokenProjection", service_account_token_projection},
+    {Kind::PvcVolume, "PersistentVolumeClaimVolumeSource", pvc_volume},
+    {Kind::PodOs, "PodOS", pod_os},
+    {Kind::ResizePolicy, "ContainerResizePolicy", resize_policy},
+    {Kind::RestartRule, "ContainerRestartRule", restart_rule},
+    {Kind::RestartRuleExitCodes, "ContainerRestartRuleOnExitCodes", restart_rule_exit_codes},
+};
+
+constexpr bool in_enum_order() {
+    for (size_t i = 0; i < std::size(kinds); ++i)
+        if (static_cast<size_t>(kinds[i].kind) != i) return false;
+    return true;
+}
+static_assert(in_enum_order(), "kinds[] must list every Kind in enum order");
+
 }  // namespace
 
 std::string_view kind_name(Kind k) {
-    switch (k) {
-        case Kind::Pod:
-            return "Pod";
-        case Kind::ObjectMeta:
-            return "ObjectMeta";
-        case Kind::PodSpec:
-            return "PodSpec";
-        case Kind::Container:
-            return "Container";
-        case Kind::EnvVar:
-            return "EnvVar";
-        case Kind::EnvVarSource:
-            return "EnvVarSource";
-        case Kind::ObjectFieldSelector:
-            return "ObjectFieldSelector";
-        case Kind::ContainerPort:
-            return "ContainerPort";
-        case Kind::ResourceRequirements:
-            return "ResourceRequirements";
-        case Kind::VolumeMount:
-            return "VolumeMount";
-        case Kind::Volume:
-            return "Volume";
-        case Kind::EmptyDir:
-            return "EmptyDirVolumeSource";
-        case Kind::HostPath:
-            return "HostPathVolumeSource";
-        case Kind::Probe:
-            return "Probe";
-        case Kind::ExecAction:
-            return "ExecAction";
-        case Kind::HttpGetAction:
-            return "HTTPGetAction";
-        case Kind::HttpHeader:
-            return "HTTPHeader";
-        case Kind::TcpSocketAction:
-            return "TCPSocketAction";
-        case Kind::GrpcAction:
-            return "GRPCAction";
-        case Kind::Lifecycle:
-            return "Lifecycle";
-        case Kind::LifecycleHandler:
-            return "LifecycleHandler";
-        case Kind::SleepAction:
-            return "SleepAction";
-        case Kind::PodSecurityContext:
-            return "PodSecurityContext";
-        case Kind::SecurityContext:
-            return "SecurityContext";
-        case Kind::Capabilities:
-            return "Capabilities";
-        case Kind::SeccompProfile:
-            return "SeccompProfile";
-        case Kind::AppArmorProfile:
-            return "AppArmorProfile";
-        case Kind::SELinuxOptions:
-            return "SELinuxOptions";
-        case Kind::WindowsOptions:
-            return "WindowsSecurityContextOptions";
-        case Kind::Sysctl:
-            return "Sysctl";
-        case Kind::PodOS:
-            return "PodOS";
-        case Kind::List:
-            return "List";
-        case Kind::ConfigMap:
-            return "ConfigMap";
-        case Kind::Secret:
-            return "Secret";
-        case Kind::PersistentVolumeClaim:
-            return "PersistentVolumeClaim";
-        case Kind::PvcSpec:
-            return "PersistentVolumeClaimSpec";
-        case Kind::VolumeResourceRequirements:
-            return "VolumeResourceRequirements";
-        case Kind::Workload:
-            return "a workload (Deployment, Job, ...)";
-        case Kind::PodTemplateSpec:
-            return "PodTemplateSpec";
-        case Kind::KeySelector:
-            return "ConfigMapKeySelector";
-        case Kind::EnvFromSource:
-            return "EnvFromSource";
-        case Kind::EnvFromRef:
-            return "ConfigMapEnvSource";
-        case Kind::ConfigMapVolume:
-            return "ConfigMapVolumeSource";
-        case Kind::SecretVolume:
-            return "SecretVolumeSource";
-        case Kind::KeyToPath:
-            return "KeyToPath";
-        case Kind::PodDnsConfig:
-            return "PodDNSConfig";
-        case Kind::PodDnsConfigOption:
-            return "PodDNSConfigOption";
-        case Kind::HostAlias:
-            return "HostAlias";
-    }
-    return "?";
+    return kinds[static_cast<size_t>(k)].name;
 }
 
 std::span<const Field> fields_of(Kind k) {
-    switch (k) {
-        case Kind::Pod:
-            return pod;
-        case Kind::ObjectMeta:
-            return object_meta;
-        case Kind::PodSpec:
-            return pod_spec;
-        case Kind::Container:
-            return container;
-        case Kind::EnvVar:
-            return env_var;
-        case Kind::EnvVarSource:
-            return env_var_source;
-        case Kind::ObjectFieldSelector:
-            return object_field_selector;
-        case Kind::ContainerPort:
-            return container_port;
-        case Kind::ResourceRequirements:
-            return resource_requirements;
-        case Kind::VolumeMount:
-            return volume_mount;
-        case Kind::Volume:
-            return volume;
-        case Kind::EmptyDir:
-            return empty_dir;
-        case Kind::HostPath:
-            return host_path;
-        case Kind::Probe:
-            return probe;
-        case Kind::ExecAction:
-            return exec_action;
-        case Kind::HttpGetAction:
-            return http_get_action;
-        case Kind::HttpHeader:
-            return http_header;
-        case Kind::TcpSocketAction:
-            return tcp_socket_action;
-        case Kind::GrpcAction:
-            return grpc_action;
-        case Kind::Lifecycle:
-            return lifecycle;
-        case Kind::LifecycleHandler:
-            return lifecycle_handler;
-        case Kind::SleepAction:
-            return sleep_action;
-        case Kind::PodSecurityContext:
-            return pod_security_context;
-        case Kind::SecurityContext:
-            return security_context;
-        case Kind::Capabilities:
-            return capabilities;
-        case Kind::SeccompProfile:
-            return seccomp_profile;
-        case Kind::AppArmorProfile:
-            return app_armor_profile;
-        case Kind::SELinuxOptions:
-            return se_linux_options;
-        case Kind::WindowsOptions:
-            return windows_options;
-        case Kind::Sysctl:
-            return sysctl;
-        case Kind::PodOS:
-            return pod_os;
-        case Kind::List:
-            return list;
-        case Kind::ConfigMap:
-            return config_map;
-        case Kind::Secret:
-            return secret;
-        case Kind::PersistentVolumeClaim:
-            return persistent_volume_claim;
-        case Kind::PvcSpec:
-            return pvc_spec;
-        case Kind::VolumeResourceRequirements:
-            return volume_resource_requirements;
-        case Kind::Workload:
-            return workload;
-        case Kind::PodTemplateSpec:
-            return pod_template_spec;
-        case Kind::KeySelector:
-            return key_selector;
-        case Kind::EnvFromSource:
-            return env_from_source;
-        case Kind::EnvFromRef:
-            return env_from_ref;
-        case Kind::ConfigMapVolume:
-            return config_map_volume;
-        case Kind::SecretVolume:
-            return secret_volume;
-        case Kind::KeyToPath:
-            return key_to_path;
-        case Kind::PodDnsConfig:
-            return pod_dns_config;
-        case Kind::PodDnsConfigOption:
-            return pod_dns_config_option;
-        case Kind::HostAlias:
-            return host_alias;
-    }
-    return {};
+    return kinds[static_cast<size_t>(k)].fields;
 }
 
 bool is_volume_source(std::string_view field) {

@@ -51,7 +51,6 @@ enum class Kind {
     SELinuxOptions,
     WindowsOptions,
     Sysctl,
-    PodOS,
     // Objects beside Pods in a bundle (bundle.hpp).
     List,
     ConfigMap,
@@ -70,6 +69,20 @@ enum class Kind {
     PodDnsConfig,
     PodDnsConfigOption,
     HostAlias,
+    ResourceFieldSelector,
+    DownwardApiVolume,
+    DownwardApiFile,
+    ProjectedVolume,
+    VolumeProjection,
+    ConfigMapProjection,
+    SecretProjection,
+    DownwardApiProjection,
+    ServiceAccountTokenProjection,
+    PvcVolume,
+    PodOs,
+    ResizePolicy,
+    RestartRule,
+    RestartRuleExitCodes,
 };
 
 std::string_view kind_name(Kind k);

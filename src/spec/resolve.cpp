@@ -120,8 +120,14 @@ void resolve_volume(const Pod& pod, const std::string& volume, ObjectVolume& v, 
 
 std::vector<std::string> resolve_objects(Pod& pod, const Bundle& bundle) {
     std::vector<std::string> errors;
-    for (auto& v : pod.volumes)
+    for (auto& v : pod.volumes) {
         if (auto* ov = std::get_if<ObjectVolume>(&v.source)) resolve_volume(pod, v.name, *ov, bundle, errors);
+        // A projected volume's configMap and secret sources, each on its own (optional applies
+        // to that source only).
+        if (auto* pv = std::get_if<ProjectedVolume>(&v.source))
+            for (auto& src : pv->sources)
+                if (auto* ov = std::get_if<ObjectVolume>(&src.source)) resolve_volume(pod, v.name, *ov, bundle, errors);
+    }
     for (auto* list : {&pod.init_containers, &pod.containers})
         for (auto& c : *list) resolve_env(pod, c, bundle, errors);
     return errors;

@@ -43,6 +43,10 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
                              const std::set<std::string>& volume_names, std::optional<int64_t> pod_grace_seconds,
                              const PodSecurityDefaults& security);
 
+// resizePolicy of the container at `path`, once the pod's restartPolicy is known.
+void validate_resize_policy(Checker& ck, const Json& v, const std::string& path, bool init, bool sidecar,
+                            RestartPolicy pod_policy);
+
 // livenessProbe, readinessProbe, startupProbe and lifecycle of the container at `path`,
 // whose ports `c` already holds (named ports resolve against them).
 void validate_probes_and_hooks(Checker& ck, const Json& v, const std::string& path,
@@ -58,8 +62,31 @@ std::optional<KeyRef> validate_key_ref(Checker& ck, const Json& from, const std:
 // The container's envFrom[] into c.env_from.
 void validate_env_from(Checker& ck, const Json& v, const std::string& path, Container& c);
 
-// volumes[i].configMap (at `path`, the source's own path) or volumes[i].secret.
-ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::string& path, ObjectKind kind);
+// volumes[i].configMap or .secret (`table` ConfigMapVolume or SecretVolume), or a projected
+// source (ConfigMapProjection, SecretProjection), at `path`, the source's own path; `paths`
+// collects the items' paths (unique across a projected volume's sources).
+ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::string& path, ObjectKind kind, Kind table,
+                                    std::set<std::string>& paths);
+
+// defaultMode / mode: 0 to 0777.
+std::optional<unsigned> validate_mode(Checker& ck, const Json& o, std::string_view key, const std::string& path);
+
+// o.path (at path.path): a file's path inside its volume, unique in `seen`; into *out.
+void validate_local_path(Checker& ck, const Json& o, const std::string& path, std::set<std::string>& seen,
+                         std::string* out);
+
+// The resourceFieldRef object `v` at `path` (validate_projected.cpp); `file`: of a
+// downwardAPI file, which must name its container.
+std::optional<ResourceFieldRef> validate_resource_field_ref(Checker& ck, const Json& v, const std::string& path,
+                                                            bool file);
+
+// volumes[i].downwardAPI / volumes[i].projected at `path`.
+ProjectedVolume validate_downward_volume(Checker& ck, const Json& src, const std::string& path);
+ProjectedVolume validate_projected_volume(Checker& ck, const Json& src, const std::string& path);
+
+// Every resourceFieldRef.containerName of the pod's env and downwardAPI files names one of
+// its containers (the kubelet would fail the container otherwise).
+void validate_resource_container_names(Checker& ck, const Pod& pod);
 
 // spec.dnsPolicy, spec.dnsConfig and spec.hostAliases into `pod` (validate_dns.cpp).
 void validate_dns(Checker& ck, const Json& spec, Pod& pod);

@@ -1,5 +1,7 @@
 // One container (or init container): name, image, command, env, ports, resources, mounts,
 // restartPolicy (sidecars); probes and hooks are in validate_probe.cpp.
+#include <algorithm>
+#include <cstdint>
 #include <map>
 #include <utility>
 
@@ -94,13 +96,15 @@ void check_env(Checker& ck, const Json& v, const std::string& path, Container& c
             for (const auto& item : from->items())
                 if (!item.value().is_null()) ++sources;
             if (sources == 0)
-                ck.error(vp, "must give a source: fieldRef, configMapKeyRef or secretKeyRef");
+                ck.error(vp, "must give a source: fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef");
             else if (sources > 1)
                 ck.error(vp, "may give only one source");
             else if (member(*from, "fieldRef") != nullptr)
                 var.field_path = field_ref(ck, *from, vp);
             else if (member(*from, "configMapKeyRef") || member(*from, "secretKeyRef"))
                 var.key_ref = validate_key_ref(ck, *from, vp);
+            else if (const Json* rf = member(*from, "resourceFieldRef"))
+                var.resource_ref = validate_resource_field_ref(ck, *rf, join(vp, "resourceFieldRef"), false);
         }
         c.env.push_back(std::move(var));
     }
@@ -217,24 +221,111 @@ void check_command(Checker& ck, const Json& v, const std::string& path, Containe
                  "programs; there is no image entrypoint)");
 }
 
-// restartPolicy: only on init containers, and only "Always", which makes a sidecar
-// (Kubernetes 1.29+): it starts in order with the init containers, keeps running beside the
-// app containers, is restarted whenever it exits, and is stopped after them.
+// restartPolicy: on an init container "Always" makes a sidecar (Kubernetes 1.29+): it starts
+// in order with the init containers, keeps running beside the app containers, is restarted
+// whenever it exits, and is stopped after them. Since Kubernetes 1.34 (ContainerRestartRules)
+// any container may set Always, OnFailure or Never over the pod's, and restartPolicyRules
+// restart it on the exit codes they name.
 void check_restart_policy(Checker& ck, const Json& v, const std::string& path, bool init, Container& c) {
     auto rp = ck.string(v, "restartPolicy", path);
-    if (!rp) return;
     const std::string p = join(path, "restartPolicy");
-    if (!init)
-        ck.error(p,
-                 "only init containers may set restartPolicy (Always makes a sidecar); "
-                 "regular containers follow spec.restartPolicy");
-    else if (*rp != "Always")
-        ck.error(p, quote(*rp) + ": the only value allowed is \"Always\" (a sidecar)");
-    else
-        c.restart_policy = RestartPolicy::Always;
+    if (rp) {
+        if (*rp == "Always")
+            c.restart_policy = RestartPolicy::Always;
+        else if (*rp == "OnFailure")
+            c.restart_policy = RestartPolicy::OnFailure;
+        else if (*rp == "Never")
+            c.restart_policy = RestartPolicy::Never;
+        else
+            ck.error(p, quote(*rp) +
+                            " must be Always, OnFailure or Never (on an init container Always makes a "
+                            "sidecar)");
+    }
+    const Json* rules = ck.array(v, "restartPolicyRules", path);
+    if (rules == nullptr || rules->empty()) return;
+    const std::string rsp = join(path, "restartPolicyRules");
+    if (!rp && member(v, "restartPolicy") == nullptr)
+        ck.error(p, "required when restartPolicyRules is set (it decides the exits no rule matches)");
+    if (init && c.is_sidecar())
+        ck.error(rsp, "may not be set on a sidecar (restartPolicy: Always restarts it on every exit)");
+    for (size_t i = 0; i < rules->size(); ++i) {
+        const std::string ip = index(rsp, i);
+        const Json* r = ck.object(&(*rules)[i], ip, Kind::RestartRule);
+        if (r == nullptr) continue;
+        RestartRule rule;
+        auto action = ck.string(*r, "action", ip);
+        if (!action && member(*r, "action") == nullptr)
+            ck.error(join(ip, "action"), "required: \"Restart\"");
+        else if (action && *action != "Restart")
+            ck.error(join(ip, "action"), quote(*action) + ": the only action supported is \"Restart\"");
+        const std::string ep = join(ip, "exitCodes");
+        const Json* ec = ck.object(member(*r, "exitCodes"), ep, Kind::RestartRuleExitCodes);
+        if (ec == nullptr) {
+            if (member(*r, "exitCodes") == nullptr) ck.error(ep, "required (operator In or NotIn, and values)");
+            continue;
+        }
+        auto op = ck.string(*ec, "operator", ep);
+        if (!op && member(*ec, "operator") == nullptr)
+            ck.error(join(ep, "operator"), "required: In or NotIn");
+        else if (op && *op != "In" && *op != "NotIn")
+            ck.error(join(ep, "operator"), quote(*op) + " must be In or NotIn");
+        rule.in = op.value_or("In") == "In";
+        const std::string vp = join(ep, "values");
+        if (const Json* vals = ck.array(*ec, "values", ep)) {
+            if (vals->size() > 255) ck.error(vp, "must have at most 255 values, has " + std::to_string(vals->size()));
+            for (size_t j = 0; j < vals->size(); ++j) {
+                const Json& x = (*vals)[j];
+                if (!x.is_number_integer() || x.get<int64_t>() < INT32_MIN || x.get<int64_t>() > INT32_MAX) {
+                    ck.type_error(index(vp, j), "an exit code (an integer)", x);
+                    continue;
+                }
+                const int64_t code = x.get<int64_t>();
+                if (std::find(rule.values.begin(), rule.values.end(), code) != rule.values.end())
+                    ck.error(index(vp, j), std::to_string(code) + " is given twice");
+                rule.values.push_back(code);
+            }
+        }
+        c.restart_rules.push_back(std::move(rule));
+    }
 }
 
 }  // namespace
+
+void validate_resize_policy(Checker& ck, const Json& v, const std::string& path, bool init, bool sidecar,
+                            RestartPolicy pod_policy) {
+    const Json* arr = ck.array(v, "resizePolicy", path);
+    if (arr == nullptr) return;
+    const std::string p = join(path, "resizePolicy");
+    if (init && !sidecar) {
+        ck.error(p, "may not be set on an init container unless it is a sidecar (restartPolicy: Always)");
+        return;
+    }
+    std::set<std::string> seen;
+    for (size_t i = 0; i < arr->size(); ++i) {
+        const std::string ip = index(p, i);
+        const Json* o = ck.object(&(*arr)[i], ip, Kind::ResizePolicy);
+        if (o == nullptr) continue;
+        auto res = ck.string(*o, "resourceName", ip);
+        if (!res || res->empty()) {
+            if (!res && member(*o, "resourceName") != nullptr) continue;
+            ck.error(join(ip, "resourceName"), "required: cpu or memory");
+        } else if (*res != "cpu" && *res != "memory") {
+            ck.error(join(ip, "resourceName"), quote(*res) + " must be cpu or memory");
+        } else if (!seen.insert(*res).second) {
+            ck.error(join(ip, "resourceName"), quote(*res) + " is given twice");
+        }
+        auto rp = ck.string(*o, "restartPolicy", ip);
+        if (!rp || rp->empty()) {
+            if (!rp && member(*o, "restartPolicy") != nullptr) continue;
+            ck.error(join(ip, "restartPolicy"), "required: NotRequired or RestartContainer");
+        } else if (*rp != "NotRequired" && *rp != "RestartContainer") {
+            ck.error(join(ip, "restartPolicy"), quote(*rp) + " must be NotRequired or RestartContainer");
+        } else if (pod_policy == RestartPolicy::Never && *rp != "NotRequired") {
+            ck.error(join(ip, "restartPolicy"), quote(*rp) + " must be NotRequired when spec.restartPolicy is Never");
+        }
+    }
+    ck.note("resizePolicy (podrun does not resize a running container in place)", p);
+}
 
 Container validate_container(Checker& ck, const Json& v, const std::string& path, bool init,
                              const std::set<std::string>& volume_names, std::optional<int64_t> pod_grace_seconds,
@@ -261,8 +352,7 @@ Container validate_container(Checker& ck, const Json& v, const std::string& path
         c.working_dir = *wd;
     }
     check_ports(ck, v, path, c);
-    if (member(v, "resizePolicy") != nullptr)
-        ck.note("resizePolicy (podrun does not resize a running container in place)", join(path, "resizePolicy"));
+
     validate_env_from(ck, v, path, c);
     check_env(ck, v, path, c);
     if (const Json* r = member(v, "resources")) c.resources = validate_resources(ck, *r, join(path, "resources"));

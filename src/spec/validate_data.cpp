@@ -20,18 +20,6 @@ std::string check_data_key(const std::string& key) {
     return {};
 }
 
-// defaultMode / items[].mode: Kubernetes takes 0 to 0777 (decimal in JSON, octal in YAML).
-std::optional<unsigned> check_mode(Checker& ck, const Json& o, std::string_view key, const std::string& path) {
-    auto m = ck.integer(o, key, path);
-    if (!m) return std::nullopt;
-    if (*m < 0 || *m > 0777) {
-        ck.error(join(path, std::string(key)),
-                 std::to_string(*m) + " must be a file mode between 0 and 0777 (octal) or 511 (decimal)");
-        return std::nullopt;
-    }
-    return static_cast<unsigned>(*m);
-}
-
 std::string object_name(Checker& ck, const Json& o, std::string_view key, const std::string& path) {
     auto name = ck.string(o, key, path);
     if (!name || name->empty()) {
@@ -44,6 +32,39 @@ std::string object_name(Checker& ck, const Json& o, std::string_view key, const 
 }
 
 }  // namespace
+
+// defaultMode / items[].mode: Kubernetes takes 0 to 0777 (decimal in JSON, octal in YAML).
+std::optional<unsigned> validate_mode(Checker& ck, const Json& o, std::string_view key, const std::string& path) {
+    auto m = ck.integer(o, key, path);
+    if (!m) return std::nullopt;
+    if (*m < 0 || *m > 0777) {
+        ck.error(join(path, std::string(key)),
+                 std::to_string(*m) + " must be a file mode between 0 and 0777 (octal) or 511 (decimal)");
+        return std::nullopt;
+    }
+    return static_cast<unsigned>(*m);
+}
+
+// Kubernetes' ValidateLocalNonReservedPath (items[].path, downwardAPI and token paths):
+// relative, no '..' element, not "..x"; and each path once in its volume.
+void validate_local_path(Checker& ck, const Json& o, const std::string& path, std::set<std::string>& seen,
+                         std::string* out) {
+    auto rel = ck.string(o, "path", path);
+    const std::string p = join(path, "path");
+    if (!rel) {
+        if (member(o, "path") == nullptr) ck.error(p, "required");
+        return;
+    }
+    if (rel->empty())
+        ck.error(p, "required");
+    else if (rel->front() == '/')
+        ck.error(p, quote(*rel) + " must be a relative path");
+    else if (has_dotdot_element(*rel) || rel->rfind("..", 0) == 0)
+        ck.error(p, quote(*rel) + " must not contain '..' nor start with '..'");
+    else if (!seen.insert(*rel).second)
+        ck.error(p, quote(*rel) + " is already the path of another item");
+    *out = *rel;
+}
 
 std::optional<KeyRef> validate_key_ref(Checker& ck, const Json& from, const std::string& vp) {
     const bool cm = member(from, "configMapKeyRef") != nullptr;
@@ -92,17 +113,18 @@ void validate_env_from(Checker& ck, const Json& v, const std::string& path, Cont
     }
 }
 
-ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::string& path, ObjectKind kind) {
+ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::string& path, ObjectKind kind, Kind table,
+                                    std::set<std::string>& paths) {
     ObjectVolume vol;
     vol.kind = kind;
-    const bool cm = kind == ObjectKind::ConfigMap;
-    if (ck.object(&src, path, cm ? Kind::ConfigMapVolume : Kind::SecretVolume) == nullptr) return vol;
-    vol.name = object_name(ck, src, cm ? "name" : "secretName", path);
-    if (auto m = check_mode(ck, src, "defaultMode", path)) vol.default_mode = *m;
+    if (ck.object(&src, path, table) == nullptr) return vol;
+    // secret volumes name theirs secretName; projections and configMap volumes say name.
+    vol.name = object_name(ck, src, table == Kind::SecretVolume ? "secretName" : "name", path);
+    if (table == Kind::ConfigMapVolume || table == Kind::SecretVolume)
+        if (auto m = validate_mode(ck, src, "defaultMode", path)) vol.default_mode = *m;
     vol.optional = ck.boolean(src, "optional", path).value_or(false);
     const Json* items = ck.array(src, "items", path);
     if (items == nullptr) return vol;
-    std::set<std::string> paths;
     for (size_t i = 0; i < items->size(); ++i) {
         const std::string p = index(join(path, "items"), i);
         const Json* o = ck.object(&(*items)[i], p, Kind::KeyToPath);
@@ -114,21 +136,8 @@ ObjectVolume validate_object_volume(Checker& ck, const Json& src, const std::str
         } else if (member(*o, "key") == nullptr) {
             ck.error(join(p, "key"), "required");
         }
-        if (auto rel = ck.string(*o, "path", p)) {
-            // Kubernetes' validateLocalDescendingPath: relative, no '..' element, not "..x".
-            if (rel->empty())
-                ck.error(join(p, "path"), "required");
-            else if (rel->front() == '/')
-                ck.error(join(p, "path"), quote(*rel) + " must be a relative path");
-            else if (has_dotdot_element(*rel) || rel->rfind("..", 0) == 0)
-                ck.error(join(p, "path"), quote(*rel) + " must not contain '..' nor start with '..'");
-            else if (!paths.insert(*rel).second)
-                ck.error(join(p, "path"), quote(*rel) + " is already the path of another item");
-            kp.path = *rel;
-        } else if (member(*o, "path") == nullptr) {
-            ck.error(join(p, "path"), "required");
-        }
-        kp.mode = check_mode(ck, *o, "mode", p);
+        validate_local_path(ck, *o, p, paths, &kp.path);
+        kp.mode = validate_mode(ck, *o, "mode", p);
         vol.items.push_back(std::move(kp));
     }
     return vol;

@@ -38,7 +38,9 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
     for (const auto& item : v.items())
         if (is_volume_source(item.key()) && !item.value().is_null()) ++sources;
     if (sources == 0) {
-        ck.error(p, "must give a volume source: emptyDir, hostPath, configMap or secret");
+        ck.error(p,
+                 "must give a volume source: emptyDir, hostPath, configMap, secret, downwardAPI, projected or "
+                 "persistentVolumeClaim");
         return vol;
     }
     if (sources > 1) {
@@ -96,9 +98,31 @@ Volume check_volume(Checker& ck, const Json& v, const std::string& p) {
         }
         vol.source = h;
     } else if (const Json* cm = member(v, "configMap")) {
-        vol.source = validate_object_volume(ck, *cm, join(p, "configMap"), ObjectKind::ConfigMap);
+        std::set<std::string> paths;
+        vol.source =
+            validate_object_volume(ck, *cm, join(p, "configMap"), ObjectKind::ConfigMap, Kind::ConfigMapVolume, paths);
     } else if (const Json* sec = member(v, "secret")) {
-        vol.source = validate_object_volume(ck, *sec, join(p, "secret"), ObjectKind::Secret);
+        std::set<std::string> paths;
+        vol.source = validate_object_volume(ck, *sec, join(p, "secret"), ObjectKind::Secret, Kind::SecretVolume, paths);
+    } else if (const Json* d = member(v, "downwardAPI")) {
+        vol.source = validate_downward_volume(ck, *d, join(p, "downwardAPI"));
+    } else if (const Json* pr = member(v, "projected")) {
+        vol.source = validate_projected_volume(ck, *pr, join(p, "projected"));
+    } else if (const Json* pvc =
+                   ck.object(member(v, "persistentVolumeClaim"), join(p, "persistentVolumeClaim"), Kind::PvcVolume)) {
+        const std::string cp = join(p, "persistentVolumeClaim");
+        ClaimVolume c;
+        if (auto name = ck.string(*pvc, "claimName", cp); name && !name->empty()) {
+            if (std::string why = check_dns1123_subdomain(*name); !why.empty())
+                ck.error(join(cp, "claimName"), quote(*name) + " " + why);
+            c.claim = *name;
+        } else if (!name) {
+            if (member(*pvc, "claimName") == nullptr) ck.error(join(cp, "claimName"), "required");
+        } else {
+            ck.error(join(cp, "claimName"), "required");
+        }
+        c.read_only = ck.boolean(*pvc, "readOnly", cp).value_or(false);
+        vol.source = c;
     }
     return vol;
 }
@@ -111,6 +135,13 @@ void check_volumes(Checker& ck, const Json& spec, Pod& pod, std::set<std::string
         Volume v = check_volume(ck, (*arr)[i], p);
         if (!v.name.empty() && !names.insert(v.name).second)
             ck.error(join(p, "name"), quote(v.name) + " is already the name of another volume");
+        // fsGroup makes a new, empty emptyDir the group's; a claim keeps what it holds and its
+        // owners (podrun does not chown a claim's files).
+        if (std::holds_alternative<ClaimVolume>(v.source) && pod.security.fs_group)
+            ck.note(
+                "spec.securityContext.fsGroup is not applied to persistentVolumeClaim volumes (their files "
+                "keep their owners)",
+                join(p, "persistentVolumeClaim"));
         pod.volumes.push_back(std::move(v));
     }
 }
@@ -131,6 +162,7 @@ void check_containers(Checker& ck, const Json& spec, Pod& pod, const std::set<st
         for (size_t i = 0; i < arr->size(); ++i) {
             const std::string cp = index(p, i);
             Container c = validate_container(ck, (*arr)[i], cp, init, volumes, grace_seconds, security);
+            validate_resize_policy(ck, (*arr)[i], cp, init, c.is_sidecar(), pod.restart_policy);
             if (!c.name.empty()) {
                 if (auto [it, fresh] = names.emplace(c.name, cp); !fresh)
                     ck.error(join(cp, "name"), quote(c.name) + " is already used by " + it->second);
@@ -165,14 +197,18 @@ void check_host_ports(Checker& ck, const Pod& pod) {
 // spec.os.name: podrun runs Linux containers. Kubernetes lets lifecycle.stopSignal be set
 // only once the pod says which OS it is for (the signals differ).
 void check_os(Checker& ck, const Json& spec, Pod& pod) {
-    if (const Json* os = ck.object(member(spec, "os"), "spec.os", Kind::PodOS)) {
+    if (const Json* os = ck.object(member(spec, "os"), "spec.os", Kind::PodOs)) {
         auto name = ck.string(*os, "name", "spec.os");
-        if (!name)
-            ck.error("spec.os.name", "required when spec.os is given (linux)");
-        else if (*name == "linux")
+        if (!name && member(*os, "name") == nullptr)
+            ck.error("spec.os.name", "required (linux)");
+        else if (name && *name == "linux")
             pod.os_name = *name;
-        else
-            ck.error("spec.os.name", quote(*name) + " is not supported: podrun runs Linux containers; use linux");
+        else if (name && *name == "windows")
+            ck.error("spec.os.name",
+                     "\"windows\": podrun runs Linux containers on this Linux machine; a Windows pod needs a "
+                     "Windows node");
+        else if (name)
+            ck.error("spec.os.name", quote(*name) + " must be linux (or windows, on a Windows node)");
     }
     if (!pod.os_name.empty()) return;
     for (bool init : {true, false}) {
@@ -213,11 +249,7 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
     pod.host_ipc = ck.boolean(*spec, "hostIPC", "spec").value_or(false);
     pod.host_pid = ck.boolean(*spec, "hostPID", "spec").value_or(false);
     const PodSecurityDefaults security = validate_pod_security(ck, *spec, pod.host_network, pod.host_ipc, pod);
-    std::set<std::string> volumes;
-    check_volumes(ck, *spec, pod, volumes);
-    check_containers(ck, *spec, pod, volumes, grace, security);
-    check_os(ck, *spec, pod);
-    validate_security_annotations(ck, pod);
+    // Before the containers, whose resizePolicy depends on it.
     if (auto rp = ck.string(*spec, "restartPolicy", "spec")) {
         if (*rp == "Always")
             pod.restart_policy = RestartPolicy::Always;
@@ -228,6 +260,18 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
         else
             ck.error("spec.restartPolicy", quote(*rp) + " must be Always, OnFailure or Never");
     }
+    std::set<std::string> volumes;
+    check_volumes(ck, *spec, pod, volumes);
+    check_containers(ck, *spec, pod, volumes, grace, security);
+    validate_resource_container_names(ck, pod);
+    validate_security_annotations(ck, pod);
+    if (auto ads = ck.integer(*spec, "activeDeadlineSeconds", "spec")) {
+        if (*ads < 1 || *ads > INT32_MAX)
+            ck.error("spec.activeDeadlineSeconds", std::to_string(*ads) + " must be between 1 and 2147483647");
+        else
+            pod.active_deadline_seconds = *ads;
+    }
+    check_os(ck, *spec, pod);
     if (auto h = ck.string(*spec, "hostname", "spec"); h && !h->empty()) {
         if (std::string why = check_dns1123_label(*h); !why.empty()) ck.error("spec.hostname", quote(*h) + " " + why);
         pod.hostname = *h;
@@ -246,6 +290,27 @@ void check_spec(Checker& ck, const Json& doc, Pod& pod) {
     check_host_ports(ck, pod);
     validate_dns(ck, *spec, pod);
     validate_network_annotation(ck, pod);
+    // nodeSelector means nothing on one node, except the one label every node has: a pod for
+    // another operating system cannot run here.
+    for (const auto& [k, val] : ck.string_map(*spec, "nodeSelector", "spec"))
+        if ((k == "kubernetes.io/os" || k == "beta.kubernetes.io/os") && val != "linux")
+            ck.error(key_path("spec.nodeSelector", k), quote(val) +
+                                                           ": this pod asks for a node of another operating system; "
+                                                           "podrun runs Linux containers on this Linux machine");
+    // affinity is ignored, but a cluster would refuse a malformed one: its shape is checked.
+    if (const Json* aff = member(*spec, "affinity"); aff && aff->is_object()) {
+        if (const Json* na = member(*aff, "nodeAffinity"); na && na->is_object()) {
+            const std::string p = "spec.affinity.nodeAffinity";
+            if (const Json* req = member(*na, "requiredDuringSchedulingIgnoredDuringExecution");
+                req && !req->is_object())
+                ck.type_error(join(p, "requiredDuringSchedulingIgnoredDuringExecution"),
+                              "an object (NodeSelector: nodeSelectorTerms)", *req);
+            if (const Json* pref = member(*na, "preferredDuringSchedulingIgnoredDuringExecution");
+                pref && !pref->is_array())
+                ck.type_error(join(p, "preferredDuringSchedulingIgnoredDuringExecution"),
+                              "an array (PreferredSchedulingTerm: weight, preference)", *pref);
+        }
+    }
     // Ignored fields whose values env fieldRefs can still read.
     pod.node_name = ck.string(*spec, "nodeName", "spec").value_or("");
     auto sa = ck.string(*spec, "serviceAccountName", "spec");

@@ -39,12 +39,14 @@ List resource_list(Checker& ck, const Json& obj, std::string_view key, const std
             }
             a.q = *q;
             (name == "cpu" ? out.cpu : out.memory) = a;
+        } else if (name == "pids") {
+            // Pod-level pids (newer Kubernetes): podrun's pod pids.max comes from elsewhere.
+            ck.error(rp, unsupported_resource(name) +
+                             "; podrun sets the pod's pids.max from the podrun.io/pids-max annotation or --pids-max");
         } else if (name == "ephemeral-storage" || name.rfind("hugepages-", 0) == 0 ||
                    name.find('/') != std::string::npos) {
             // Real Kubernetes resources (standard or extended, e.g. nvidia.com/gpu).
-            ck.error(rp, "resource \"" + name +
-                             "\" is not supported by podrun yet (only cpu "
-                             "and memory are)");
+            ck.error(rp, unsupported_resource(name));
         } else {
             const std::string near = closest(name, known);
             ck.error(rp,

@@ -93,7 +93,8 @@ json PodState::to_json() const {
                                  {"cniConflist", network.cni_conflist},
                                  {"cniContainerID", network.cni_container_id},
                                  {"cniIfname", network.cni_ifname},
-                                 {"cniResult", network.cni_result}}}};
+                                 {"cniResult", network.cni_result}}},
+                {"claims", claims}};
 }
 
 PodState PodState::from_json(const json& j) {
@@ -113,6 +114,7 @@ PodState PodState::from_json(const json& j) {
     s.labels = j.value("labels", std::map<std::string, std::string>{});
     s.annotations = j.value("annotations", std::map<std::string, std::string>{});
     s.hostname = j.value("hostname", "");
+    s.claims = j.value("claims", std::vector<std::string>{});
     for (const auto& p : j.value("ports", json::array())) {
         s.ports.push_back(PortRecord{p.value("hostIP", ""), p.value("hostPort", 0), p.value("containerPort", 0),
                                      p.value("protocol", "TCP")});

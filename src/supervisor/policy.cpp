@@ -23,8 +23,10 @@ bool should_restart(spec::RestartPolicy policy, int exit_code) {
     return false;
 }
 
-spec::RestartPolicy container_policy(spec::RestartPolicy pod, bool init, bool sidecar) {
+spec::RestartPolicy container_policy(spec::RestartPolicy pod, bool init, bool sidecar,
+                                     std::optional<spec::RestartPolicy> own) {
     if (sidecar) return spec::RestartPolicy::Always;
+    if (own) return *own;
     if (init && pod == spec::RestartPolicy::Always) return spec::RestartPolicy::OnFailure;
     return pod;
 }
@@ -38,10 +40,17 @@ int backoff_streak_after(int streak, int64_t ran_ms) {
 }
 
 RestartDecision decide_restart(spec::RestartPolicy policy, int exit_code, bool pod_stopping, int streak, bool ran,
-                               int64_t ran_ms) {
+                               int64_t ran_ms, const std::vector<spec::RestartRule>& rules) {
     RestartDecision d;
     d.streak = streak;
-    if (pod_stopping || !should_restart(policy, exit_code)) return d;
+    bool want = should_restart(policy, exit_code);
+    for (const auto& r : rules) {
+        if (r.matches(exit_code)) {
+            want = true;  // the only action is Restart
+            break;
+        }
+    }
+    if (pod_stopping || !want) return d;
     if (ran) streak = backoff_streak_after(streak, ran_ms);
     d.restart = true;
     d.delay_ms = backoff_ms(streak);
@@ -131,7 +140,7 @@ int pod_exit_code(const PodRuns& pod) {
         // A container that could not start counts too (StartError, 128), as Kubernetes has it.
         if ((r.ever_ran() || r.reason() == "StartError") && !r.sidecar() && r.exit_code() != 0) return r.exit_code();
     }
-    return 0;
+    return pod.deadline_exceeded ? 1 : 0;
 }
 
 std::string pod_phase(const PodRuns& pod) {

@@ -79,8 +79,9 @@ void Supervisor::start(size_t i) {
         spdlog::error("{}", e.what());
         r.started_ms = sys::monotonic_ms();  // a failed start is no long run: no back-off reset
         r.finished_at = sys::now_rfc3339();
-        const RestartDecision d = decide_restart(container_policy(ctx_.pod.restart_policy, s.init(), s.sidecar()), 128,
-                                                 stopping_, r.backoff_streak, s.ever_ran(), 0);
+        const RestartDecision d =
+            decide_restart(container_policy(ctx_.pod.restart_policy, s.init(), s.sidecar(), r.spec->restart_policy),
+                           128, stopping_, r.backoff_streak, s.ever_ran(), 0, r.spec->restart_rules);
         r.backoff_streak = d.streak;
         s.start_failed(d.restart);
         after_exit(i);
@@ -148,8 +149,9 @@ void Supervisor::on_exit(size_t i) {
     r.finished_at = sys::now_rfc3339();
     spdlog::info("container {} exited with code {}{}{}", r.spec->name, code,
                  st->signaled ? " (signal " + std::to_string(st->code) + ")" : "", oom ? ": OOMKilled" : "");
-    const RestartDecision d = decide_restart(container_policy(ctx_.pod.restart_policy, s.init(), s.sidecar()), code,
-                                             stopping_, r.backoff_streak, true, sys::monotonic_ms() - r.started_ms);
+    const RestartDecision d =
+        decide_restart(container_policy(ctx_.pod.restart_policy, s.init(), s.sidecar(), r.spec->restart_policy), code,
+                       stopping_, r.backoff_streak, true, sys::monotonic_ms() - r.started_ms, r.spec->restart_rules);
     r.backoff_streak = d.streak;
     s.exited(code, reason, d.restart);
     after_exit(i);
@@ -301,6 +303,18 @@ void Supervisor::dispatch(const sys::Epoll::Event& ev) {
         case kForward:
             opts_.forwarder->on_ready();
             break;
+        case kDeadline:
+            // The kubelet's activeDeadlineSeconds: the pod fails with reason DeadlineExceeded and
+            // its containers are stopped as `down` stops them (preStop, SIGTERM, grace).
+            epoll_.remove(deadline_timer_.get());
+            deadline_timer_.reset();
+            deadline_exceeded_ = true;
+            spdlog::error(
+                "pod {}: DeadlineExceeded: Pod was active on the node longer than the specified deadline "
+                "(activeDeadlineSeconds {})",
+                ctx_.pod.metadata.name, ctx_.pod.active_deadline_seconds.value_or(0));
+            begin_stop("DeadlineExceeded");
+            break;
     }
 }
 
@@ -314,6 +328,11 @@ void Supervisor::sync_terminal_watch() {
 }
 
 int Supervisor::run() {
+    // Counted from the pod's start, as the kubelet counts from its status.startTime.
+    if (ctx_.pod.active_deadline_seconds) {
+        deadline_timer_ = sys::timerfd_after_ms(*ctx_.pod.active_deadline_seconds * 1000);
+        epoll_.add(deadline_timer_.get(), tag(kDeadline, 0), EPOLLIN);
+    }
     start_next_init_or_apps();
     while (!pod_finished(pod())) {
         sync_terminal_watch();

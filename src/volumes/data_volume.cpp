@@ -1,9 +1,10 @@
-// configMap and secret volume contents (see data_volume.hpp).
+// configMap, secret, downwardAPI and projected volume contents (see data_volume.hpp).
 #include "podrun/volumes/data_volume.hpp"
 
 #include <unistd.h>
 
 #include <ctime>
+#include <map>
 #include <set>
 
 namespace podrun::volumes {
@@ -19,25 +20,48 @@ std::string version_dir_name() {
     return std::string(buf) + "." + std::to_string(::getpid());
 }
 
+// For --explain: which volume, from what.
+std::string describe(const spec::Volume& v) {
+    if (const auto* ov = std::get_if<spec::ObjectVolume>(&v.source)) {
+        const bool secret = ov->kind == spec::ObjectKind::Secret;
+        return std::string(secret ? "secret" : "configMap") + " volume \"" + v.name + "\" from " +
+               (secret ? "Secret " : "ConfigMap ") + ov->name;
+    }
+    const auto& pv = std::get<spec::ProjectedVolume>(v.source);
+    return std::string(pv.downward_api ? "downwardAPI" : "projected") + " volume \"" + v.name + "\"";
+}
+
 }  // namespace
+
+std::optional<std::vector<spec::DataFile>> data_volume_files(const spec::Volume& v) {
+    if (const auto* ov = std::get_if<spec::ObjectVolume>(&v.source)) return ov->files;
+    const auto* pv = std::get_if<spec::ProjectedVolume>(&v.source);
+    if (pv == nullptr) return std::nullopt;
+    // Sources in order; a later one writing the same path wins, as in the kubelet's payload map.
+    std::map<std::string, spec::DataFile> by_path;
+    for (const auto& src : pv->sources) {
+        const auto* ov = std::get_if<spec::ObjectVolume>(&src.source);
+        for (const auto& f : ov ? ov->files : src.files) by_path[f.path] = f;
+    }
+    std::vector<spec::DataFile> out;
+    for (auto& [path, f] : by_path) out.push_back(std::move(f));
+    return out;
+}
 
 void add_data_volume_ops(sys::OpList& ops, const spec::Pod& pod, const state::PodPaths& paths) {
     using sys::Op;
     using sys::OpKind;
     const std::string version = version_dir_name();
     for (const auto& v : pod.volumes) {
-        const auto* ov = std::get_if<spec::ObjectVolume>(&v.source);
-        if (ov == nullptr) continue;
-        const bool secret = ov->kind == spec::ObjectKind::Secret;
+        auto files = data_volume_files(v);
+        if (!files) continue;
         const std::string dir = paths.memory_volume(v.name);
         const std::string data = dir + "/" + version;
         ops.add(Op{OpKind::Mkdir, dir, "", "", "", 0, 0755, -1, false,
-                   std::string(secret ? "secret" : "configMap") + " volume \"" + v.name + "\" from " +
-                       (secret ? "Secret " : "ConfigMap ") + ov->name +
-                       " on the pod's memory tmpfs, written as the kubelet's atomic writer does"});
+                   describe(v) + " on the pod's memory tmpfs, written as the kubelet's atomic writer does"});
         ops.add(Op{OpKind::Mkdir, data, "", "", "", 0, 0755, -1, false, ""});
         std::set<std::string> top;
-        for (const auto& f : ov->files) {
+        for (const auto& f : *files) {
             const std::string file = data + "/" + f.path;
             if (auto slash = f.path.rfind('/'); slash != std::string::npos)
                 ops.add(Op{OpKind::MkdirP, data + "/" + f.path.substr(0, slash), "", "", "", 0, 0755, -1, false, ""});

@@ -343,6 +343,15 @@ std::string pod_after(const std::string& s, const std::string& marker) {
 
 std::vector<std::string> podrun_leftovers() {
     std::vector<std::string> left;
+    // persistentVolumeClaims outlive pods by design: a test that makes one removes it.
+    for (const std::string d : {"/var/lib/podrun/volumes", "/var/lib/podrun/volumes/.claims"}) {
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(d, ec)) {
+            std::string n = e.path().filename().string();
+            if (n.size() > 5 && n.substr(n.size() - 5) == ".json") n.resize(n.size() - 5);
+            if (suite_pod(n)) left.push_back("volume left: " + e.path().string());
+        }
+    }
     for (const std::string d : {"/run/podrun", "/var/lib/podrun"}) {
         std::error_code ec;
         for (const auto& e : std::filesystem::directory_iterator(d, ec)) {
@@ -422,6 +431,15 @@ void scrub_podrun() {
         if (suite_pod(pod)) mounts.push_back(mnt);
     }
     for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) ::umount2(it->c_str(), MNT_DETACH);
+    for (const std::string d : {"/var/lib/podrun/volumes/.claims", "/var/lib/podrun/volumes"}) {
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(d, ec)) {
+            std::string n = e.path().filename().string();
+            if (n.size() > 5 && n.substr(n.size() - 5) == ".json") n.resize(n.size() - 5);
+            if (suite_pod(n)) std::filesystem::remove_all(e.path(), ec);
+        }
+        ::rmdir(d.c_str());  // only if empty
+    }
     for (const std::string d : {"/run/podrun", "/var/lib/podrun"}) {
         std::error_code ec;
         for (const auto& e : std::filesystem::directory_iterator(d, ec)) {

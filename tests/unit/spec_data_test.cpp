@@ -168,7 +168,9 @@ spec:
     EXPECT_NE(e.find("spec.ephemeralContainers: ephemeral containers are added"), std::string::npos) << e;
     EXPECT_NE(e.find("podrun exec"), std::string::npos) << e;
     EXPECT_NE(e.find("spec.volumes[0].nfs: a cluster volume plugin"), std::string::npos) << e;
-    EXPECT_NE(e.find("spec.containers[0].restartPolicyRules: not supported by podrun yet"), std::string::npos) << e;
+    // Supported since Kubernetes 1.34, with the container's own restartPolicy beside it.
+    EXPECT_NE(e.find("spec.containers[0].restartPolicy: required when restartPolicyRules is set"), std::string::npos)
+        << e;
     EXPECT_NE(e.find("spec.containers[0].env[0].valueFrom.fileKeyRef: not supported by podrun yet"), std::string::npos)
         << e;
 

@@ -114,8 +114,10 @@ const Case kCases[] = {
      "spec.containers[0].volumeMounts[0].mountPropagation"},
     {ctr("    volumeMounts: [{name: data, mountPath: /x, readOnly: \"true\"}]\n"),
      "spec.containers[0].volumeMounts[0].readOnly"},
-    {ctr("    restartPolicy: Always\n"), "spec.containers[0].restartPolicy"},
-    {pod("  initContainers: [{name: init, command: [x], restartPolicy: Never}]\n"),
+    {ctr("    restartPolicy: Sometimes\n"), "spec.containers[0].restartPolicy"},
+    {ctr("    restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [1]}}]\n"),
+     "spec.containers[0].restartPolicy"},
+    {pod("  initContainers: [{name: init, command: [x], restartPolicy: Sometimes}]\n"),
      "spec.initContainers[0].restartPolicy"},
     // Probes: one handler, Kubernetes' ranges, ports, host, scheme, path, headers.
     {ctr("    livenessProbe: {}\n"), "spec.containers[0].livenessProbe"},

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "podrun/cgroup/limits.hpp"
+#include "podrun/spec/bundle.hpp"
 #include "podrun/spec/pod.hpp"
 #include "podrun/state/state.hpp"
 
@@ -41,6 +42,9 @@ struct UpOptions {
     // up -d: called when the pod waits for an image it could not pull (ErrImagePull), with
     // the error; the pod goes on waiting (ImagePullBackOff) until it is pulled or stopped.
     std::function<void(const std::string&)> on_waiting;
+    // The PersistentVolumeClaim objects of the manifest's files: made (or their record
+    // updated) by `up`, whether the pod mounts them or not, as `kubectl apply` would.
+    std::vector<spec::PersistentVolumeClaim> claims;
 };
 
 // The host cannot enforce what the pod asks for (missing cgroup controllers).
@@ -58,6 +62,9 @@ struct InvalidInput : std::runtime_error {
 // Host-dependent checks the validator cannot do (image directories, hostPath types);
 // creates DirectoryOrCreate/FileOrCreate paths. Throws InvalidInput.
 void check_host(const spec::Pod& pod);
+// The rootfs-directory images of `pod` that are missing or not a root filesystem (for
+// `validate`, which reads no image store and no network, but does look at directories).
+std::vector<std::string> image_problems(const spec::Pod& pod);
 
 // The controllers to use for this pod; throws LimitsUnavailable when the pod asks for
 // limits the host cannot enforce (unless no_limits, which warns and returns none).

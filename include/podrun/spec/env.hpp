@@ -2,6 +2,7 @@
 // $(VAR) expansion with $$ as the escape, in declaration order.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,11 +11,20 @@
 
 namespace podrun::spec {
 
-// Facts known only when the pod runs, read by env[].valueFrom.fieldRef.
+// The node's allocatable resources, which the kubelet puts in place of a limit a container
+// does not set when resourceFieldRef reads it: on one machine, its capacity (no reservations).
+struct NodeAllocatable {
+    int64_t cpu_millis = 0;  // online CPUs * 1000
+    int64_t memory_bytes = 0;
+    int64_t ephemeral_storage_bytes = 0;  // the filesystem of podrun's /var/lib/podrun
+};
+
+// Facts known only when the pod runs, read by env[].valueFrom.fieldRef and resourceFieldRef.
 struct PodRuntimeInfo {
     std::string uid;
     std::string pod_ip;
     std::string host_ip;
+    NodeAllocatable node = {};
 };
 
 using EnvList = std::vector<std::pair<std::string, std::string>>;

@@ -27,11 +27,20 @@ struct KeyRef {
     bool optional = false;
 };
 
+// resourceFieldRef (env[].valueFrom and downwardAPI files): a container's limit or request,
+// divided by `divisor` and rounded up, as the kubelet computes it (spec/downward.hpp).
+struct ResourceFieldRef {
+    std::string container_name;     // "" = the container itself (env only; files must name one)
+    std::string resource;           // limits.cpu, requests.memory, limits.ephemeral-storage, ...
+    int64_t divisor_millis = 1000;  // "1" unless given: 1m -> 1, 1Mi -> 1048576000
+};
+
 struct EnvVar {
     std::string name;
-    std::string value;                      // literal value (may hold $(VAR) references)
-    std::optional<std::string> field_path;  // set when valueFrom.fieldRef is used
-    std::optional<KeyRef> key_ref = {};     // set when valueFrom.{configMap,secret}KeyRef is used
+    std::string value;                                  // literal value (may hold $(VAR) references)
+    std::optional<std::string> field_path;              // set when valueFrom.fieldRef is used
+    std::optional<KeyRef> key_ref = {};                 // set when valueFrom.{configMap,secret}KeyRef is used
+    std::optional<ResourceFieldRef> resource_ref = {};  // set when valueFrom.resourceFieldRef is used
     // The value came from an object (spec/resolve.hpp): used as is, never $(VAR)-expanded,
     // as the kubelet treats every valueFrom value.
     bool verbatim = false;
@@ -127,6 +136,18 @@ struct Lifecycle {
     std::string stop_signal;
 };
 
+// restartPolicyRules[] (Kubernetes 1.34): on an exit whose code matches, the container is
+// restarted whatever its restartPolicy says; the first matching rule decides.
+struct RestartRule {
+    bool in = true;  // operator In (else NotIn)
+    std::vector<int64_t> values;
+    bool matches(int code) const {
+        bool found = false;
+        for (auto v : values) found = found || v == code;
+        return found == in;
+    }
+};
+
 struct Container {
     std::string name;
     std::optional<std::string> image;  // podrun extension: may be omitted (host programs)
@@ -145,13 +166,17 @@ struct Container {
     std::vector<ContainerPort> ports;
     Resources resources;
     std::vector<VolumeMount> volume_mounts;
-    // Only for init containers: "Always" makes it a sidecar (Kubernetes 1.29+).
+    // The container's own restartPolicy (Kubernetes 1.34 ContainerRestartRules), over the
+    // pod's; on an init container "Always" makes it a sidecar (Kubernetes 1.29+).
     std::optional<RestartPolicy> restart_policy;
+    std::vector<RestartRule> restart_rules;
     std::optional<Probe> startup_probe, liveness_probe, readiness_probe;
     Lifecycle lifecycle;
     // The effective securityContext (the pod's merged in; see security.hpp).
     SecurityContext security;
 
+    // Meaningful for init containers only (a regular container with restartPolicy Always is
+    // just restarted).
     bool is_sidecar() const { return restart_policy == RestartPolicy::Always; }
 };
 
@@ -200,9 +225,49 @@ struct ObjectVolume {
     std::vector<DataFile> files;  // filled by spec::resolve_objects
 };
 
+// One file of a downwardAPI volume or projection: a field of the pod or a container's resource.
+struct DownwardFile {
+    std::string path;        // relative to the volume
+    std::string field_path;  // metadata.name, metadata.labels, metadata.labels['k'], ...; "" with resource
+    std::optional<ResourceFieldRef> resource;
+    std::optional<unsigned> mode;
+};
+
+struct DownwardSource {
+    std::vector<DownwardFile> items;
+};
+
+// serviceAccountToken: there is no API server to issue a token, so the file is empty (and
+// validate warns).
+struct TokenSource {
+    std::string path;
+};
+
+// projected.sources[i] (and the one source of a downwardAPI volume). A configMap or secret
+// source is an ObjectVolume whose default_mode is the projected volume's.
+struct Projection {
+    std::variant<ObjectVolume, DownwardSource, TokenSource> source;
+    std::vector<DataFile> files;  // downwardAPI and token files (spec::resolve_downward)
+};
+
+// A projected or downwardAPI volume: its sources' files in one directory, written and mounted
+// as configMap volumes are (the kubelet's ..data layout, read-only, on the pod's tmpfs).
+struct ProjectedVolume {
+    bool downward_api = false;  // a downwardAPI volume (for messages), not projected
+    std::vector<Projection> sources;
+    unsigned default_mode = 0644;
+};
+
+// persistentVolumeClaim: a named directory that outlives the pod (pod/volumes.hpp), made on
+// first use or from a PersistentVolumeClaim object.
+struct ClaimVolume {
+    std::string claim;       // claimName
+    bool read_only = false;  // every mount of it read-only, as the kubelet mounts it
+};
+
 struct Volume {
     std::string name;
-    std::variant<EmptyDirVolume, HostPathVolume, ObjectVolume> source;
+    std::variant<EmptyDirVolume, HostPathVolume, ObjectVolume, ProjectedVolume, ClaimVolume> source;
 };
 
 struct Metadata {
@@ -249,6 +314,8 @@ struct Pod {
     std::vector<Volume> volumes;
     RestartPolicy restart_policy = RestartPolicy::Always;
     int64_t termination_grace_period_seconds = 30;
+    // spec.activeDeadlineSeconds: the pod fails (DeadlineExceeded) once it has run this long.
+    std::optional<int64_t> active_deadline_seconds;
     std::string hostname;  // spec.hostname; empty = metadata.name
     std::string os_name;   // spec.os.name: "" or "linux" (stopSignal requires it, as Kubernetes)
     // Kubernetes defaults this to false; podrun defaults to true because pause reaping

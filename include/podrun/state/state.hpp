@@ -48,6 +48,8 @@ struct PodPaths {
     std::string pasta_log() const { return dir() + "/pasta.log"; }
     std::string lib_dir() const { return lib_root + "/" + pod; }
     std::string disk_volume(const std::string& v) const { return lib_dir() + "/volumes/" + v; }
+    // A persistentVolumeClaim's directory: the machine's, not the pod's (volumes/claims.hpp).
+    std::string claim_dir(const std::string& claim) const { return lib_root + "/volumes/" + claim; }
     std::string memory_volume(const std::string& v) const { return scratch() + "/volumes/" + v; }
 };
 
@@ -114,7 +116,8 @@ struct PodState {
     std::string hostname;
     std::vector<std::string> dirs;  // directories podrun created (removed on cleanup)
     std::vector<ContainerRecord> containers;
-    std::vector<PortRecord> ports;  // published hostPorts (`ps`, and who holds a port)
+    std::vector<PortRecord> ports;    // published hostPorts (`ps`, and who holds a port)
+    std::vector<std::string> claims;  // persistentVolumeClaims it mounts (`volume rm` refuses them)
     NetworkRecord network;
 
     nlohmann::json to_json() const;

@@ -21,7 +21,9 @@ int64_t backoff_ms(int restarts_in_a_row);
 bool should_restart(spec::RestartPolicy policy, int exit_code);
 // The policy a container's exits follow: a sidecar always restarts; another init container
 // restarts only on failure (exit 0 is its success), and not at all under Never.
-spec::RestartPolicy container_policy(spec::RestartPolicy pod, bool init, bool sidecar);
+// A container's own restartPolicy (Kubernetes 1.34) replaces the pod's for it.
+spec::RestartPolicy container_policy(spec::RestartPolicy pod, bool init, bool sidecar,
+                                     std::optional<spec::RestartPolicy> own = std::nullopt);
 // The back-off streak to use for a restart after the container ran `ran_ms`: a container
 // that ran 10 minutes starts afresh at 10 s, as the kubelet does.
 int backoff_streak_after(int streak, int64_t ran_ms);
@@ -33,8 +35,10 @@ struct RestartDecision {
     int streak = 0;        // the container's back-off streak from now on
 };
 // `ran` is false for a start that failed (its run time then resets nothing).
+// `rules` (restartPolicyRules): the first whose exit codes match restarts the container,
+// whatever `policy` says; an exit no rule matches follows `policy`.
 RestartDecision decide_restart(spec::RestartPolicy policy, int exit_code, bool pod_stopping, int streak, bool ran,
-                               int64_t ran_ms);
+                               int64_t ran_ms, const std::vector<spec::RestartRule>& rules = {});
 
 // ---- probes ----
 
@@ -64,8 +68,9 @@ ProbeVerdict probe_verdict(ProbeKind k, const ProbeCounts& counts, bool ok, cons
 struct PodRuns {
     const std::vector<RunState>& runs;
     size_t n_init = 0;
-    bool apps_started = false;  // every app container has been started once
-    bool stopping = false;      // the pod's stop has begun
+    bool apps_started = false;       // every app container has been started once
+    bool stopping = false;           // the pod's stop has begun
+    bool deadline_exceeded = false;  // activeDeadlineSeconds passed: the pod fails
 };
 
 // A container's turn to get SIGTERM in a stop: at once, except a sidecar during the pod's
@@ -81,6 +86,8 @@ bool apps_settled(const PodRuns& pod);
 bool pod_finished(const PodRuns& pod);
 // docs/cli.md: the code of the first container, init containers first and then in
 // manifest order, that failed (a sidecar's exit at the pod's end does not count); 0.
+// A pod stopped by its activeDeadlineSeconds failed (DeadlineExceeded) even if its
+// containers exited 0 on SIGTERM: then 1.
 int pod_exit_code(const PodRuns& pod);
 // Pending, Running, Succeeded, Failed.
 std::string pod_phase(const PodRuns& pod);

@@ -107,6 +107,7 @@ class Supervisor {
         kCheck,          // index = check id
         kCheckDeadline,  // index = check id
         kKillTimer,      // index = container
+        kDeadline,       // spec.activeDeadlineSeconds
         kTerminal,       // our stdout takes more of the queued lines
         kForward,        // the hostPort forwarder's epoll
     };
@@ -132,7 +133,7 @@ class Supervisor {
     void maybe_report_running();
     void apps_done_check();
     bool tracked_pid(pid_t pid) const;
-    PodRuns pod() const { return PodRuns{states_, n_init_, apps_started_, stopping_}; }
+    PodRuns pod() const { return PodRuns{states_, n_init_, apps_started_, stopping_, deadline_exceeded_}; }
     void changed(bool new_process = false);  // marks the state dirty; a new process is saved this turn
     void flush();                            // calls on_change if dirty
     int save_wait_ms();                      // saves if the batch is due; how long the loop may block (-1 = forever)
@@ -173,6 +174,8 @@ class Supervisor {
     size_t next_init_ = 0;
     bool apps_started_ = false;
     bool stopping_ = false;
+    sys::UniqueFd deadline_timer_;
+    bool deadline_exceeded_ = false;
     bool killed_ = false;
     bool pause_died_ = false;
     SaveBatch save_;

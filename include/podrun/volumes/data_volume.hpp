@@ -1,5 +1,9 @@
-// Writing configMap and secret volumes as the kubelet's AtomicWriter lays them out.
+// Writing configMap, secret, downwardAPI and projected volumes as the kubelet's
+// AtomicWriter lays them out.
 #pragma once
+
+#include <optional>
+#include <vector>
 
 #include "podrun/spec/pod.hpp"
 #include "podrun/state/state.hpp"
@@ -7,8 +11,12 @@
 
 namespace podrun::volumes {
 
-// Steps for pause's child (after the pod's scratch tmpfs is mounted): each configMap/secret
-// volume of `pod` (its files resolved by spec::resolve_objects) in paths.memory_volume(name):
+// The files of a configMap, secret, downwardAPI or projected volume (once resolved: by
+// spec::resolve_objects and spec::resolve_downward), in path order; nullopt for other volumes.
+std::optional<std::vector<spec::DataFile>> data_volume_files(const spec::Volume& v);
+
+// Steps for pause's child (after the pod's scratch tmpfs is mounted): each configMap, secret,
+// downwardAPI and projected volume of `pod` (data_volume_files) in paths.memory_volume(name):
 //   ..2026_12_01_22_30_00.<pid>/<files>   the data, in one timestamped directory
 //   ..data -> ..2026_12_01_22_30_00.<pid> the current version (one rename flips an update)
 //   <key> -> ..data/<key>                  each top-level name, through ..data

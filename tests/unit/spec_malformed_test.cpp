@@ -115,6 +115,17 @@ const Case kCases[] = {
     {ctr("    volumeMounts: [{name: data, mountPath: /x, readOnly: \"true\"}]\n"),
      "spec.containers[0].volumeMounts[0].readOnly"},
     {ctr("    restartPolicy: Always\n"), "spec.containers[0].restartPolicy"},
+    // volumeMounts: subPathExpr rules, mountPropagation values.
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, subPath: a, subPathExpr: \"$(B)\"}]\n"),
+     "spec.containers[0].volumeMounts[0].subPathExpr"},
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, subPathExpr: /abs}]\n"),
+     "spec.containers[0].volumeMounts[0].subPathExpr"},
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, subPathExpr: \"$(A)/../b\"}]\n"),
+     "spec.containers[0].volumeMounts[0].subPathExpr"},
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, mountPropagation: Bidirectional}]\n"),
+     "spec.containers[0].volumeMounts[0].mountPropagation"},
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, mountPropagation: rslave}]\n"),
+     "spec.containers[0].volumeMounts[0].mountPropagation"},
     {pod("  initContainers: [{name: init, command: [x], restartPolicy: Never}]\n"),
      "spec.initContainers[0].restartPolicy"},
     // Probes: one handler, Kubernetes' ranges, ports, host, scheme, path, headers.

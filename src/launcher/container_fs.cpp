@@ -15,6 +15,8 @@
 #include <string_view>
 
 #include "podrun/launcher/launcher.hpp"
+#include "podrun/spec/env.hpp"
+#include "podrun/sys/error.hpp"
 #include "podrun/sys/files.hpp"
 #include "podrun/sys/mount.hpp"
 
@@ -264,9 +266,30 @@ void add_proc_sys(sys::OpList& ops, const spec::SecurityContext& sec) {
     }
 }
 
+// subPathExpr as the kubelet expands it: $(VAR) against the container's environment, then
+// the expanded path held to a subPath's rules (relative, no '..'); a bad one fails the start
+// with CreateContainerConfigError, as the kubelet reports it.
+std::string expanded_sub_path(const LaunchContext& ctx, const spec::Container& c, const spec::VolumeMount& m) {
+    const std::string sub = spec::expand(m.sub_path_expr, spec::container_env(ctx.pod, c, ctx.info));
+    bool dotdot = false;
+    for (size_t at = 0; at <= sub.size();) {
+        size_t end = sub.find('/', at);
+        if (end == std::string::npos) end = sub.size();
+        if (sub.compare(at, end - at, "..") == 0 && end - at == 2) dotdot = true;
+        at = end + 1;
+    }
+    if (sub.empty() || sub.front() == '/' || dotdot)
+        throw sys::SysError(EINVAL, "CreateContainerConfigError: container \"" + c.name + "\": volumeMount \"" +
+                                        m.name + "\" at " + m.mount_path + ": subPathExpr \"" + m.sub_path_expr +
+                                        "\" expands to \"" + sub + "\", which must be a relative path without '..'");
+    return sub;
+}
+
 void add_volumes(sys::OpList& ops, const LaunchContext& ctx, const spec::Container& c) {
-    // Parents before children.
+    // Parents before children; each subPathExpr expanded into its subPath.
     std::vector<spec::VolumeMount> mounts = c.volume_mounts;
+    for (auto& m : mounts)
+        if (!m.sub_path_expr.empty()) m.sub_path = expanded_sub_path(ctx, c, m);
     std::stable_sort(mounts.begin(), mounts.end(),
                      [](const auto& a, const auto& b) { return depth(a.mount_path) < depth(b.mount_path); });
     for (const auto& m : mounts) {
@@ -285,8 +308,14 @@ void add_volumes(sys::OpList& ops, const LaunchContext& ctx, const spec::Contain
         uint64_t attr = (m.read_only || object || (claim && claim->read_only) ? sys::kAttrRdonly : 0) |
                         (empty_dir || object || claim ? sys::kAttrNodev : 0);
         const std::string what = "volume \"" + m.name + "\" at " + m.mount_path + (m.read_only ? " (readOnly)" : "");
+        // mountPropagation: None makes the copy private; HostToContainer leaves it a slave of
+        // the host's mount (when that one is shared), so later host mounts under it show.
+        const uint64_t propagation = m.host_to_container ? sys::kMsSlave : sys::kMsPrivate;
+        const std::string prop = m.host_to_container ? ", mountPropagation HostToContainer" : "";
         if (m.sub_path.empty()) {
-            ops.add(bind_in(src, m.mount_path, true, attr, what + (attr ? ", " + sys::attr_names(attr) : "")));
+            Op b = bind_in(src, m.mount_path, true, attr, what + (attr ? ", " + sys::attr_names(attr) : "") + prop);
+            b.propagation = propagation;
+            ops.add(b);
             continue;
         }
         // The subPath is opened beneath its volume: a symlink in it that points out (an
@@ -307,8 +336,9 @@ void add_volumes(sys::OpList& ops, const LaunchContext& ctx, const spec::Contain
                    "\" must resolve inside the volume; a symlink in it points outside";
         sub.hint_errno = EXDEV;
         ops.add(sub);
-        Op b = bind_in(src + "/" + m.sub_path, m.mount_path, true, attr, what + " (subPath " + m.sub_path + ")");
+        Op b = bind_in(src + "/" + m.sub_path, m.mount_path, true, attr, what + " (subPath " + m.sub_path + ")" + prop);
         b.src = kSubPath;
+        b.propagation = propagation;
         ops.add(b);
     }
 }

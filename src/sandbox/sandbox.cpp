@@ -130,15 +130,18 @@ sys::OpList pod_setup_ops(const spec::Pod& pod, const state::PodPaths& paths, co
     sys::OpList ops;
     if (ns.chrooted) {
         // After a plain chroot(2), "/" is a directory, not a mount: the kernel cannot change
-        // its propagation. Make every visible mount private instead; up() then checks that
+        // its propagation. Make every visible mount a slave instead; up() then checks that
         // nothing leaked through the invisible mount above "/".
         for (const auto& top : sys::top_mount_points()) {
-            ops.add(Op{OpKind::Mount, "", top, "", "", sys::kMsRec | sys::kMsPrivate, 0, -1, false,
-                       "\"/\" is not a mount point (chroot): make each visible mount private instead"});
+            ops.add(Op{OpKind::Mount, "", top, "", "", sys::kMsRec | sys::kMsSlave, 0, -1, false,
+                       "\"/\" is not a mount point (chroot): make each visible mount a slave instead"});
         }
     } else {
-        ops.add(Op{OpKind::Mount, "", "/", "", "", sys::kMsRec | sys::kMsPrivate, 0, -1, false,
-                   "make the pod's mount tree private, recursively, so no mount leaks to the host"});
+        // A slave, not private: the host's mounts still reach the pod (a hostPath volume with
+        // mountPropagation: HostToContainer sees what the host mounts under it later, as
+        // Kubernetes promises), while nothing mounted in the pod propagates back.
+        ops.add(Op{OpKind::Mount, "", "/", "", "", sys::kMsRec | sys::kMsSlave, 0, -1, false,
+                   "make the pod's mount tree a slave of the host's, recursively, so no mount leaks to the host"});
     }
     if (ns.pid) {
         ops.add(Op{OpKind::Mount, "proc", "/proc", "proc", "", sys::kMsNosuid | sys::kMsNodev | sys::kMsNoexec, 0, -1,

@@ -160,8 +160,8 @@ constexpr Field container_port[] = {
 constexpr Field resource_requirements[] = {{"limits", S}, {"requests", S}, {"claims", N}};
 
 constexpr Field volume_mount[] = {
-    {"name", S},        {"mountPath", S},         {"readOnly", S}, {"subPath", S}, {"mountPropagation", N},
-    {"subPathExpr", N}, {"recursiveReadOnly", N},
+    {"name", S},        {"mountPath", S},         {"readOnly", S}, {"subPath", S}, {"mountPropagation", S},
+    {"subPathExpr", S}, {"recursiveReadOnly", N},
 };
 
 // A volume plugin that needs a storage system, a cloud provider or a CSI driver.

@@ -199,6 +199,27 @@ void check_mounts(Checker& ck, const Json& v, const std::string& path, const std
             if (!descends(*sub)) ck.error(join(p, "subPath"), quote(*sub) + " must be a relative path without '..'");
             m.sub_path = *sub;
         }
+        if (auto expr = ck.string(*o, "subPathExpr", p); expr && !expr->empty()) {
+            // The API server's checks, on the text as written; the expanded path is checked
+            // again when the container starts.
+            if (!m.sub_path.empty())
+                ck.error(join(p, "subPathExpr"), "subPathExpr and subPath are mutually exclusive; keep one");
+            else if (!descends(*expr))
+                ck.error(join(p, "subPathExpr"), quote(*expr) + " must be a relative path without '..'");
+            m.sub_path_expr = *expr;
+        }
+        if (auto prop = ck.string(*o, "mountPropagation", p); prop && !prop->empty()) {
+            const std::string pp = join(p, "mountPropagation");
+            if (*prop == "HostToContainer")
+                m.host_to_container = true;
+            else if (*prop == "Bidirectional")
+                ck.error(pp,
+                         "\"Bidirectional\" is refused: a pod's mount namespace is a slave of the host's, so "
+                         "nothing mounted in a pod reaches the host; use \"HostToContainer\" or \"None\"");
+            else if (*prop != "None")
+                ck.error(pp,
+                         quote(*prop) + " must be \"None\" (the default), \"HostToContainer\" or \"Bidirectional\"");
+        }
         c.volume_mounts.push_back(std::move(m));
     }
 }

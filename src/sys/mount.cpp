@@ -27,7 +27,7 @@ static_assert(kAttrRdonly == MOUNT_ATTR_RDONLY && kAttrNosuid == MOUNT_ATTR_NOSU
               kAttrNoexec == MOUNT_ATTR_NOEXEC && kAttrStrictatime == MOUNT_ATTR_STRICTATIME);
 
 static_assert(kMsNosuid == MS_NOSUID && kMsNodev == MS_NODEV && kMsNoexec == MS_NOEXEC && kMsBind == MS_BIND &&
-              kMsRec == MS_REC && kMsPrivate == MS_PRIVATE);
+              kMsRec == MS_REC && kMsPrivate == MS_PRIVATE && kMsSlave == MS_SLAVE);
 static_assert(kCloneNewns == CLONE_NEWNS && kCloneNewcgroup == CLONE_NEWCGROUP);
 
 std::string attr_names(uint64_t attr) {
@@ -303,18 +303,20 @@ int new_mount_on(const char* fstype, const std::vector<std::pair<std::string, st
     return e;
 }
 
-int set_attr(int fd, uint64_t attr, bool recursive) noexcept {
+int set_attr(int fd, uint64_t attr, bool recursive, uint64_t propagation) noexcept {
     mount_attr a;
     std::memset(&a, 0, sizeof a);
     a.attr_set = attr;
+    a.propagation = propagation;
     return ::mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof a) < 0 ? errno : 0;
 }
 
-int bind_on(int src_fd, const char* src_path, bool recursive, uint64_t attr, int target_fd) noexcept {
+int bind_on(int src_fd, const char* src_path, bool recursive, uint64_t attr, int target_fd,
+            uint64_t propagation) noexcept {
     const unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
     int t = src_fd >= 0 ? ::open_tree(src_fd, "", flags | AT_EMPTY_PATH) : ::open_tree(AT_FDCWD, src_path, flags);
     if (t < 0) return errno;
-    int e = attr ? set_attr(t, attr, true) : 0;
+    int e = attr || propagation ? set_attr(t, attr, true, propagation) : 0;
     if (e == 0 && ::move_mount(t, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) e = errno;
     ::close(t);
     return e;

@@ -116,7 +116,7 @@ int run_bind(const Op& op, const int* slots) noexcept {
     }
     int t = open_target(op, slots);
     if (t < 0) return -t;
-    int e = bind_on(src, op.a.c_str(), rec, op.attr, t);
+    int e = bind_on(src, op.a.c_str(), rec, op.attr, t, op.propagation);
     ::close(t);
     return e;
 }
@@ -353,7 +353,8 @@ std::string OpList::describe(size_t i) const {
             return "symlink(" + at(op.a) + " -> " + op.b + ")";
         case OpKind::Mount: {
             if (op.flags & (MS_PRIVATE | MS_SLAVE | MS_SHARED)) {
-                return std::string("mount(") + (op.flags & MS_REC ? "MS_REC|" : "") + "MS_PRIVATE on " + op.b + ")";
+                const char* kind = op.flags & MS_SLAVE ? "MS_SLAVE" : op.flags & MS_SHARED ? "MS_SHARED" : "MS_PRIVATE";
+                return std::string("mount(") + (op.flags & MS_REC ? "MS_REC|" : "") + kind + " on " + op.b + ")";
             }
             if (op.flags & MS_REMOUNT) {
                 return "mount(MS_REMOUNT|MS_BIND" + std::string(op.flags & MS_RDONLY ? "|MS_RDONLY" : "") + " on " +
@@ -400,6 +401,9 @@ std::string OpList::describe(size_t i) const {
         }
         case OpKind::Bind: {
             std::string attrs = attr_names(op.attr);
+            if (op.propagation)
+                attrs += std::string(attrs.empty() ? "" : "|") +
+                         (op.propagation == MS_SLAVE ? "propagation MS_SLAVE" : "propagation MS_PRIVATE");
             std::string from = op.src >= 0 ? "slot " + std::to_string(op.src) + " (" + op.a + ")" : op.a;
             return std::string("open_tree(") + from + ", OPEN_TREE_CLONE" + (op.flags & MS_REC ? "|AT_RECURSIVE" : "") +
                    ")" + (attrs.empty() ? "" : ", mount_setattr(AT_RECURSIVE, " + attrs + ")") + ", move_mount(on " +

@@ -226,8 +226,8 @@ TEST_F(PlanFixture, VolumesMountParentsFirstWithSubPathAndReadOnly) {
     pod.volumes.push_back({"cache", spec::EmptyDirVolume{true, 1 << 20}});
     spec::Container c;
     c.name = "app";
-    c.volume_mounts.push_back({"cache", "/data/cache", "", false});
-    c.volume_mounts.push_back({"data", "/data", "sub", true});
+    c.volume_mounts.push_back({"cache", "/data/cache", "", false, "", false});
+    c.volume_mounts.push_back({"data", "/data", "sub", true, "", false});
     auto ops = plan(c);
     size_t data_at = 0, cache_at = 0;
     for (size_t i = 0; i < ops.size(); i++) {

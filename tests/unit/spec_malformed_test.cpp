@@ -117,6 +117,15 @@ const Case kCases[] = {
     {ctr("    restartPolicy: Sometimes\n"), "spec.containers[0].restartPolicy"},
     {ctr("    restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [1]}}]\n"),
      "spec.containers[0].restartPolicy"},
+    // volumeMounts: subPathExpr rules, mountPropagation values.
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, subPath: a, subPathExpr: \"$(B)\"}]\n"),
+     "spec.containers[0].volumeMounts[0].subPathExpr"},
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, subPathExpr: /abs}]\n"),
+     "spec.containers[0].volumeMounts[0].subPathExpr"},
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, subPathExpr: \"$(A)/../b\"}]\n"),
+     "spec.containers[0].volumeMounts[0].subPathExpr"},
+    {ctr("    volumeMounts: [{name: data, mountPath: /x, mountPropagation: rslave}]\n"),
+     "spec.containers[0].volumeMounts[0].mountPropagation"},
     {pod("  initContainers: [{name: init, command: [x], restartPolicy: Sometimes}]\n"),
      "spec.initContainers[0].restartPolicy"},
     // Probes: one handler, Kubernetes' ranges, ports, host, scheme, path, headers.

@@ -78,6 +78,12 @@ struct VolumeMount {
     std::string mount_path;
     std::string sub_path;  // empty = whole volume
     bool read_only = false;
+    // subPathExpr: $(VAR) expanded against the container's env when it starts (then checked
+    // as a subPath is); exclusive with sub_path.
+    std::string sub_path_expr;
+    // mountPropagation: HostToContainer (rslave: what the host mounts under the source later
+    // appears here); false = None (private).
+    bool host_to_container = false;
 };
 
 // Handlers shared by probes and lifecycle hooks (Kubernetes' ExecAction, HTTPGetAction,

@@ -35,7 +35,7 @@ inline constexpr uint64_t kAttrStrictatime = 0x20;
 std::string attr_names(uint64_t attr);
 // mount(2) and clone(2) flags the op lists use (only sys/ includes the kernel's headers).
 inline constexpr unsigned long kMsNosuid = 0x2, kMsNodev = 0x4, kMsNoexec = 0x8, kMsBind = 0x1000, kMsRec = 0x4000,
-                               kMsPrivate = 1UL << 18;
+                               kMsPrivate = 1UL << 18, kMsSlave = 1UL << 19;
 inline constexpr unsigned long kCloneNewns = 0x00020000,
                                kCloneNewcgroup = 0x02000000;  // "RDONLY|NOSUID", for narration (parent side)
 
@@ -60,9 +60,12 @@ int new_mount_on(const char* fstype, const std::vector<std::pair<std::string, st
 // not), attr set on every mount of the copy before it is attached (mount_setattr
 // AT_RECURSIVE: read-only and nosuid/nodev/noexec stay as they were or get stricter, never
 // looser, unlike a MS_REMOUNT|MS_BIND), then moved onto target_fd.
-int bind_on(int src_fd, const char* src_path, bool recursive, uint64_t attr, int target_fd) noexcept;
+// propagation (kMsPrivate or kMsSlave; 0: as cloned) is set on the copy as well: a volume's
+// mountPropagation.
+int bind_on(int src_fd, const char* src_path, bool recursive, uint64_t attr, int target_fd,
+            uint64_t propagation = 0) noexcept;
 // Sets attr on the mount at fd (and, recursive, every mount below it).
-int set_attr(int fd, uint64_t attr, bool recursive) noexcept;
+int set_attr(int fd, uint64_t attr, bool recursive, uint64_t propagation = 0) noexcept;
 // Is fd a directory (1), something else (0), or -errno.
 int is_dir_fd(int fd) noexcept;
 

@@ -68,13 +68,14 @@ struct Op {
     unsigned long flags = 0;
     unsigned mode = 0755;
     int fd = -1;
-    bool optional = false;  // a failure is ignored (e.g. /dev/mqueue on old kernels)
-    std::string why;        // narration: the step and the rule behind it
-    int in = -1;            // slot the op's path (a; b for mounts) is resolved in; -1: plain path
-    int src = -1;           // Bind: slot holding the source; -1: the plain path a
-    int out = -1;           // Open: the slot that receives the fd
-    uint64_t resolve = 0;   // RESOLVE_* for a path in a slot (0: sys::kInRoot)
-    uint64_t attr = 0;      // MOUNT_ATTR_* of a NewMount, Bind or SetAttr
+    bool optional = false;     // a failure is ignored (e.g. /dev/mqueue on old kernels)
+    std::string why;           // narration: the step and the rule behind it
+    int in = -1;               // slot the op's path (a; b for mounts) is resolved in; -1: plain path
+    int src = -1;              // Bind: slot holding the source; -1: the plain path a
+    int out = -1;              // Open: the slot that receives the fd
+    uint64_t resolve = 0;      // RESOLVE_* for a path in a slot (0: sys::kInRoot)
+    uint64_t attr = 0;         // MOUNT_ATTR_* of a NewMount, Bind or SetAttr
+    uint64_t propagation = 0;  // Bind: kMsPrivate or kMsSlave for the copy (0: as cloned)
     std::vector<std::pair<std::string, std::string>> options;  // NewMount: fsconfig key=value
     bool make_target = false;  // Bind: make b first, a directory or a file like the source
     std::string in_name;       // what slot `in` holds, for messages ("<root>", a volume's path)

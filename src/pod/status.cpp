@@ -81,6 +81,12 @@ json container_status(const state::ContainerRecord& c, bool alive) {
            {"started", running && c.started},
            {"restartCount", c.restart_count}};
     if (c.sidecar) j["restartPolicy"] = "Always";
+    // podrun's own: the container's log file lost lines (a full disk, EIO); the terminal
+    // of a foreground `up` still showed them.
+    if (!c.log_error.empty()) {
+        j["logError"] = c.log_error;
+        j["logLinesLost"] = c.log_lines_lost;
+    }
     if (!c.image.empty()) {
         j["image"] = c.image;
         j["imageID"] = c.image_id;

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -399,10 +400,11 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
         sup_opts.output.name_width = std::max(sup_opts.output.name_width, c.name.size());
     for (const auto& c : pod.containers)
         sup_opts.output.name_width = std::max(sup_opts.output.name_width, c.name.size());
+    bool save_failing = false;  // said once, not at every try
     sup_opts.on_change = [&](const std::vector<supervisor::ContainerStatus>& runs, const std::string& phase) {
         // The pod has ended: teardown removes state.json next, so saving it would only cost
         // an fsync (a crash in between leaves the previous record, which gc handles alike).
-        if (phase == "Succeeded" || phase == "Failed") return;
+        if (phase == "Succeeded" || phase == "Failed") return true;
         st.phase = phase;
         for (size_t i = 0; i < runs.size() && i < st.containers.size(); i++) {
             auto& rec = st.containers[i];
@@ -417,11 +419,17 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
             rec.started = r.started;
             rec.ready = r.ready;
             rec.process = {r.pid, r.pid > 0 ? sys::process_start_time(r.pid).value_or(0) : 0};
+            rec.log_error = r.log_error;
+            rec.log_lines_lost = r.log_lines_lost;
         }
         try {
             state::save(paths, st);
+            if (std::exchange(save_failing, false)) spdlog::info("saving state: saved again");
+            return true;
         } catch (const std::exception& e) {
-            spdlog::warn("saving state: {}", e.what());
+            if (!std::exchange(save_failing, true))
+                spdlog::warn("saving state: {} (tried again with each change; the pod goes on)", e.what());
+            return false;
         }
     };
     supervisor::Supervisor sup(ctx, sup_opts);

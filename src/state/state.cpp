@@ -60,7 +60,9 @@ json PodState::to_json() const {
                           {"imageID", c.image_id},
                           {"imageRef", c.image_ref},
                           {"started", c.started},
-                          {"ready", c.ready}});
+                          {"ready", c.ready},
+                          {"logError", c.log_error},
+                          {"logLinesLost", c.log_lines_lost}});
     }
     json ps = json::array();
     for (const auto& p : ports) {
@@ -147,6 +149,8 @@ PodState PodState::from_json(const json& j) {
         r.sidecar = c.value("sidecar", false);
         r.started = c.value("started", false);
         r.ready = c.value("ready", false);
+        r.log_error = c.value("logError", "");
+        r.log_lines_lost = c.value("logLinesLost", uint64_t{0});
         s.containers.push_back(r);
     }
     return s;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include <spdlog/spdlog.h>
+
 #include "podrun/sys/clock.hpp"
 #include "podrun/sys/error.hpp"
 #include "podrun/sys/files.hpp"
@@ -16,11 +18,17 @@ namespace podrun::supervisor {
 
 LogFile::LogFile(std::string path, uint64_t max_bytes, int max_files)
     : path_(std::move(path)), max_bytes_(max_bytes), max_files_(std::max(1, max_files)) {
-    open();
+    try {
+        open();
+    } catch (const sys::SysError& e) {
+        // Tried again at the first append; until then nothing was lost.
+        spdlog::warn("{} (podrun tries again when the container writes)", e.what());
+    }
 }
 
 void LogFile::open() {
-    fd_ = sys::open_file(path_, O_WRONLY | O_CREAT | O_APPEND, 0640);
+    fd_.reset();
+    fd_ = sys::open_file(path_, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY, 0640);
     size_ = sys::file_id(fd_.get()).value_or(sys::FileId{}).size;
 }
 
@@ -37,36 +45,81 @@ void LogFile::rotate() {
     open();
 }
 
+void LogFile::lost(const std::string& records, const std::string& why) {
+    lines_lost_ += static_cast<uint64_t>(std::count(records.begin(), records.end(), '\n'));
+    if (!failing_)
+        spdlog::warn(
+            "{}: lines are lost for the log file (the terminal still shows them; podrun inspect says how many)", why);
+    failing_ = true;
+    if (why != error_) {
+        error_ = why;
+        changed_ = true;
+    }
+}
+
 void LogFile::append(const std::string& records) {
     if (records.empty()) return;
+    if (!fd_) {
+        try {
+            open();
+        } catch (const sys::SysError& e) {
+            lost(records, e.what());
+            return;
+        }
+    }
     if (size_ > 0 && size_ + records.size() > max_bytes_) {
         try {
             rotate();
         } catch (const sys::SysError&) {
             // Keep writing the file we have: a log past its size beats a lost one.
+            if (!fd_) {
+                lost(records, "rotating " + path_ + ": it cannot be opened again");
+                return;
+            }
         }
+    }
+    if (auto room = sys::free_bytes(fd_.get()); room && *room < records.size() + kReserveBytes) {
+        lost(records, path_ + ": No space left on device (" + std::to_string(*room / 1024) +
+                          " KiB free; podrun keeps " + std::to_string(kReserveBytes / 1024) +
+                          " KiB there for the pod's state)");
+        return;
     }
     size_t off = 0;
     while (off < records.size()) {
-        ssize_t n = sys::write_some(fd_.get(), records.data() + off, records.size() - off);
+        ssize_t n = sys::write_or_errno(fd_.get(), records.data() + off, records.size() - off);
         if (n <= 0) {
-            // A full disk must not stop the pod; the terminal copy still goes out.
-            write_failed_ = true;
+            // A record cut short would join the next one in the file: the whole batch goes.
+            if (off > 0) {
+                try {
+                    sys::truncate_fd(fd_.get(), size_);
+                } catch (const sys::SysError&) {}
+            }
+            lost(records, sys::SysError(n < 0 ? static_cast<int>(-n) : EIO, "write(" + path_ + ")").what());
             return;
         }
         off += static_cast<size_t>(n);
     }
     size_ += records.size();
+    if (failing_) {
+        failing_ = false;
+        spdlog::info("{}: written again ({} line(s) lost)", path_, lines_lost_);
+    }
 }
 
 void LogFile::new_instance() {
     const std::string prev = path_ + ".previous";
-    sys::remove_file(prev.c_str());
-    for (int n = 1; n < max_files_; n++) sys::remove_file((prev + "." + std::to_string(n)).c_str());
-    sys::rename_path(path_, prev);
-    for (int n = 1; n < max_files_; n++)
-        sys::rename_path(path_ + "." + std::to_string(n), prev + "." + std::to_string(n));
-    open();
+    try {
+        sys::remove_file(prev.c_str());
+        for (int n = 1; n < max_files_; n++) sys::remove_file((prev + "." + std::to_string(n)).c_str());
+        sys::rename_path(path_, prev);
+        for (int n = 1; n < max_files_; n++)
+            sys::rename_path(path_ + "." + std::to_string(n), prev + "." + std::to_string(n));
+        open();
+    } catch (const sys::SysError& e) {
+        // The restart goes on; the next append opens the file again (or counts its loss).
+        spdlog::warn("{} (starting the log of the container's new instance)", e.what());
+        fd_.reset();
+    }
 }
 
 // ---- the terminal ----

@@ -235,7 +235,7 @@ std::vector<ContainerStatus> Supervisor::statuses() const {
         const ContainerRun& r = runs_[i];
         out.push_back(ContainerStatus{s.status(), s.reason(), s.exit_code(), s.restart_count(), r.started_at,
                                       r.finished_at, s.sidecar(), s.started(), s.ready(),
-                                      r.proc.pid() > 0 ? r.proc.pid() : 0});
+                                      r.proc.pid() > 0 ? r.proc.pid() : 0, r.log->error(), r.log->lines_lost()});
     }
     return out;
 }
@@ -247,7 +247,7 @@ void Supervisor::changed(bool new_process) {
 void Supervisor::flush() {
     if (!save_.dirty()) return;
     save_.saved();
-    if (opts_.on_change) opts_.on_change(statuses(), pod_phase(pod()));
+    if (opts_.on_change && !opts_.on_change(statuses(), pod_phase(pod()))) changed();
 }
 
 int Supervisor::save_wait_ms() {
@@ -274,6 +274,7 @@ void Supervisor::dispatch(const sys::Epoll::Event& ev) {
             ContainerOutput& o = t == kStdout ? *runs_[i].out : *runs_[i].err;
             int fd = o.fd();
             if (!o.on_readable()) epoll_.remove(fd);
+            if (runs_[i].log->take_changed()) changed();  // a log error for the status
             break;
         }
         case kBackoff:

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "podrun/sys/error.hpp"
@@ -35,6 +36,22 @@ ssize_t write_some(int fd, const char* buf, size_t n) {
     if (errno == EAGAIN) return -1;
     if (errno == EIO || errno == EPIPE) return 0;
     throw_errno("write(fd " + std::to_string(fd) + ")");
+}
+
+ssize_t write_or_errno(int fd, const char* buf, size_t n) {
+    ssize_t r = retry_eintr([&] { return ::write(fd, buf, n); });
+    return r >= 0 ? r : -errno;
+}
+
+void truncate_fd(int fd, uint64_t size) {
+    if (retry_eintr([&] { return ::ftruncate(fd, static_cast<off_t>(size)); }) < 0)
+        throw_errno("ftruncate(fd " + std::to_string(fd) + ", " + std::to_string(size) + ")");
+}
+
+std::optional<uint64_t> free_bytes(int fd) {
+    struct statvfs st {};
+    if (::fstatvfs(fd, &st) < 0 || st.f_blocks == 0) return std::nullopt;
+    return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
 void write_all(int fd, const std::string& data) {

@@ -1,13 +1,16 @@
 // Faults injected into `podrun up`: a full state directory, too few file descriptors, a
 // missing or non-executable pause, pause SIGKILLed while the pod runs, a container's leaf
 // removed from outside. Each ends with a clear error, the right exit code and nothing left
-// (PodrunTest's TearDown checks the host).
+// (PodrunTest's TearDown checks the host). And a state directory that fills up while the
+// pod runs: its log files lose lines, the pod does not.
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "harness.hpp"
 
@@ -25,7 +28,9 @@ const char* kSleepPod = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"i
 // A tmpfs of one page at a path of its own (outside /run/podrun), unmounted at the end.
 class TinyTmpfs {
   public:
-    TinyTmpfs() { ok_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, "size=4k,mode=0755") == 0; }
+    explicit TinyTmpfs(const std::string& size = "4k") {
+        ok_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, ("size=" + size + ",mode=0755").c_str()) == 0;
+    }
     ~TinyTmpfs() {
         if (ok_) ::umount2(dir_.path().c_str(), MNT_DETACH);
     }
@@ -125,4 +130,95 @@ TEST_F(PodrunTest, FaultContainerLeafRemovedFromOutside) {
     EXPECT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 137) << r.err;
     EXPECT_NE(r.err.find("container c exited with code 137"), std::string::npos) << r.err;
+}
+
+namespace {
+
+const char* kChattyPod = R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"it-fault"},
+ "spec":{"restartPolicy":"Never","terminationGracePeriodSeconds":2,
+  "containers":[{"name":"c","command":["sh","-c","i=0; while :; do i=$((i+1)); echo line-$i; sleep 0.02; done"]}]}})";
+
+// The number of the last "c | line-N" on up's stdout, 0 before the first.
+long last_line(const std::string& out) {
+    auto lines = t::container_lines(out, "c");
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it)
+        if (it->rfind("line-", 0) == 0) return std::stol(it->substr(5));
+    return 0;
+}
+
+// Fills the filesystem of `dir` with `path` until at most `leave` bytes are free.
+void fill_up(const std::string& dir, const std::string& path, uint64_t leave) {
+    std::ofstream f(path, std::ios::binary | std::ios::app);
+    const std::string chunk(4096, 'x');
+    for (;;) {
+        struct statvfs st {};
+        if (::statvfs(dir.c_str(), &st) < 0 || uint64_t{st.f_bavail} * st.f_frsize <= leave) return;
+        if (!f.write(chunk.data(), static_cast<std::streamsize>(chunk.size())).flush()) return;  // ENOSPC
+    }
+}
+
+nlohmann::json container_status(const std::string& run_root) {
+    auto r = t::run({"/usr/bin/env", "PODRUN_RUN_ROOT=" + run_root, PODRUN_BIN, "inspect", "it-fault"}, "", 30);
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    if (j.is_discarded() || !j.contains("status")) return nlohmann::json::object();
+    return j["status"]["containerStatuses"][0];
+}
+
+}  // namespace
+
+// The state directory (a tmpfs of 1 MiB) fills up while a container prints: first to below
+// the space podrun keeps for state.json, then to the last page. The log file loses lines;
+// the container keeps running, the terminal keeps showing every line, `inspect` says why
+// and how many, and the log is written again once there is room.
+TEST_F(PodrunTest, FaultLogFileCannotBeWrittenThePodAndTheTerminalGoOn) {
+    PODRUN_REQUIRE_ROOT();
+    TinyTmpfs fs("1m");
+    ASSERT_TRUE(fs.ok());
+    TempDir dir;
+    ::setenv("PODRUN_RUN_ROOT", fs.path().c_str(), 1);
+    Background up({"up", dir.file("pod.json", kChattyPod)});
+    ::unsetenv("PODRUN_RUN_ROOT");
+    ASSERT_TRUE(up.wait_for_out("c | line-5\n", 30)) << up.err();
+    const std::string filler = fs.path() + "/filler";
+
+    fill_up(fs.path(), filler, 16 * 1024);
+    long at = last_line(up.out());
+    EXPECT_TRUE(up.wait_for_out("c | line-" + std::to_string(at + 30) + "\n", 30)) << up.err();
+    nlohmann::json cs;
+    EXPECT_TRUE(t::eventually(
+        [&] {
+            cs = container_status(fs.path());
+            return cs.contains("logError");
+        },
+        10))
+        << cs.dump();
+    EXPECT_NE(cs.value("logError", "").find("No space left on device"), std::string::npos) << cs.dump();
+    EXPECT_GT(cs.value("logLinesLost", 0), 0) << cs.dump();
+    EXPECT_TRUE(cs["state"].contains("running")) << cs.dump();
+    EXPECT_NE(up.err().find("lines are lost for the log file"), std::string::npos) << up.err();
+
+    fill_up(fs.path(), filler, 0);  // the last page: now state.json cannot be saved either
+    at = last_line(up.out());
+    EXPECT_TRUE(up.wait_for_out("c | line-" + std::to_string(at + 30) + "\n", 30)) << up.err();
+    auto st = nlohmann::json::parse(t::read_file(fs.path() + "/it-fault/state.json"), nullptr, false);
+    ASSERT_FALSE(st.is_discarded());
+    const pid_t c = st["containers"][0]["process"].value("pid", 0);
+    ASSERT_GT(c, 0);
+    EXPECT_NE(t::proc_state(c), 0);
+    EXPECT_NE(t::proc_state(c), 'Z');
+
+    ASSERT_EQ(::unlink(filler.c_str()), 0);
+    at = last_line(up.out());
+    ASSERT_TRUE(up.wait_for_out("c | line-" + std::to_string(at + 30) + "\n", 30)) << up.err();
+    auto logs = t::run({"/usr/bin/env", "PODRUN_RUN_ROOT=" + fs.path(), PODRUN_BIN, "logs", "it-fault"}, "", 30);
+    EXPECT_NE(logs.out.find("line-1\n"), std::string::npos);                                // before
+    EXPECT_NE(logs.out.find("line-" + std::to_string(at + 10) + "\n"), std::string::npos);  // after
+    const long lost = container_status(fs.path()).value("logLinesLost", 0);
+    EXPECT_GT(lost, 0);
+    EXPECT_NE(up.err().find("written again"), std::string::npos) << up.err();
+
+    up.signal(SIGTERM);
+    auto r = up.wait(30);
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_TRUE(empty_dir(fs.path())) << "state left in the state directory";
 }

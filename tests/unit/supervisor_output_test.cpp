@@ -1,8 +1,10 @@
 // Container output without root: the log file rotates at its size and keeps its files in
 // order (and `podrun logs`' reader finds them oldest first); the terminal never blocks the
 // caller - a pipe nobody reads gets a bounded queue, the rest is dropped, counted and said
-// once the reader is back; the log file gets every line.
+// once the reader is back; the log file gets every line. A log file that cannot be written
+// (ENOSPC, EIO) loses records for the file only, counted, with the reason kept.
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -130,6 +132,56 @@ TEST(SupervisorOutput, APipeNobodyReadsNeverBlocksAndOnlyTheTerminalLosesLines) 
     EXPECT_NE(got.find("c | line-0\n"), std::string::npos);
     EXPECT_NE(got.find("podrun | c: " + std::to_string(term.dropped(src)) + " line(s) not shown"), std::string::npos)
         << got.substr(got.size() > 300 ? got.size() - 300 : 0);
+}
+
+// /dev/full: every write fails with ENOSPC, as on a full disk.
+TEST(SupervisorOutput, ALogThatCannotBeWrittenLosesLinesForTheFileOnlyAndSaysWhy) {
+    int p[2];
+    ASSERT_EQ(::pipe2(p, O_CLOEXEC), 0);
+    podrun::sys::UniqueFd rd(p[0]), wr(p[1]);
+    sv::OutputOptions opts;
+    sv::TerminalWriter term(wr.get(), opts);
+    size_t src = term.add_source("c");
+    sv::LogFile log("/dev/full", 1 << 30, 5);
+    EXPECT_EQ(log.error(), "");
+    int from_c[2];
+    ASSERT_EQ(::pipe2(from_c, O_CLOEXEC), 0);
+    podrun::sys::UniqueFd c_rd(from_c[0]), c_wr(from_c[1]);
+    sv::ContainerOutput out("c", "stdout", log, &term, src, 0, opts);
+    out.attach(std::move(c_rd));
+    const std::string lines = "one\ntwo\nthree\n";
+    ASSERT_EQ(::write(c_wr.get(), lines.data(), lines.size()), static_cast<ssize_t>(lines.size()));
+    EXPECT_TRUE(out.on_readable());  // no exception: the pod goes on
+    EXPECT_EQ(log.error(), "write(/dev/full): No space left on device");
+    EXPECT_EQ(log.lines_lost(), 3u);
+    EXPECT_TRUE(log.take_changed());
+    EXPECT_FALSE(log.take_changed());  // the same reason again is no change
+    c_wr.reset();
+    EXPECT_FALSE(out.on_readable());
+    podrun::sys::set_nonblock(rd.get());
+    char buf[4096];
+    ssize_t n = ::read(rd.get(), buf, sizeof buf);
+    ASSERT_GT(n, 0);
+    EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), "c | one\nc | two\nc | three\n");
+}
+
+// A terminal hung up under its writer fails writes with EIO: a log on one (the slave side
+// of a pty whose master is closed) stands for a device that fails.
+TEST(SupervisorOutput, ALogWriteFailingWithEioIsCountedAndTheNextWriteTriesAgain) {
+    int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    ASSERT_GE(master, 0);
+    ASSERT_EQ(::grantpt(master), 0);
+    ASSERT_EQ(::unlockpt(master), 0);
+    const std::string slave = ::ptsname(master);
+    sv::LogFile log(slave, 1 << 30, 5);
+    log.append("t stdout F before\n");
+    EXPECT_EQ(log.error(), "");
+    ::close(master);
+    log.append("t stdout F lost-1\nt stdout F lost-2\n");
+    EXPECT_EQ(log.error(), "write(" + slave + "): Input/output error");
+    EXPECT_EQ(log.lines_lost(), 2u);
+    log.append("t stdout F lost-3\n");
+    EXPECT_EQ(log.lines_lost(), 3u);
 }
 
 }  // namespace

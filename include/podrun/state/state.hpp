@@ -78,6 +78,8 @@ struct ContainerRecord {
     bool sidecar = false;         // init container with restartPolicy Always
     bool started = false;         // startupProbe passed (or none)
     bool ready = false;           // readinessProbe says ready (or none, once started)
+    std::string log_error;        // why lines were lost for its log file ("" = none were)
+    uint64_t log_lines_lost = 0;
 };
 
 // A hostPort the pod's forwarder listens on (in the supervisor: the socket dies with it).

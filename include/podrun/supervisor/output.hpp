@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "podrun/sys/fd.hpp"
@@ -30,24 +31,41 @@ struct OutputOptions {
 // One container's log: "<path>" is written; "<path>.1" (newest) to "<path>.<max_files-1>"
 // are what rotation kept. After a restart the previous instance's files are
 // "<path>.previous" and "<path>.previous.<n>" (what `podrun logs --previous` reads).
+// A log that cannot be written (a full disk, EIO) is no failure of the pod: the records
+// are lost for the file (the terminal still gets them), counted, said once on stderr, and
+// the reason kept for the container's status (`logError` in `podrun inspect`). Writing
+// resumes by itself when the file takes records again.
 class LogFile {
   public:
     LogFile(std::string path, uint64_t max_bytes, int max_files);
     // Appends whole records; rotates first if they would take the file past max_bytes.
-    // A write error (a full disk) is not the pod's failure: the record is lost, once said.
     void append(const std::string& records);
     // A restart: this instance's files become the previous instance's; a new file starts.
     void new_instance();
+    // Why records were lost for the file, the latest reason; "" while none were. It stays
+    // once set: those lines are missing from the file for good.
+    const std::string& error() const { return error_; }
+    uint64_t lines_lost() const { return lines_lost_; }
+    // Whether error() changed since the last call (state.json is saved then).
+    bool take_changed() { return std::exchange(changed_, false); }
+    // Free space left on the log's filesystem for the pod's state.json (saved as a new file
+    // next to the old one): logs filling a small state directory must not stop the
+    // status that says so from being saved.
+    static constexpr uint64_t kReserveBytes = 64 * 1024;
 
   private:
     void rotate();
     void open();
+    void lost(const std::string& records, const std::string& why);
     std::string path_;
     uint64_t max_bytes_;
     int max_files_;
     sys::UniqueFd fd_;
     uint64_t size_ = 0;
-    bool write_failed_ = false;
+    bool failing_ = false;  // the last append was lost
+    std::string error_;
+    uint64_t lines_lost_ = 0;
+    bool changed_ = false;
 };
 
 // Our stdout, written without blocking. A pipe, FIFO or terminal gets a file description

@@ -63,7 +63,9 @@ struct ContainerStatus {
     bool sidecar = false;
     bool started = false;
     bool ready = false;
-    pid_t pid = 0;  // its main process while it runs, else 0
+    pid_t pid = 0;                // its main process while it runs, else 0
+    std::string log_error;        // why lines were lost for its log file ("" = none were)
+    uint64_t log_lines_lost = 0;  // how many
 };
 
 struct SupervisorOptions {
@@ -74,7 +76,9 @@ struct SupervisorOptions {
     // restart counts) wait up to save_batch_ms, so that exits landing in separate turns are
     // one call, and none when the pod ends first (teardown removes the file). Also right
     // before on_running, and once at the end. May be empty.
-    std::function<void(const std::vector<ContainerStatus>&, const std::string& phase)> on_change;
+    // Returns false when the state could not be saved (a full disk): it is tried again with
+    // the next batch.
+    std::function<bool(const std::vector<ContainerStatus>&, const std::string& phase)> on_change;
     // Each save is an fsync (and, on a disk, the old file's blocks freed): 1-3 ms on a /run
     // on disk. Status may lag by this much. 0 = save every turn.
     int64_t save_batch_ms = 100;

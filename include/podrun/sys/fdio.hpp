@@ -24,6 +24,14 @@ void set_nonblock(int fd);
 // non-blocking fd would block. Throws SysError on other errors.
 ssize_t read_some(int fd, char* buf, size_t n);
 ssize_t write_some(int fd, const char* buf, size_t n);
+// One write(2) to a file: the count written, or -errno (ENOSPC, EIO, ...) for the caller
+// to report - a full disk under a container's log is no failure of the pod.
+ssize_t write_or_errno(int fd, const char* buf, size_t n);
+// ftruncate(2); throws SysError.
+void truncate_fd(int fd, uint64_t size);
+// What an unprivileged writer may still add on fd's filesystem (fstatvfs: f_bavail *
+// f_frsize); nullopt where the filesystem keeps no count (f_blocks 0: devpts, proc).
+std::optional<uint64_t> free_bytes(int fd);
 // Whole messages on a blocking fd; both stop quietly at an error or the end.
 void write_all(int fd, const std::string& data);
 std::string read_to_eof(int fd);

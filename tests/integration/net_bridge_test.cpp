@@ -3,12 +3,15 @@
 // exec`, leaves the mount namespace alone: a fresh /sys would hide the cgroup2 mount; the real
 // host's network is never touched): two pods get different pod IPs on podrun0, pod B fetches pod A's page by IP,
 // inspect shows the IPs, and once both end no veth, no IPAM lease and no bridge is left.
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <string>
@@ -48,8 +51,30 @@ class FakeHost {
         return run(argv);
     }
 
+    const std::string& name() const { return name_; }
+
   private:
     std::string name_;
+};
+
+// This process inside a namespace's network for a scope (so a foreground `podrun up` it
+// starts, and the curl it runs, are in it), and back in its own at the end.
+class InNetns {
+  public:
+    explicit InNetns(const std::string& name) : home_(::open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) {
+        int fd = ::open(("/run/netns/" + name).c_str(), O_RDONLY | O_CLOEXEC);
+        ok_ = home_ >= 0 && fd >= 0 && ::setns(fd, CLONE_NEWNET) == 0;
+        if (fd >= 0) ::close(fd);
+    }
+    ~InNetns() {
+        if (ok_) (void)::setns(home_, CLONE_NEWNET);
+        if (home_ >= 0) ::close(home_);
+    }
+    bool ok() const { return ok_; }
+
+  private:
+    int home_;
+    bool ok_ = false;
 };
 
 // Files of host-local's lease directory that are leases (addresses), not its own.
@@ -150,6 +175,48 @@ TEST_F(NetBridge, KillMinusNineOfTheSupervisorThenGcRunsDel) {
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {}
     RunResult gc = host.podrun({"gc"});
     EXPECT_EQ(gc.exit_code, 0) << gc.err;
+    EXPECT_TRUE(leases().empty());
+    RunResult links = host.in({"/usr/sbin/ip", "-o", "link"});
+    EXPECT_EQ(links.out.find("veth"), std::string::npos) << links.out;
+    EXPECT_EQ(links.out.find("podrun0"), std::string::npos) << links.out;
+}
+
+// hostPort in bridge mode (the forwarder in the host's netns, its upstream socket made in the
+// pod's), then Ctrl-C of the foreground `up`: DEL runs, no lease, veth or podrun0 is left.
+TEST_F(NetBridge, HostPortServesInBridgeModeAndCtrlCLeavesNothing) {
+    PODRUN_REQUIRE_ROOT();
+    if (!bridge_usable()) {
+        if (must_run()) FAIL() << "needs containernetworking-plugins, iproute2 and iptables";
+        GTEST_SKIP() << "needs containernetworking-plugins, iproute2 and iptables";
+    }
+    ASSERT_TRUE(leases().empty()) << "another podrun0 pod runs on this machine";
+    FakeHost host;
+    TempDir dir;
+    const std::string pod =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: it-br-port}\nspec:\n  terminationGracePeriodSeconds: 2\n"
+        "  containers:\n  - name: web\n    ports: [{containerPort: 80, hostPort: 18089}]\n"
+        "    command: [sh, -c, 'mkdir -p /tmp/www && echo page of it-br-port > /tmp/www/index.html && "
+        "echo serving && exec busybox httpd -f -p 80 -h /tmp/www']\n";
+    const std::string file = dir.file("p.yaml", pod);
+    {
+        InNetns in(host.name());
+        ASSERT_TRUE(in.ok()) << std::strerror(errno);
+        Background up({"up", "--network=bridge", file});
+        ASSERT_TRUE(up.wait_for_out("web | serving", 60)) << up.out() << up.err();
+        RunResult c;
+        EXPECT_TRUE(eventually(
+            [&] {
+                c = run({"/usr/bin/curl", "-sf", "http://127.0.0.1:18089/"}, "", 10);
+                return c.exit_code == 0;
+            },
+            10))
+            << c.err;
+        EXPECT_EQ(c.out, "page of it-br-port\n");
+        EXPECT_EQ(leases().size(), 1u);
+        up.signal(SIGINT);
+        RunResult r = up.wait(30);
+        EXPECT_FALSE(r.timed_out);
+    }
     EXPECT_TRUE(leases().empty());
     RunResult links = host.in({"/usr/sbin/ip", "-o", "link"});
     EXPECT_EQ(links.out.find("veth"), std::string::npos) << links.out;

@@ -33,6 +33,6 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # passt gives pods outbound network (pasta mode); containers-common ships the seccomp
 # profile RuntimeDefault uses (/usr/share/containers/seccomp.json). podrun runs without
 # either, with those features reported missing (podrun doctor).
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "passt, golang-github-containers-common")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "passt, containernetworking-plugins, golang-github-containers-common")
 set(CPACK_STRIP_FILES ON)
 include(CPack)

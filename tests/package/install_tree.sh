@@ -20,13 +20,14 @@ for f in usr/bin/podrun usr/libexec/podrun/podrun-pause usr/libexec/podrun/podru
 done
 for f in usr/share/bash-completion/completions/podrun usr/share/zsh/vendor-completions/_podrun \
     usr/share/fish/vendor_completions.d/podrun.fish usr/share/man/man1/podrun.1.gz \
-    usr/share/man/man1/podrun-up.1.gz usr/share/doc/podrun/copyright usr/share/doc/podrun/examples/hello.json; do
+    usr/share/man/man1/podrun-up.1.gz usr/share/doc/podrun/copyright usr/share/doc/podrun/examples/hello.json \
+    usr/share/podrun/cni/podrun0.conflist; do
     [ -f "$dest/$f" ] || fail "$f is not installed"
 done
 [ ! -e "$dest/usr/bin/podrun-pause" ] || fail "podrun-pause is installed in bin/ (it belongs in libexec/podrun/)"
 # Nothing outside those places (no test binary, no header, no build-tree file).
 unexpected=$(cd "$dest" && find . ! -type d | sed 's|^\./||' | grep -v -E \
-    '^usr/(bin/podrun|libexec/podrun/podrun-(pause|image)|share/man/man1/podrun(-[a-z]+)?\.1\.gz|share/bash-completion/completions/podrun|share/zsh/vendor-completions/_podrun|share/fish/vendor_completions.d/podrun\.fish|share/doc/podrun/(copyright|examples/[^/]+))$')
+    '^usr/(bin/podrun|libexec/podrun/podrun-(pause|image)|share/man/man1/podrun(-[a-z]+)?\.1\.gz|share/bash-completion/completions/podrun|share/zsh/vendor-completions/_podrun|share/fish/vendor_completions.d/podrun\.fish|share/doc/podrun/(copyright|examples/[^/]+)|share/podrun/cni/podrun0\.conflist)$')
 [ -z "$unexpected" ] || fail "unexpected files installed: $unexpected"
 # With --up (the root test install_tree_up): the installed podrun runs a pod, so it found
 # the installed pause, with nothing pointing it there.

@@ -38,9 +38,6 @@ const std::map<std::string, std::string> kStillRefused = {
     // a placeholder, not an image reference
     {"kubernetes-website/content/en/examples/pods/private-reg-pod.yaml",
      "image \"<your-private-image>\": invalid reference format"},
-    // grpc probes
-    {"kubernetes-website/content/en/examples/pods/probe/grpc-liveness.yaml",
-     "livenessProbe.grpc: not supported by podrun yet"},
     // extended resources
     {"kubernetes-website/content/en/examples/pods/resource/extended-resource-pod-2.yaml",
      "resource \"example.com/dongle\" is not supported by podrun yet"},
@@ -67,9 +64,6 @@ const std::map<std::string, std::string> kStillRefused = {
     // user namespaces
     {"kubernetes-website/content/en/examples/pods/user-namespaces-stateless.yaml",
      "hostUsers: false asks for a user namespace"},
-    // the network issue
-    {"kubernetes-website/content/en/examples/service/networking/hostaliases-pod.yaml",
-     "hostAliases: not supported by podrun yet"},
 };
 
 std::string errors_of(const podrun::spec::BundleResult& r) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "podrun/sys/files.hpp"
+#include "podrun/sys/mounts.hpp"
 #include "podrun/sys/net.hpp"
 
 namespace podrun::net {
@@ -35,6 +36,12 @@ std::string pasta_problem() {
     if (sys::file_kind("/dev/net/tun") != sys::FileKind::CharDevice) {
         return "/dev/net/tun is missing (pasta needs a tap device): modprobe tun (in a container: pass "
                "/dev/net/tun in), or use --network=none";
+    }
+    if (!sys::root_is_mount_point()) {
+        // pasta sandboxes itself by pivoting into an empty root, which fails in a chroot
+        // ("mount /: Invalid argument; Failed to sandbox process"): seen in the package job.
+        return "podrun runs in a chroot (\"/\" is not a mount point), where pasta cannot sandbox itself: use "
+               "--network=none, or run podrun where \"/\" is a mount";
     }
     if (!sys::ipv4_default_route()) {
         return "the host has no IPv4 default route, which pasta copies into the pod: add one, or use "

@@ -108,6 +108,9 @@ TEST_F(PodrunTest, FaultPauseKilledWhileThePodRuns) {
     ASSERT_TRUE(up.wait_for_err("started: pause pid", 30)) << up.err();
     pid_t pause = 0;
     ASSERT_TRUE(t::eventually([&] { return (pause = t::pause_pid("it-fault")) > 0; }, 10));
+    // While the pod runs: once its container does (the pod's network, pasta by default,
+    // starts between pause and the first container).
+    ASSERT_TRUE(t::eventually([] { return t::container_pid("it-fault", "c") > 0; }, 30)) << up.err();
     ASSERT_EQ(::kill(pause, SIGKILL), 0);
     auto r = up.wait(30);
     EXPECT_FALSE(r.timed_out);

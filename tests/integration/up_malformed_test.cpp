@@ -58,7 +58,7 @@ const std::vector<Case> kCases = {
      "  volumes: [{name: d, emptyDir: {}}]\n" +
          ctr("    volumeMounts: [{name: d, mountPath: /x, subPath: a/../../etc}]\n"),
      "spec.containers[0].volumeMounts[0].subPath"},
-    {"bad-probe", ctr("    livenessProbe: {grpc: {port: 9000}}\n"), "spec.containers[0].livenessProbe.grpc"},
+    {"bad-probe", ctr("    livenessProbe: {grpc: {port: grpc}}\n"), "spec.containers[0].livenessProbe.grpc.port"},
     {"bad-typo", ctr("    comand: [x]\n"), "spec.containers[0].comand"},
     {"bad-novolsource", "  volumes: [{name: v}]\n" + std::string(kOk), "spec.volumes[0]"},
     {"bad-configmap", "  volumes: [{name: v, configMap: {name: cm, defaultMode: 1000}}]\n" + std::string(kOk),

@@ -147,8 +147,19 @@ int logs(const std::string& pod, const LogsOptions& opts) {
         if (have_ours) ours = *sys::file_id(current.get());
         if (at_path && (!have_ours || !(*at_path == ours))) {
             if (current) read_rest(current.get(), pending);
+            // The file to go on with is opened first: should the writer rotate again while
+            // we catch up, that one is still ours to read (by fd), and it is where the
+            // catching up stops. Opened after the catching up, a file rotated meanwhile
+            // would be skipped whole.
+            sys::UniqueFd next;
+            try {
+                next = sys::open_file(file, O_RDONLY);
+            } catch (const std::exception&) {}
+            sys::FileId next_id{};
+            const bool have_next = next && sys::file_id(next.get()).has_value();
+            if (have_next) next_id = *sys::file_id(next.get());
             // Several rotations may have come since the last look: the files newer than
-            // ours ("<file>.k" for k below ours) are read whole, oldest first.
+            // ours ("<file>.k" for k below ours) are read whole, oldest first, up to the next.
             int k = 1;
             auto is_ours = [&](int n) {
                 auto id = sys::file_id(file + "." + std::to_string(n));
@@ -156,14 +167,20 @@ int logs(const std::string& pod, const LogsOptions& opts) {
             };
             while (k < 1000 && sys::exists(file + "." + std::to_string(k)) && !is_ours(k)) k++;
             if (!have_ours || !sys::exists(file + "." + std::to_string(k))) k = 1;  // not among them: nothing between
-            for (int j = k - 1; j >= 1; j--) pending += sys::try_read_file(file + "." + std::to_string(j)).value_or("");
+            for (int j = k - 1; j >= 1; j--) {
+                sys::UniqueFd f;
+                try {
+                    f = sys::open_file(file + "." + std::to_string(j), O_RDONLY);
+                } catch (const std::exception&) {
+                    continue;
+                }
+                auto id = sys::file_id(f.get());
+                if (have_next && id && *id == next_id) break;  // rotated since we opened it
+                read_rest(f.get(), pending);
+            }
             print_lines(pending, opts.timestamps);
             pending.clear();  // a line cut by a restart does not continue in the next file
-            try {
-                current = sys::open_file(file, O_RDONLY);
-            } catch (const std::exception&) {
-                current.reset();
-            }
+            current = std::move(next);
             continue;
         }
         print_lines(pending, opts.timestamps);

@@ -49,17 +49,21 @@ std::string state_name(supervisor::CState s) {
 }
 
 // Undo on scope exit: whatever `up` created goes, whether it returns or throws.
+// Two descriptors on /dev/null are held from the start and closed first: an `up` that failed
+// for want of descriptors (EMFILE) still has the ones teardown needs to remove directories.
 class Rollback {
   public:
-    Rollback(const state::PodPaths& paths, std::string cgroup_parent)
-        : paths_(paths), cgroup_parent_(std::move(cgroup_parent)) {}
+    Rollback(const state::PodPaths& paths, std::string cgroup_parent, sys::UniqueFd* reserve)
+        : paths_(paths), cgroup_parent_(std::move(cgroup_parent)), reserve_(reserve) {}
     ~Rollback() {
+        for (int i = 0; i < 2; i++) reserve_[i].reset();
         for (const auto& p : teardown(paths_, cgroup_parent_)) spdlog::error("cleanup: {}", p);
     }
 
   private:
     const state::PodPaths& paths_;
     std::string cgroup_parent_;
+    sys::UniqueFd* reserve_;
 };
 
 // Waits for pause to exit, reaping every other child that ends meanwhile. pause, PID 1 of
@@ -199,10 +203,12 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
     // that two `up`s (or an `up` and a `down`) of one name cannot interleave. The pod's own
     // lock is then held for the supervisor's life: held = running.
     sys::mkdir_p(paths.run_root, 0755);
+    sys::UniqueFd reserve[2] = {sys::open_file("/dev/null", O_RDONLY), sys::open_file("/dev/null", O_RDONLY)};
     sys::UniqueFd lock;
     {
         sys::UniqueFd roots = sys::lock_dir(paths.run_root);
-        if (!sys::make_dir(paths.dir(), 0700)) {
+        bool made = sys::make_dir(paths.dir(), 0700);
+        if (!made) {
             lock = sys::lock_file(paths.lock_file(), true);
             if (!lock) {
                 throw InvalidInput(
@@ -212,13 +218,19 @@ int up(const spec::Pod& manifest_pod, const UpOptions& opts) {
             auto old = state::load(paths);
             spdlog::warn("pod {}: removing what a previous run left behind", name);
             for (auto& p : teardown(paths, old ? old->cgroup_parent : cg_parent)) spdlog::warn("cleanup: {}", p);
-            sys::make_dir(paths.dir(), 0700);
+            made = sys::make_dir(paths.dir(), 0700);
         }
-        lock = sys::lock_file(paths.lock_file(), true);
+        try {
+            lock = sys::lock_file(paths.lock_file(), true);
+        } catch (const sys::SysError&) {
+            // (EMFILE): the directory we just made is still empty, and ours under the short lock.
+            if (made) (void)sys::rmdir_errno(paths.dir());
+            throw;
+        }
         if (!lock) throw InvalidInput({"metadata.name: pod \"" + name + "\" is being started by another podrun"});
     }
     // Declared after the lock: teardown runs while the lock is still held.
-    Rollback rollback(paths, cg_parent);
+    Rollback rollback(paths, cg_parent, reserve);
     if (opts.on_dir_ready) opts.on_dir_ready(paths);
 
     // Step 2: record before creating (DESIGN.md section 7).

@@ -111,6 +111,13 @@ std::string source_path(const std::string& rel) {
     return std::string(PODRUN_SOURCE_DIR) + "/" + rel;
 }
 
+std::string with_dir(std::string text, const std::string& dir) {
+    for (auto p = text.find("DIR"); p != std::string::npos; p = text.find("DIR", p + dir.size())) {
+        text.replace(p, 3, dir);
+    }
+    return text;
+}
+
 void write_file(const std::string& path, const std::string& data) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     f << data;

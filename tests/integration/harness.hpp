@@ -44,6 +44,8 @@ RunResult podrun(const std::vector<std::string>& args, const std::string& input 
 
 std::string read_file(const std::string& path);
 std::string source_path(const std::string& rel);  // PODRUN_SOURCE_DIR/rel
+// A manifest with every "DIR" in it replaced by dir (a test's TempDir).
+std::string with_dir(std::string text, const std::string& dir);
 void write_file(const std::string& path, const std::string& data);
 
 double now_s();  // CLOCK_MONOTONIC, seconds

@@ -29,6 +29,15 @@ bool bridge_usable() {
            ::access("/usr/sbin/ip", X_OK) == 0 && ::access("/usr/sbin/iptables", X_OK) == 0;
 }
 
+// The CNI plugins and the tools the bridge tests drive; a skip is a failure under PODRUN_MUST_RUN.
+#define PODRUN_REQUIRE_BRIDGE()                                                                   \
+    do {                                                                                          \
+        if (!bridge_usable()) {                                                                   \
+            if (must_run()) FAIL() << "needs containernetworking-plugins, iproute2 and iptables"; \
+            GTEST_SKIP() << "needs containernetworking-plugins, iproute2 and iptables";           \
+        }                                                                                         \
+    } while (0)
+
 // A network namespace standing in for the host, with loopback up and forwarding on (its
 // own sysctl: the real host's stays as it is). Removed with the object.
 class FakeHost {
@@ -109,10 +118,7 @@ class NetBridge : public PodrunTest {
 
 TEST_F(NetBridge, TwoPodsGetTheirOwnIpsReachEachOtherAndLeaveNothing) {
     PODRUN_REQUIRE_ROOT();
-    if (!bridge_usable()) {
-        if (must_run()) FAIL() << "needs containernetworking-plugins, iproute2 and iptables";
-        GTEST_SKIP() << "needs containernetworking-plugins, iproute2 and iptables";
-    }
+    PODRUN_REQUIRE_BRIDGE();
     ASSERT_TRUE(leases().empty()) << "another podrun0 pod runs on this machine";
     FakeHost host;
     TempDir dir;
@@ -155,10 +161,7 @@ TEST_F(NetBridge, TwoPodsGetTheirOwnIpsReachEachOtherAndLeaveNothing) {
 
 TEST_F(NetBridge, KillMinusNineOfTheSupervisorThenGcRunsDel) {
     PODRUN_REQUIRE_ROOT();
-    if (!bridge_usable()) {
-        if (must_run()) FAIL() << "needs containernetworking-plugins, iproute2 and iptables";
-        GTEST_SKIP() << "needs containernetworking-plugins, iproute2 and iptables";
-    }
+    PODRUN_REQUIRE_BRIDGE();
     ASSERT_TRUE(leases().empty()) << "another podrun0 pod runs on this machine";
     FakeHost host;
     TempDir dir;
@@ -185,10 +188,7 @@ TEST_F(NetBridge, KillMinusNineOfTheSupervisorThenGcRunsDel) {
 // pod's), then Ctrl-C of the foreground `up`: DEL runs, no lease, veth or podrun0 is left.
 TEST_F(NetBridge, HostPortServesInBridgeModeAndCtrlCLeavesNothing) {
     PODRUN_REQUIRE_ROOT();
-    if (!bridge_usable()) {
-        if (must_run()) FAIL() << "needs containernetworking-plugins, iproute2 and iptables";
-        GTEST_SKIP() << "needs containernetworking-plugins, iproute2 and iptables";
-    }
+    PODRUN_REQUIRE_BRIDGE();
     ASSERT_TRUE(leases().empty()) << "another podrun0 pod runs on this machine";
     FakeHost host;
     TempDir dir;
@@ -225,10 +225,7 @@ TEST_F(NetBridge, HostPortServesInBridgeModeAndCtrlCLeavesNothing) {
 
 TEST_F(NetBridge, MissingNetworkOrForwardingIsRefusedWithTheFix) {
     PODRUN_REQUIRE_ROOT();
-    if (!bridge_usable()) {
-        if (must_run()) FAIL() << "needs containernetworking-plugins, iproute2 and iptables";
-        GTEST_SKIP() << "needs containernetworking-plugins, iproute2 and iptables";
-    }
+    PODRUN_REQUIRE_BRIDGE();
     FakeHost host;
     TempDir dir;
     const std::string pod =

@@ -21,16 +21,9 @@ using t::Background;
 using t::eventually;
 using t::PodrunTest;
 using t::TempDir;
+using t::with_dir;
 
 namespace {
-
-// Replaces every "DIR" in a manifest with the test's directory.
-std::string with_dir(std::string text, const std::string& dir) {
-    for (auto p = text.find("DIR"); p != std::string::npos; p = text.find("DIR", p + dir.size())) {
-        text.replace(p, 3, dir);
-    }
-    return text;
-}
 
 // `ev NAME` in a container appends "<seconds.nanos> NAME" to /out/events and prints it.
 const char* kEv = R"(ev() { echo "$(date +%s.%N) $1" | tee -a /out/events; }; )";

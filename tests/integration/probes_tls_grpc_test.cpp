@@ -22,16 +22,9 @@ using nlohmann::json;
 using t::eventually;
 using t::PodrunTest;
 using t::TempDir;
+using t::with_dir;
 
 namespace {
-
-// Replaces every "DIR" in a manifest with the test's directory.
-std::string with_dir(std::string text, const std::string& dir) {
-    for (auto p = text.find("DIR"); p != std::string::npos; p = text.find("DIR", p + dir.size())) {
-        text.replace(p, 3, dir);
-    }
-    return text;
-}
 
 // The container's entry of containerStatuses, null if none.
 json container_status(const std::string& pod, const std::string& name) {

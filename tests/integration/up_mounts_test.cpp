@@ -16,17 +16,7 @@ namespace fs = std::filesystem;
 using t::PodrunTest;
 using t::RunResult;
 using t::TempDir;
-
-namespace {
-
-std::string with_dir(std::string text, const std::string& dir) {
-    for (auto p = text.find("DIR"); p != std::string::npos; p = text.find("DIR", p + dir.size())) {
-        text.replace(p, 3, dir);
-    }
-    return text;
-}
-
-}  // namespace
+using t::with_dir;
 
 // $(POD_NAME) from the downward API and a literal variable: the container writes into
 // <hostPath>/<pod name>/logs, made as a directory as a subPath is.

@@ -1,4 +1,5 @@
 // `podrun up` in the foreground: the pod's whole life in one function's steps.
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 

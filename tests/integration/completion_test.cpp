@@ -16,7 +16,7 @@ constexpr const char* kPod = R"({"apiVersion": "v1", "kind": "Pod",
 // The candidates bash's completion offers for word `cword` of `words` (-1: the last),
 // sorted, one string separated by blanks.
 std::string complete(const std::vector<std::string>& words, int cword = -1) {
-    std::string bin = PODRUN_BIN;
+    std::string bin = podrun::test::podrun_bin();
     std::string script =
         "PATH='" + bin.substr(0, bin.rfind('/')) + "':$PATH; source '" + source_path("completions/podrun.bash") +
         "'; COMP_WORDS=(\"$@\"); COMP_CWORD=" + (cword < 0 ? std::string("$(( $# - 1 ))") : std::to_string(cword)) +

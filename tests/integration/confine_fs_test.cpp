@@ -124,7 +124,7 @@ TEST_F(ConfineFs, CtrlCOnATerminalIsTheGraceProtocol) {
     ASSERT_EQ(::grantpt(master), 0);
     ASSERT_EQ(::unlockpt(master), 0);
     const std::string slave = ::ptsname(master);
-    const std::string bin = PODRUN_BIN;
+    const std::string bin = podrun::test::podrun_bin();
     pid_t pid = ::fork();
     if (pid == 0) {
         ::setsid();

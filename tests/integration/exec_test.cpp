@@ -97,7 +97,7 @@ PtyResult podrun_on_pty(const std::vector<std::string>& args, unsigned short row
     ws.ws_row = rows;
     ws.ws_col = cols;
     ::ioctl(m, TIOCSWINSZ, &ws);
-    std::vector<std::string> argv{PODRUN_BIN};
+    std::vector<std::string> argv{podrun::test::podrun_bin()};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> cargv;
     for (auto& a : argv) cargv.push_back(a.data());

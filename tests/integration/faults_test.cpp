@@ -64,7 +64,7 @@ TEST_F(PodrunTest, FaultStateDirectoryFull) {
     t::write_file(fs.path() + "/filler", std::string(4096, 'x'));  // the one page, taken
     TempDir dir;
     const std::string file = dir.file("pod.json", kSleepPod);
-    auto r = t::run({"/usr/bin/env", "PODRUN_RUN_ROOT=" + fs.path(), PODRUN_BIN, "up", file}, "", 60);
+    auto r = t::run({"/usr/bin/env", "PODRUN_RUN_ROOT=" + fs.path(), podrun::test::podrun_bin(), "up", file}, "", 60);
     EXPECT_EQ(r.exit_code, 125) << r.err;
     EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
     ::unlink((fs.path() + "/filler").c_str());
@@ -78,7 +78,9 @@ TEST_F(PodrunTest, FaultTooFewFileDescriptors) {
     // Lowering a limit needs no privilege (raising a hard one would); each of these fails at
     // another step of `up`, before the container runs.
     for (const char* n : {"8", "12", "16", "20"}) {
-        auto r = t::run({"/usr/bin/prlimit", std::string("--nofile=") + n + ":" + n, PODRUN_BIN, "up", file}, "", 60);
+        auto r =
+            t::run({"/usr/bin/prlimit", std::string("--nofile=") + n + ":" + n, podrun::test::podrun_bin(), "up", file},
+                   "", 60);
         EXPECT_EQ(r.exit_code, 125) << "nofile " << n << ": " << r.err;
         EXPECT_NE(r.err.find("Too many open files"), std::string::npos) << "nofile " << n << ": " << r.err;
         EXPECT_EQ(fault_leftovers(), "") << "nofile " << n;
@@ -89,14 +91,15 @@ TEST_F(PodrunTest, FaultMissingOrNonExecutablePause) {
     PODRUN_REQUIRE_ROOT();
     TempDir dir;
     const std::string file = dir.file("pod.json", kSleepPod);
-    auto missing = t::run({"/usr/bin/env", "PODRUN_PAUSE=" + dir / "no-such-pause", PODRUN_BIN, "up", file}, "", 60);
+    auto missing = t::run(
+        {"/usr/bin/env", "PODRUN_PAUSE=" + dir / "no-such-pause", podrun::test::podrun_bin(), "up", file}, "", 60);
     EXPECT_EQ(missing.exit_code, 125) << missing.err;
     EXPECT_NE(missing.err.find("no-such-pause): No such file or directory"), std::string::npos) << missing.err;
     EXPECT_EQ(fault_leftovers(), "");
 
     const std::string noexec = dir.file("pause", t::read_file(PODRUN_PAUSE_BIN));
     ASSERT_EQ(::chmod(noexec.c_str(), 0644), 0);
-    auto denied = t::run({"/usr/bin/env", "PODRUN_PAUSE=" + noexec, PODRUN_BIN, "up", file}, "", 60);
+    auto denied = t::run({"/usr/bin/env", "PODRUN_PAUSE=" + noexec, podrun::test::podrun_bin(), "up", file}, "", 60);
     EXPECT_EQ(denied.exit_code, 125) << denied.err;
     EXPECT_NE(denied.err.find("Permission denied"), std::string::npos) << denied.err;
 }
@@ -161,7 +164,8 @@ void fill_up(const std::string& dir, const std::string& path, uint64_t leave) {
 }
 
 nlohmann::json container_status(const std::string& run_root) {
-    auto r = t::run({"/usr/bin/env", "PODRUN_RUN_ROOT=" + run_root, PODRUN_BIN, "inspect", "it-fault"}, "", 30);
+    auto r = t::run({"/usr/bin/env", "PODRUN_RUN_ROOT=" + run_root, podrun::test::podrun_bin(), "inspect", "it-fault"},
+                    "", 30);
     auto j = nlohmann::json::parse(r.out, nullptr, false);
     if (j.is_discarded() || !j.contains("status")) return nlohmann::json::object();
     return j["status"]["containerStatuses"][0];
@@ -213,7 +217,8 @@ TEST_F(PodrunTest, FaultLogFileCannotBeWrittenThePodAndTheTerminalGoOn) {
     ASSERT_EQ(::unlink(filler.c_str()), 0);
     at = last_line(up.out());
     ASSERT_TRUE(up.wait_for_out("c | line-" + std::to_string(at + 30) + "\n", 30)) << up.err();
-    auto logs = t::run({"/usr/bin/env", "PODRUN_RUN_ROOT=" + fs.path(), PODRUN_BIN, "logs", "it-fault"}, "", 30);
+    auto logs = t::run({"/usr/bin/env", "PODRUN_RUN_ROOT=" + fs.path(), podrun::test::podrun_bin(), "logs", "it-fault"},
+                       "", 30);
     EXPECT_NE(logs.out.find("line-1\n"), std::string::npos);                                // before
     EXPECT_NE(logs.out.find("line-" + std::to_string(at + 10) + "\n"), std::string::npos);  // after
     const long lost = container_status(fs.path()).value("logLinesLost", 0);

@@ -21,6 +21,14 @@
 
 namespace podrun::test {
 
+const std::string& podrun_bin() {
+    static const std::string bin = [] {
+        const char* v = std::getenv("PODRUN_TEST_PODRUN");
+        return std::string(v && *v ? v : PODRUN_BUILT_BIN);
+    }();
+    return bin;
+}
+
 double now_s() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -95,7 +103,7 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input, do
 }
 
 RunResult podrun(const std::vector<std::string>& args, const std::string& input, double timeout_s) {
-    std::vector<std::string> argv{PODRUN_BIN};
+    std::vector<std::string> argv{podrun_bin()};
     argv.insert(argv.end(), args.begin(), args.end());
     return run(argv, input, timeout_s);
 }
@@ -128,7 +136,7 @@ void write_file(const std::string& path, const std::string& data) {
 Background::Background(const std::vector<std::string>& args) {
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) return;
-    std::vector<std::string> argv{PODRUN_BIN};
+    std::vector<std::string> argv{podrun_bin()};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> cargv;
     for (auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
@@ -389,12 +397,14 @@ std::vector<std::string> podrun_leftovers() {
             }
         }
     }
+    // The pause of the podrun under test (next to it), and the one built with the tests.
+    const std::string pause_beside = std::filesystem::path(podrun_bin()).parent_path() / "podrun-pause";
     for (pid_t p : all_pids()) {
         std::string base = "/proc/" + std::to_string(p);
         char buf[4096];
         ssize_t n = ::readlink((base + "/exe").c_str(), buf, sizeof buf - 1);
         std::string exe = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-        if (exe == PODRUN_PAUSE_BIN) {
+        if (exe == PODRUN_PAUSE_BIN || exe == pause_beside) {
             left.push_back("pause process left: " + std::to_string(p) + " (" + exe + ")");
         }
         std::istringstream cg(read_file(base + "/cgroup"));

@@ -39,6 +39,12 @@ struct RunResult {
 // `timeout_s` seconds. Never uses a shell.
 RunResult run(const std::vector<std::string>& argv, const std::string& input = "", double timeout_s = 60);
 
+// The podrun binary under test: the one built with this test binary, or the one named by
+// PODRUN_TEST_PODRUN (the sanitize job runs the ci build's tests against a sanitized podrun,
+// tests/jobs/sanitize.sh, so the tests themselves need no sanitized build of their own).
+// podrun finds podrun-pause and podrun-image next to itself, so those come from its build too.
+const std::string& podrun_bin();
+
 // The podrun binary under test, with arguments.
 RunResult podrun(const std::vector<std::string>& args, const std::string& input = "", double timeout_s = 60);
 

@@ -23,7 +23,7 @@ TEST_F(ImageRegistryConf, InsecureByConfigFileAndFlag) {
                    dir.path() + "/data\nhttp:\n  addr: " + host + "\n");
     write_file(dir / "registries.conf", "[[registry]]\nlocation = \"" + host + "\"\ninsecure = true\n");
     write_file(dir / "other.conf", "[[registry]]\nlocation = \"10.77.0.2:5000\"\ninsecure = true\n");
-    const std::string pull = std::string(PODRUN_BIN) + " pull --quiet " + host + "/test/app:v1";
+    const std::string pull = std::string(podrun::test::podrun_bin()) + " pull --quiet " + host + "/test/app:v1";
     const std::string script =
         "set -u\nip link set lo up && ip addr add 10.77.0.1/32 dev lo || exit 90\n"
         "/usr/bin/docker-registry serve " +

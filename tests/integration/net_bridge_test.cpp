@@ -50,7 +50,7 @@ class FakeHost {
     ~FakeHost() { run({"/usr/sbin/ip", "netns", "delete", name_}); }
     // podrun (or any program) inside this namespace.
     RunResult podrun(const std::vector<std::string>& args, double timeout_s = 60) const {
-        std::vector<std::string> argv{"/usr/bin/nsenter", "--net=/run/netns/" + name_, PODRUN_BIN};
+        std::vector<std::string> argv{"/usr/bin/nsenter", "--net=/run/netns/" + name_, podrun::test::podrun_bin()};
         argv.insert(argv.end(), args.begin(), args.end());
         return run(argv, "", timeout_s);
     }

@@ -229,7 +229,8 @@ TEST_F(NetPasta, PastaThatCannotRunFailsWhenAskedForAndFallsBackOtherwise) {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: it-pasta-absent}\nspec:\n  restartPolicy: Never\n"
         "  containers:\n  - name: c\n    command: [sh, -c, 'echo links=$(ip -o link | wc -l)']\n";
     const std::string file = dir.file("pod.yaml", pod);
-    RunResult r = run({"/usr/bin/env", "PODRUN_PASTA=/nonexistent/pasta", PODRUN_BIN, "up", "--network=pasta", file});
+    RunResult r = run(
+        {"/usr/bin/env", "PODRUN_PASTA=/nonexistent/pasta", podrun::test::podrun_bin(), "up", "--network=pasta", file});
     EXPECT_EQ(r.exit_code, 125) << r.err;
     EXPECT_NE(r.err.find("--network=pasta"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("apt-get install passt"), std::string::npos) << r.err;
@@ -238,11 +239,12 @@ TEST_F(NetPasta, PastaThatCannotRunFailsWhenAskedForAndFallsBackOtherwise) {
     const std::string annotated =
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: it-pasta-absent\n  annotations: {podrun.io/network: pasta}\n"
         "spec:\n  restartPolicy: Never\n  containers:\n  - name: c\n    command: ['true']\n";
-    r = run({"/usr/bin/env", "PODRUN_PASTA=/nonexistent/pasta", PODRUN_BIN, "up", dir.file("a.yaml", annotated)});
+    r = run({"/usr/bin/env", "PODRUN_PASTA=/nonexistent/pasta", podrun::test::podrun_bin(), "up",
+             dir.file("a.yaml", annotated)});
     EXPECT_EQ(r.exit_code, 125) << r.err;
     EXPECT_NE(r.err.find("podrun.io/network"), std::string::npos) << r.err;
     // Not asked for: none, with one warning, and the pod runs (loopback only).
-    r = run({"/usr/bin/env", "PODRUN_PASTA=/nonexistent/pasta", PODRUN_BIN, "up", file});
+    r = run({"/usr/bin/env", "PODRUN_PASTA=/nonexistent/pasta", podrun::test::podrun_bin(), "up", file});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.err.find("network: none (loopback only): pasta cannot run here"), std::string::npos) << r.err;
     EXPECT_EQ(container_value(r.out, "c", "links"), "1") << r.out;

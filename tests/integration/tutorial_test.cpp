@@ -132,7 +132,7 @@ class Tutorial : public PodrunTest {};
 
 TEST_F(Tutorial, EveryCommandRunsAndShowsItsOutput) {
     PODRUN_REQUIRE_ROOT();
-    std::string bin = PODRUN_BIN;
+    std::string bin = podrun::test::podrun_bin();
     std::string dir = bin.substr(0, bin.rfind('/'));
     auto steps = console_steps(read_file(source_path("docs/tutorial.md")));
     std::vector<std::string> detached;  // pods `up -d` started, downed if a step fails

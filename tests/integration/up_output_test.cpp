@@ -44,12 +44,13 @@ struct StuckUp {
     StuckUp(const std::string& manifest, const std::string& err) : err_file(err) {
         int p[2];
         if (::pipe2(p, O_CLOEXEC) < 0) return;
+        const char* bin = podrun::test::podrun_bin().c_str();  // not computed in the child
         pid = ::fork();
         if (pid == 0) {
             int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
             ::dup2(p[1], 1);
             ::dup2(e, 2);
-            ::execl(PODRUN_BIN, PODRUN_BIN, "up", manifest.c_str(), static_cast<char*>(nullptr));
+            ::execl(bin, bin, "up", manifest.c_str(), static_cast<char*>(nullptr));
             ::_exit(127);
         }
         ::close(p[1]);

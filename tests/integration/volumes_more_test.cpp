@@ -355,7 +355,8 @@ spec:
     command: [sh, -c, 'exit 0']
     volumeMounts: [{name: d, mountPath: /d}]
 )Y");
-    RunResult bad = run({"/usr/bin/env", "PODRUN_PAUSE=" + dir / "no-such-pause", PODRUN_BIN, "up", failing}, "", 30);
+    RunResult bad = run(
+        {"/usr/bin/env", "PODRUN_PAUSE=" + dir / "no-such-pause", podrun::test::podrun_bin(), "up", failing}, "", 30);
     EXPECT_NE(bad.exit_code, 0) << bad.err;
     EXPECT_FALSE(std::filesystem::exists("/var/lib/podrun/volumes/it-claim-failed"));
 }

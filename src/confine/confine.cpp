@@ -227,7 +227,10 @@ PodConfinement PodConfinement::prepare(const spec::Pod& pod) {
                     const std::string kept = "kept " + std::to_string(f.rules.size()) + " of " +
                                              std::to_string(f.total) + " rules (architecture " +
                                              native_inputs(0).go_arch + ", capabilities " +
-                                             cap_list(plan.caps.bounding) + ")";
+                                             cap_list(plan.caps.bounding) + ")" +
+                                             (f.x32_left_out ? "; x32 left out: this kernel has no x32 "
+                                                               "(x32 calls get ENOSYS, as without a filter)"
+                                                             : "");
                     prog = cache_load(key, path, hash);
                     if (prog) {
                         prog->rules_kept = f.rules.size();

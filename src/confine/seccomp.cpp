@@ -139,6 +139,7 @@ FilterInputs native_inputs(CapMask caps) {
 #error "podrun: no seccomp architecture name for this target"
 #endif
     in.caps = caps;
+    in.x32 = sys::kernel_runs_x32();
     utsname u{};
     if (uname(&u) == 0) in.kernel = parse_version(u.release);
     return in;
@@ -169,7 +170,18 @@ FilteredProfile filter_profile(const std::string& json_text, const std::string& 
             for (const auto& m : j["archMap"]) {
                 if (m.value("architecture", "") != in.scmp_arch) continue;
                 f.arches.push_back(in.scmp_arch);
-                for (const auto& s : strings(m, "subArchitectures")) f.arches.push_back(s);
+                for (const auto& s : strings(m, "subArchitectures")) {
+                    // A kernel without x32 answers every x32 call with ENOSYS before any
+                    // filter matters; its section would be a third of RuntimeDefault's program
+                    // (~80 us of each container's seccomp load, bench/RESULTS.md). compile()
+                    // makes the bad-arch action ENOSYS, so such a call still fails as the
+                    // kernel fails it.
+                    if (s == "SCMP_ARCH_X32" && !in.x32) {
+                        f.x32_left_out = true;
+                        continue;
+                    }
+                    f.arches.push_back(s);
+                }
             }
         }
         if (f.arches.empty()) {
@@ -232,6 +244,11 @@ std::string cache_key(const std::string& json_text, const FilteredProfile& f) {
     k += '\0';
     for (size_t i : f.kept) k += std::to_string(i) + ",";
     for (const auto& a : f.arches) k += a + ",";
+    // The key names every choice compile() makes beyond the rules, so that a podrun that
+    // compiles differently never loads another's cached program (change it with compile()).
+    k += "compile: optimize 2";
+    if (f.x32_left_out) k += ", x32 left out, bad-arch ENOSYS";
+    k += ",";
     return k;
 }
 
@@ -247,6 +264,12 @@ std::shared_ptr<SeccompProgram> compile(const FilteredProfile& f, const std::str
     // A binary tree of syscall numbers instead of a linear list: fewer instructions run per
     // syscall for a profile of hundreds of names.
     (void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+    // Without x32 in the filter libseccomp sends an x32 call (x86_64 audit arch, x32 bit set)
+    // to the bad-arch action, SIGSYS by default; ENOSYS is what this kernel answers it with.
+    if (f.x32_left_out) {
+        int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS));
+        if (rc < 0) bad(source, std::string("seccomp_attr_set(SCMP_FLTATR_ACT_BADARCH): ") + std::strerror(-rc));
+    }
     for (const auto& a : f.arches) {
         uint32_t token = seccomp_arch_resolve_name(scmp_arch_token(a).c_str());
         if (token == 0) bad(source, "unknown architecture " + a);

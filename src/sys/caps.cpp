@@ -56,6 +56,15 @@ int kernel_last_cap() {
     }
 }
 
+bool kernel_runs_x32() {
+#if defined(__x86_64__)
+    static const bool yes = syscall(0x40000000L | SYS_getpid) >= 0;
+    return yes;
+#else
+    return false;
+#endif
+}
+
 ConfineFailure apply_confinement(const ChildConfinement& c, int parent_pidfd) noexcept {
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN (seccomp(2)): load it while
     // we still have it. The steps after it must then pass the filter (RuntimeDefault allows

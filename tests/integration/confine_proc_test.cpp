@@ -18,6 +18,7 @@
 
 #include "harness.hpp"
 #include "podrun/cgroup/cgroup.hpp"
+#include "podrun/sys/confine.hpp"
 #include "podrun/sys/files.hpp"
 
 namespace podrun::test {
@@ -92,6 +93,27 @@ TEST_F(ConfineProc, DefaultPodHasContainerdsCapsSeccompAndNoMount) {
     EXPECT_NE(v(r, "userns_mount"), "0");
     EXPECT_EQ(v(r, "tmpfs_on_tmp"), "0");
     EXPECT_EQ(v(r, "devnull"), "ok");
+}
+
+// An x32 system call from a confined container (getpid with the x32 bit) fails as the kernel
+// fails it (ENOSYS where it has no x32) and does not kill the caller: podrun leaves the x32
+// section out of the filter on such kernels, with ENOSYS as the bad-arch action.
+TEST_F(ConfineProc, X32CallFailsAsTheKernelFailsItAndKillsNothing) {
+    PODRUN_REQUIRE_ROOT();
+    if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3 (scripts/setup installs it)";
+    TempDir dir;
+    const std::string script =
+        "python3 -c 'import ctypes; l = ctypes.CDLL(None, use_errno=True); "
+        "r = l.syscall(0x40000000 | 39); print(\"x32=%d errno=%d\" % (r, ctypes.get_errno()))'; echo after=$?";
+    RunResult r = podrun({"up", "--explain", dir.file("pod.json", pod("it-conf-x32", script))});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(v(r, "after"), "0") << r.out;  // not killed by SIGSYS (exit 159)
+    if (sys::kernel_runs_x32()) {
+        EXPECT_NE(v(r, "x32").rfind("-1 ", 0), 0u) << r.out;
+    } else {
+        EXPECT_EQ(v(r, "x32"), "-1 errno=38") << r.out;
+        EXPECT_NE(r.err.find("x32 left out: this kernel has no x32"), std::string::npos) << r.err;
+    }
 }
 
 TEST_F(ConfineProc, HostBlockDeviceIsUselessEvenWithMknod) {

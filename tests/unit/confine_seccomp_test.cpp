@@ -107,6 +107,22 @@ TEST(ConfineSeccomp, TheDebianProfileCompilesForTheDefaultCaps) {
     EXPECT_EQ(p->prog.filter, p->insns.data());
 }
 
+// A kernel without x32 (FilterInputs::x32 false) gets no x32 section: a third fewer
+// instructions for the same rules, and a different cache key.
+TEST(ConfineSeccomp, X32IsLeftOutWhereTheKernelHasNone) {
+    FilterInputs with = amd64(confine::default_caps());
+    FilterInputs without = with;
+    without.x32 = false;
+    auto f = confine::filter_profile(kProfile, "test.json", with);
+    auto g = confine::filter_profile(kProfile, "test.json", without);
+    EXPECT_FALSE(f.x32_left_out);
+    EXPECT_TRUE(g.x32_left_out);
+    EXPECT_EQ(g.arches, (std::vector<std::string>{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"}));
+    EXPECT_EQ(kept_names(f), kept_names(g));
+    EXPECT_NE(confine::cache_key(kProfile, f), confine::cache_key(kProfile, g));
+    EXPECT_LT(confine::compile(g, "test.json", "g")->insns.size(), confine::compile(f, "test.json", "f")->insns.size());
+}
+
 // Loads a compiled program into a forked child and reports what mkdir does there.
 TEST(ConfineSeccomp, CompiledProgramRefusesWithTheProfilesErrno) {
     const char* profile = R"({"defaultAction": "SCMP_ACT_ALLOW",

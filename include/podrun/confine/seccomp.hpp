@@ -45,6 +45,7 @@ struct FilteredProfile {
     std::vector<SeccompRule> rules;   // those kept, in file order
     std::vector<size_t> kept;         // their indexes in the file's "syscalls"
     size_t total = 0;                 // rules in the file
+    bool x32_left_out = false;        // the profile names x32, the kernel has none (FilterInputs::x32)
 };
 
 // What the filter is decided by besides the profile.
@@ -53,6 +54,7 @@ struct FilterInputs {
     std::string scmp_arch;             // "SCMP_ARCH_X86_64": the archMap entry to use
     CapMask caps = 0;                  // the container's bounding set: includes/excludes.caps
     std::pair<int, int> kernel{0, 0};  // running kernel (major, minor): includes/excludes.minKernel
+    bool x32 = true;                   // the kernel takes x32 calls: else SCMP_ARCH_X32 is left out
 };
 FilterInputs native_inputs(CapMask caps);
 

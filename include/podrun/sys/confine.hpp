@@ -64,6 +64,11 @@ int load_seccomp_filter(const sock_fprog* prog) noexcept;
 // The highest capability number the running kernel knows (/proc/sys/kernel/cap_last_cap).
 int kernel_last_cap();
 
+// Whether the running kernel takes x32 system calls (x86_64 only; elsewhere false): one
+// getpid with the x32 bit set, which a kernel built or booted without x32 (Debian's default,
+// syscall.x32=n) answers with ENOSYS. Probed once per process.
+bool kernel_runs_x32();
+
 }  // namespace podrun::sys
 
 #include <string>

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -122,6 +124,47 @@ TEST(ConfineSeccomp, X32IsLeftOutWhereTheKernelHasNone) {
     EXPECT_NE(confine::cache_key(kProfile, f), confine::cache_key(kProfile, g));
     EXPECT_LT(confine::compile(g, "test.json", "g")->insns.size(), confine::compile(f, "test.json", "f")->insns.size());
 }
+
+#if defined(__x86_64__)
+// Under an outer filter without x32 whose bad-arch action kills (systemd's
+// SystemCallArchitectures=native, another runtime), the x32 probe must not run: podrun would
+// die of SIGSYS. The test runs itself again, freshly exec'd (the probe's answer is cached per
+// process) under such a filter, and reads what kernel_runs_x32() said there.
+TEST(ConfineSeccomp, X32ProbeIsSkippedUnderAnOuterFilter) {
+    if (std::getenv("PODRUN_TEST_X32_CHILD")) {
+        std::printf("x32=%d\n", sys::kernel_runs_x32() ? 1 : 0);
+        std::fflush(stdout);
+        return;
+    }
+    const char* profile = R"({"defaultAction": "SCMP_ACT_ALLOW",
+        "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": []}], "syscalls": []})";
+    auto f = confine::filter_profile(profile, "native-only.json", confine::native_inputs(0));
+    ASSERT_FALSE(f.x32_left_out);  // x32 not named: libseccomp's bad-arch default, SIGSYS
+    auto p = confine::compile(f, "native-only.json", "h");
+    int out[2];
+    ASSERT_EQ(pipe(out), 0);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        dup2(out[1], 1);
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || sys::load_seccomp_filter(&p->prog) != 0) _exit(100);
+        setenv("PODRUN_TEST_X32_CHILD", "1", 1);
+        execl("/proc/self/exe", "podrun_unit_tests",
+              "--gtest_filter=ConfineSeccomp.X32ProbeIsSkippedUnderAnOuterFilter", static_cast<char*>(nullptr));
+        _exit(101);
+    }
+    close(out[1]);
+    std::string text;
+    char buf[4096];
+    for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+    close(out[0]);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    EXPECT_EQ(WEXITSTATUS(status), 0) << text;
+    EXPECT_NE(text.find("x32=1\n"), std::string::npos) << text;
+}
+#endif
 
 // Loads a compiled program into a forked child and reports what mkdir does there.
 TEST(ConfineSeccomp, CompiledProgramRefusesWithTheProfilesErrno) {

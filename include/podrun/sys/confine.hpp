@@ -66,7 +66,8 @@ int kernel_last_cap();
 
 // Whether the running kernel takes x32 system calls (x86_64 only; elsewhere false): one
 // getpid with the x32 bit set, which a kernel built or booted without x32 (Debian's default,
-// syscall.x32=n) answers with ENOSYS. Probed once per process.
+// syscall.x32=n) answers with ENOSYS. Probed once per process, and only outside any seccomp
+// filter (under one it says true: an outer filter might kill the probe).
 bool kernel_runs_x32();
 
 }  // namespace podrun::sys
